@@ -1,0 +1,134 @@
+//! Keyword enums shared by the input language, the IR and the outputs.
+//!
+//! Each enum is declared once with the word that spells it in TOML; the spec
+//! (`parse::spec`) lists the words, the parser maps words to values, and
+//! emitters print the same words back.
+
+macro_rules! keywords {
+    ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $var:ident = $kw:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+        pub enum $name { $($(#[$vm])* #[serde(rename = $kw)] $var),* }
+
+        impl $name {
+            /// Every spelling, in declaration order.
+            pub const KEYWORDS: &'static [&'static str] = &[$($kw),*];
+
+            pub fn parse(word: &str) -> Option<$name> {
+                match word {
+                    $($kw => Some($name::$var),)*
+                    _ => None,
+                }
+            }
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$var => $kw,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+keywords! {
+    /// What a node's memory is.
+    pub enum MemKind { Dram = "dram", Hbm = "hbm", Cxl = "cxl" }
+}
+
+keywords! {
+    pub enum Arch { X86_64 = "x86_64", Aarch64 = "aarch64" }
+}
+
+keywords! {
+    pub enum LinkKind {
+        Xgmi = "xgmi",
+        InfinityFabric = "infinity-fabric",
+        Nvlink = "nvlink",
+        NvlinkC2c = "nvlink-c2c",
+        Cxl = "cxl",
+        Upi = "upi",
+        Pcie = "pcie",
+        Other = "other",
+    }
+}
+
+keywords! {
+    pub enum DeviceKind { Gpu = "gpu", Accelerator = "accelerator", Nic = "nic", Storage = "storage", Other = "other" }
+}
+
+keywords! {
+    /// Emulated stand-ins for devices, for tests without the hardware.
+    pub enum StandIn { PciTestdev = "pci-testdev" }
+}
+
+keywords! {
+    /// Host memory policy of a backend.
+    pub enum HostPolicy { Default = "default", Preferred = "preferred", Bind = "bind", Interleave = "interleave" }
+}
+
+keywords! {
+    pub enum Associativity { None = "none", Direct = "direct", Complex = "complex" }
+}
+
+keywords! {
+    pub enum WritePolicy { None = "none", WriteBack = "write-back", WriteThrough = "write-through" }
+}
+
+keywords! {
+    pub enum QemuMachine { Q35 = "q35", Pc = "pc" }
+}
+
+keywords! {
+    /// How Specific Purpose Memory reaches a QEMU guest.
+    pub enum SpmDialect {
+        /// The guest kernel's `memmap=<size>%<start>-1+0xefffffff`; works on stock QEMU.
+        KernelMemmap = "kernel-memmap",
+        /// `-numa node,spm=on` (proposed QEMU series v2-v4).
+        NumaSpm = "numa-spm",
+        /// `-numa node,memmap-type=spm` (proposed QEMU series v5-v6).
+        MemmapType = "memmap-type",
+        /// `-device sp-mem,memdev=,node=` (proposed QEMU series v8-v10).
+        SpMem = "sp-mem",
+    }
+}
+
+keywords! {
+    pub enum Firmware { Seabios = "seabios", Ovmf = "ovmf" }
+}
+
+keywords! {
+    /// The QEMU releases topoc knows the behaviour of.
+    pub enum QemuVersion {
+        V7_2 = "7.2", V8_0 = "8.0", V8_1 = "8.1", V8_2 = "8.2", V9_0 = "9.0", V9_1 = "9.1",
+        V9_2 = "9.2", V10_0 = "10.0", V10_1 = "10.1", V10_2 = "10.2",
+    }
+}
+
+impl QemuVersion {
+    /// `-object acpi-generic-initiator` first appeared in QEMU 9.0.
+    pub fn has_generic_initiator(self) -> bool {
+        self >= QemuVersion::V9_0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_round_trip() {
+        for w in LinkKind::KEYWORDS {
+            assert_eq!(LinkKind::parse(w).map(|k| k.as_str()), Some(*w));
+        }
+        assert_eq!(SpmDialect::parse("sp-mem"), Some(SpmDialect::SpMem));
+        assert_eq!(MemKind::parse("HBM"), None);
+        assert!(QemuVersion::V10_0.has_generic_initiator());
+        assert!(!QemuVersion::V8_2.has_generic_initiator());
+    }
+}

@@ -1,0 +1,145 @@
+//! The topology as a directed petgraph graph, and shortest paths over it.
+//!
+//! Vertices are nodes and devices. Every link gives two edges (from → to with
+//! the link's forward attributes, to → from with its reverse ones). A device
+//! is joined to each of its Generic Initiator nodes by free edges (no latency,
+//! unlimited bandwidth): traffic the device initiates leaves through those
+//! nodes.
+//!
+//! Path cost is (latency, bottleneck bandwidth), compared lexicographically:
+//! lowest total latency first, then highest bottleneck bandwidth. Extending a
+//! path never improves its cost, so Dijkstra applies; petgraph's
+//! implementation runs with [`Cost`] as its measure.
+
+use super::ir::*;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::cmp::Ordering;
+
+/// The cost of a path: total latency (ps) and the lowest bandwidth on it
+/// (B/s; `u64::MAX` is unlimited).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cost {
+    pub latency: u64,
+    pub bandwidth: u64,
+}
+
+impl Default for Cost {
+    /// The empty path.
+    fn default() -> Cost {
+        Cost {
+            latency: 0,
+            bandwidth: u64::MAX,
+        }
+    }
+}
+
+impl std::ops::Add for Cost {
+    type Output = Cost;
+    /// Appending a hop: latencies add, bandwidth is the bottleneck.
+    fn add(self, o: Cost) -> Cost {
+        Cost {
+            latency: self.latency.saturating_add(o.latency),
+            bandwidth: self.bandwidth.min(o.bandwidth),
+        }
+    }
+}
+
+impl PartialOrd for Cost {
+    fn partial_cmp(&self, o: &Cost) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for Cost {
+    fn cmp(&self, o: &Cost) -> Ordering {
+        self.latency.cmp(&o.latency).then(o.bandwidth.cmp(&self.bandwidth))
+    }
+}
+
+/// What an edge stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdgeKind {
+    /// Link `index`, in its forward (from → to) or reverse direction.
+    Link { index: usize, forward: bool },
+    /// A device and one of its Generic Initiator nodes.
+    Initiator,
+}
+
+pub struct TopologyGraph {
+    pub graph: DiGraph<Endpoint, (EdgeKind, Cost)>,
+    node_vx: Vec<NodeIndex>,
+    device_vx: Vec<NodeIndex>,
+}
+
+impl TopologyGraph {
+    pub fn new(t: &Topology) -> TopologyGraph {
+        let mut graph = DiGraph::with_capacity(t.nodes.len() + t.devices.len(), t.links.len() * 2);
+        let node_vx: Vec<NodeIndex> = (0..t.nodes.len()).map(|i| graph.add_node(Endpoint::Node(i))).collect();
+        let device_vx: Vec<NodeIndex> = (0..t.devices.len()).map(|i| graph.add_node(Endpoint::Device(i))).collect();
+        let vx = |e: Endpoint| match e {
+            Endpoint::Node(n) => node_vx[n],
+            Endpoint::Device(d) => device_vx[d],
+        };
+        let cost = |a: &LinkAttrs| Cost {
+            latency: a.latency.value,
+            bandwidth: a.bandwidth.as_ref().map_or(u64::MAX, |b| b.value),
+        };
+        for (index, l) in t.links.iter().enumerate() {
+            let (a, b) = (vx(l.from.value), vx(l.to.value));
+            graph.add_edge(a, b, (EdgeKind::Link { index, forward: true }, cost(&l.forward)));
+            graph.add_edge(b, a, (EdgeKind::Link { index, forward: false }, cost(&l.reverse)));
+        }
+        for (d, dev) in t.devices.iter().enumerate() {
+            for n in &dev.gi_nodes {
+                graph.add_edge(device_vx[d], node_vx[n.value], (EdgeKind::Initiator, Cost::default()));
+                graph.add_edge(node_vx[n.value], device_vx[d], (EdgeKind::Initiator, Cost::default()));
+            }
+        }
+        TopologyGraph {
+            graph,
+            node_vx,
+            device_vx,
+        }
+    }
+
+    pub fn vertex(&self, e: Endpoint) -> NodeIndex {
+        match e {
+            Endpoint::Node(n) => self.node_vx[n],
+            Endpoint::Device(d) => self.device_vx[d],
+        }
+    }
+
+    /// Best path cost from `from` to every node (indexed by `NodeIx`);
+    /// `None` where no path exists.
+    pub fn costs_from(&self, from: Endpoint) -> Vec<Option<Cost>> {
+        let map = petgraph::algo::dijkstra(&self.graph, self.vertex(from), None, |e| e.weight().1);
+        self.node_vx.iter().map(|v| map.get(v).copied()).collect()
+    }
+
+    /// All-pairs best path costs between nodes: `[from][to]`.
+    pub fn node_costs(&self) -> Vec<Vec<Option<Cost>>> {
+        (0..self.node_vx.len()).map(|n| self.costs_from(Endpoint::Node(n))).collect()
+    }
+
+    /// Whether the endpoint has any edge at all.
+    pub fn is_isolated(&self, e: Endpoint) -> bool {
+        self.graph.neighbors_undirected(self.vertex(e)).next().is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_order_prefers_low_latency_then_high_bandwidth() {
+        let a = Cost { latency: 10, bandwidth: 5 };
+        let b = Cost { latency: 10, bandwidth: 9 };
+        let c = Cost { latency: 20, bandwidth: 100 };
+        assert!(b < a);
+        assert!(a < c);
+        assert_eq!((a + c).latency, 30);
+        assert_eq!((a + c).bandwidth, 5);
+        assert_eq!(Cost::default() + a, a);
+    }
+}
