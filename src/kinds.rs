@@ -99,7 +99,14 @@ keywords! {
 }
 
 keywords! {
-    pub enum Firmware { Seabios = "seabios", Ovmf = "ovmf" }
+    pub enum Firmware {
+        /// SeaBIOS, QEMU's default BIOS (1.16.3 in Debian's QEMU 10.0).
+        Seabios = "seabios",
+        /// OVMF as Debian ships it (edk2 2022.11): soft-reserved entries are not handled.
+        Ovmf = "ovmf",
+        /// OVMF from edk2 2026-01 or later, which passes soft-reserved memory on as EFI_MEMORY_SP.
+        OvmfSp = "ovmf-sp",
+    }
 }
 
 keywords! {

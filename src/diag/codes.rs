@@ -68,8 +68,33 @@ codes! {
     T010 = "T010" "duplicate-node-id" Error Model "Two nodes share one proximity domain id";
     T011 = "T011" "duplicate-name" Error Model "Two entities share one name";
     T012 = "T012" "unknown-reference" Error Model "A reference names no node or device";
+    T020 = "T020" "cpu-in-two-nodes" Error Check "A vCPU is listed by two nodes";
+    T021 = "T021" "cpu-outside-topology" Error Check "A node lists a vCPU beyond the vCPU topology";
+    T022 = "T022" "cpu-in-no-node" Error Check "A vCPU belongs to no node";
+    T024 = "T024" "boot-cpus" Error Check "More boot vCPUs than the topology holds";
+    T030 = "T030" "zero-memory" Error Check "A node's memory is zero bytes";
+    T031 = "T031" "misaligned-memory" Error Check "A memory size is not whole pages, whole hugepages or a total QEMU keeps";
+    T040 = "T040" "spm-outside-node" Error Check "An SPM part runs past its node's memory";
+    T041 = "T041" "spm-overlap" Error Check "Two SPM parts of one node overlap";
+    T050 = "T050" "local-distance" Error Check "A node's distance to itself is not 10";
+    T051 = "T051" "distance-range" Error Check "A remote distance is 10 or less, or above 254";
+    T052 = "T052" "asymmetric-distance" Error Check "Distances differ by direction without `asymmetric = true`";
+    T053 = "T053" "unreachable-node" Warning Check "Two nodes have no link path between them";
+    T060 = "T060" "bad-attached-initiator" Error Check "A node's `initiator` cannot be attached to its memory";
+    T061 = "T061" "bad-hmat-entry" Error Check "An `[[hmat]]` entry has ends or values HMAT cannot carry";
+    T064 = "T064" "cache-levels" Error Check "Memory-side cache levels skip, repeat, shrink or outgrow the memory";
     T070 = "T070" "bad-pci-address" Error Parse "A PCI address is malformed";
     T071 = "T071" "device-source" Error Model "A device needs exactly one of a host address or a stand-in";
+    T072 = "T072" "initiator-node-twice" Error Check "A device lists one Generic Initiator node twice";
+    T100 = "T100" "qemu-node-ids" Error Target "Node ids QEMU cannot take";
+    T101 = "T101" "qemu-address-space" Error Target "The guest does not fit QEMU's address space";
+    T102 = "T102" "qemu-no-generic-initiator" Error Target "The QEMU version has no Generic Initiators";
+    T103 = "T103" "spm-dropped-by-firmware" Error Target "The firmware drops the soft-reserved entries SPM needs";
+    T104 = "T104" "spm-dialect-shape" Error Target "SPM the chosen QEMU dialect cannot express";
+    T105 = "T105" "qemu-attached-initiator" Error Target "An attached initiator QEMU refuses";
+    T106 = "T106" "qemu-hmat-values" Error Target "HMAT values QEMU's hmat-lb cannot carry";
+    T107 = "T107" "qemu-cache-without-lb" Error Target "A memory-side cache on a node without latency and bandwidth";
+    T108 = "T108" "unpinned-cpu-vendor" Warning Target "The CPU model leaves the vendor, and so the E820, to the host";
 }
 
 /// Looks a code up by its code (`T010`) or its name (`duplicate-node-id`),

@@ -71,7 +71,10 @@ fn document(r: &mut Reader, t: &Table<'_, '_>) -> Option<Document> {
     let nodes: Vec<Option<Node>> = node_tables.iter().map(|n| node(r, n)).collect();
     let devices: Vec<Option<Device>> = r.tables(t, "device").iter().map(|d| device(r, d)).collect();
     let links: Vec<Option<Link>> = r.tables(t, "link").iter().map(|l| link(r, l)).collect();
-    let distances = r.table(t, "distances").map(|d| distances(r, &d)).unwrap_or_default();
+    let distances = match r.table(t, "distances") {
+        Some(d) => distances(r, &d),
+        None => Some(Distances::default()),
+    };
     let hmat: Vec<Option<HmatEntry>> = r.tables(t, "hmat").iter().map(|h| hmat(r, h)).collect();
     let qemu = r
         .table(t, "target")

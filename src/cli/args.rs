@@ -1,0 +1,149 @@
+//! The command-line interface, defined once: `--help`, the man page and the
+//! shell completions are all generated from these types.
+
+use crate::kinds::{Firmware, QemuMachine, QemuVersion, SpmDialect};
+use crate::target::TargetKind;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "topoc",
+    version,
+    about = "A declarative machine-topology compiler",
+    long_about = "topoc reads one TOML file describing a machine (CPUs, NUMA nodes, DRAM/HBM/CXL memory, \
+GPUs, links, Specific Purpose Memory), checks it as a graph, and compiles it into E820 maps, ACPI \
+SRAT/SLIT/HMAT and VMM command lines.\n\nExit status: 0 success, 1 invalid topology, 2 usage or I/O error.",
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Print nothing but errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more about what is done.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    /// Treat warnings as errors.
+    Warnings,
+}
+
+/// Options that select and tune the target.
+#[derive(Args, Debug, Clone)]
+pub struct TargetArgs {
+    /// The VMM to compile for.
+    #[arg(long, value_enum, default_value_t = TargetKind::Qemu)]
+    pub target: TargetKind,
+    /// QEMU release (overrides `[target.qemu] version`).
+    #[arg(long, value_parser = parse_version, value_name = "X.Y")]
+    pub qemu_version: Option<QemuVersion>,
+    /// QEMU machine type (overrides `[target.qemu] machine`).
+    #[arg(long, value_parser = parse_machine, value_name = "q35|pc")]
+    pub machine_type: Option<QemuMachine>,
+    /// How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`).
+    #[arg(long, value_parser = parse_spm, value_name = "DIALECT")]
+    pub spm_dialect: Option<SpmDialect>,
+    /// Guest firmware (overrides `[target.qemu] firmware`).
+    #[arg(long, value_parser = parse_firmware, value_name = "seabios|ovmf|ovmf-sp")]
+    pub firmware: Option<Firmware>,
+    /// QEMU `-cpu` model (overrides `[target.qemu] cpu-model`).
+    #[arg(long, value_name = "MODEL")]
+    pub cpu_model: Option<String>,
+}
+
+fn keyword<K>(s: &str, parse: fn(&str) -> Option<K>, words: &[&str]) -> Result<K, String> {
+    parse(s).ok_or_else(|| format!("expected one of: {}", words.join(", ")))
+}
+
+fn parse_version(s: &str) -> Result<QemuVersion, String> {
+    keyword(s, QemuVersion::parse, QemuVersion::KEYWORDS)
+}
+fn parse_machine(s: &str) -> Result<QemuMachine, String> {
+    keyword(s, QemuMachine::parse, QemuMachine::KEYWORDS)
+}
+fn parse_spm(s: &str) -> Result<SpmDialect, String> {
+    keyword(s, SpmDialect::parse, SpmDialect::KEYWORDS)
+}
+fn parse_firmware(s: &str) -> Result<Firmware, String> {
+    keyword(s, Firmware::parse, Firmware::KEYWORDS)
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a topology and report every problem in one pass.
+    #[command(after_help = "Examples:\n  topoc check examples/mi300a.toml\n  topoc check --format json --deny warnings topo.toml")]
+    Check {
+        /// The topology file.
+        file: PathBuf,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Output format for diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Treat warnings as errors.
+        #[arg(long, value_enum)]
+        deny: Option<Deny>,
+    },
+    /// Compile a topology into its artifacts.
+    #[command(after_help = "Examples:\n  topoc build examples/mi300a.toml --out out/\n  topoc build examples/mi300a.toml --emit qemu-args -o -\n\nArtifacts: run `topoc build --list`.")]
+    Build {
+        /// The topology file.
+        #[arg(required_unless_present = "list")]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Write every artifact of the target into this directory.
+        #[arg(long, value_name = "DIR", conflicts_with = "emit", required_unless_present_any = ["emit", "list"])]
+        out: Option<PathBuf>,
+        /// Write one artifact.
+        #[arg(long, value_name = "ARTIFACT")]
+        emit: Option<String>,
+        /// Where `--emit` writes: a file, or `-` for standard output (the default).
+        #[arg(short, long, value_name = "FILE", requires = "emit")]
+        output: Option<PathBuf>,
+        /// Diagnostics format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Treat warnings as errors.
+        #[arg(long, value_enum)]
+        deny: Option<Deny>,
+        /// List the artifacts and exit.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Explain a diagnostic code, like `rustc --explain`.
+    #[command(after_help = "Examples:\n  topoc explain T020\n  topoc explain cpu-in-two-nodes\n  topoc explain --list")]
+    Explain {
+        /// A code (T020) or its name (cpu-in-two-nodes).
+        #[arg(required_unless_present = "list")]
+        code: Option<String>,
+        /// List every code with its title.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Print the JSON Schema of the input language.
+    #[command(after_help = "Example:\n  topoc schema > topoc.schema.json")]
+    Schema,
+}

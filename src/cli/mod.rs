@@ -1,0 +1,220 @@
+//! The command-line front end: argument definitions ([`args`]), the commands,
+//! and atomic output ([`write`]). This is the only module that prints or
+//! touches files.
+
+pub mod args;
+pub mod write;
+
+use crate::diag::render::{self, TextStyle};
+use crate::diag::{Diagnostic, codes};
+use crate::pipeline::{self, Compiled, Options};
+use crate::source::SourceFile;
+use crate::target::QemuOverrides;
+use args::{Cli, ColorChoice, Command, Deny, Format, TargetArgs};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit status: success.
+pub const OK: u8 = 0;
+/// Exit status: the topology is invalid.
+pub const INVALID: u8 = 1;
+/// Exit status: usage or I/O error.
+pub const USAGE: u8 = 2;
+
+struct Ui {
+    quiet: bool,
+    verbose: bool,
+    color: bool,
+}
+
+impl Ui {
+    fn style(&self) -> TextStyle {
+        let width = if self.color { 100 } else { TextStyle::PLAIN.width };
+        TextStyle { color: self.color, width }
+    }
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+    }
+}
+
+fn err(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(USAGE)
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let ui = Ui {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+        color: use_color(cli.color),
+    };
+    match cli.command {
+        Command::Check { file, target, format, deny } => check(&ui, &file, &target, format, deny),
+        Command::Build { file, target, out, emit, output, format, deny, list } => {
+            if list {
+                return list_artifacts();
+            }
+            let Some(file) = file else { return err("a topology file is required") };
+            build(&ui, &file, &target, out.as_deref(), emit.as_deref(), output.as_deref(), format, deny)
+        }
+        Command::Explain { code, list } => explain(code.as_deref(), list),
+        Command::Schema => print_out(crate::schema::render().as_bytes()),
+    }
+}
+
+fn print_out(bytes: &[u8]) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::from(OK),
+        // A closed pipe (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(OK),
+        Err(e) => err(format!("cannot write to standard output: {e}")),
+    }
+}
+
+fn read_source(path: &Path) -> Result<SourceFile, ExitCode> {
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
+            Err(_) => Err(err(format!("{} is not UTF-8 text", path.display()))),
+        },
+        Err(e) => Err(err(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+fn options(t: &TargetArgs, deny: Option<Deny>) -> Options {
+    Options {
+        target: t.target,
+        qemu: QemuOverrides {
+            version: t.qemu_version,
+            machine: t.machine_type,
+            spm: t.spm_dialect,
+            firmware: t.firmware,
+            cpu_model: t.cpu_model.clone(),
+        },
+        deny_warnings: deny == Some(Deny::Warnings),
+    }
+}
+
+/// Prints diagnostics: text to stderr, or one JSON document to stdout.
+fn report(ui: &Ui, diags: &[Diagnostic], source: &SourceFile, format: Format) {
+    match format {
+        Format::Json => {
+            let _ = std::io::stdout().write_all(render::json(diags, source).as_bytes());
+        }
+        Format::Text => {
+            if ui.quiet {
+                let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
+                if !errors.is_empty() {
+                    eprint!("{}", render::text_all(&errors, source, ui.style()));
+                }
+            } else if !diags.is_empty() || ui.verbose {
+                eprint!("{}", render::text_all(diags, source, ui.style()));
+            }
+        }
+    }
+}
+
+fn compile(ui: &Ui, file: &Path, t: &TargetArgs, deny: Option<Deny>, format: Format) -> Result<(Compiled, SourceFile), ExitCode> {
+    let source = read_source(file)?;
+    match pipeline::compile(&source, &options(t, deny)) {
+        Ok(c) => Ok((c, source)),
+        Err(diags) => {
+            report(ui, &diags, &source, format);
+            Err(ExitCode::from(INVALID))
+        }
+    }
+}
+
+fn check(ui: &Ui, file: &Path, t: &TargetArgs, format: Format, deny: Option<Deny>) -> ExitCode {
+    match compile(ui, file, t, deny, format) {
+        Ok((c, source)) => {
+            report(ui, &c.warnings, &source, format);
+            if format == Format::Text && c.warnings.is_empty() && !ui.quiet {
+                eprintln!("{}", render::summary(&source.name, 0, 0));
+            }
+            ExitCode::from(OK)
+        }
+        Err(code) => code,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(ui: &Ui, file: &Path, t: &TargetArgs, out: Option<&Path>, emit: Option<&str>, output: Option<&Path>, format: Format, deny: Option<Deny>) -> ExitCode {
+    // Usage errors come before any work.
+    let artifact = match emit {
+        Some(name) => match crate::emit::lookup(name) {
+            Some(a) if a.targets.contains(&t.target) => Some(a),
+            Some(_) => return err(format!("artifact `{name}` is not produced for this target")),
+            None => {
+                let names: Vec<&str> = crate::emit::ARTIFACTS.iter().map(|a| a.name).collect();
+                let hint = crate::diag::did_you_mean(name, names.iter().copied()).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                return err(format!("unknown artifact `{name}`{hint}; `topoc build --list` lists them"));
+            }
+        },
+        None => None,
+    };
+    let (c, source) = match compile(ui, file, t, deny, format) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    report(ui, &c.warnings, &source, format);
+    if let Some(a) = artifact {
+        let bytes = (a.render)(&c);
+        return match output {
+            None => print_out(&bytes),
+            Some(p) if p.as_os_str() == "-" => print_out(&bytes),
+            Some(p) => match write::write_all(&[(p.to_path_buf(), bytes)]) {
+                Ok(()) => ExitCode::from(OK),
+                Err(e) => err(e),
+            },
+        };
+    }
+    let Some(dir) = out else { return err("give --out DIR or --emit ARTIFACT") };
+    let files: Vec<(PathBuf, Vec<u8>)> = crate::emit::for_target(t.target).map(|a| (dir.join(a.file), (a.render)(&c))).collect();
+    if let Err(e) = write::write_all(&files) {
+        return err(e);
+    }
+    if !ui.quiet && format == Format::Text {
+        eprintln!("{}: wrote {} files to {}", source.name, files.len(), dir.display());
+        if ui.verbose {
+            for (p, b) in &files {
+                eprintln!("  {} ({} bytes)", p.display(), b.len());
+            }
+        }
+    }
+    ExitCode::from(OK)
+}
+
+fn list_artifacts() -> ExitCode {
+    let mut s = String::new();
+    for a in crate::emit::ARTIFACTS {
+        s.push_str(&format!("{:<18} {:<20} {}\n", a.name, a.file, a.description));
+    }
+    print_out(s.as_bytes())
+}
+
+fn explain(code: Option<&str>, list: bool) -> ExitCode {
+    if list {
+        let mut s = String::new();
+        for c in codes::ALL {
+            s.push_str(&format!("{}  {:<8} {:<28} {}\n", c.code, c.severity.as_str(), c.name, c.title));
+        }
+        return print_out(s.as_bytes());
+    }
+    let Some(code) = code else { return err("give a code, e.g. `topoc explain T020`") };
+    match codes::lookup(code) {
+        Some(c) => print_out(format!("{}\n\nSeverity: {}. Name: {}.\n", c.explanation.trim_end(), c.severity.as_str(), c.name).as_bytes()),
+        None => {
+            let names = codes::ALL.iter().flat_map(|c| [c.code, c.name]);
+            let hint = crate::diag::did_you_mean(code, names).map(|s| format!(" (did you mean {s}?)")).unwrap_or_default();
+            err(format!("no diagnostic code `{code}`{hint}; `topoc explain --list` lists them"))
+        }
+    }
+}

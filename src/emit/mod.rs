@@ -1,0 +1,116 @@
+//! Stage 5, `emit`: one module per output format.
+//!
+//! [`ARTIFACTS`] lists every artifact: its name (for `--emit`), its file name
+//! (for `--out`) and the function that renders it from a [`Compiled`]
+//! topology. Rendering cannot fail: emitters run only on checked input and
+//! never re-validate.
+//!
+//! **Architecture invariant:** emitters see the IR, the derived values and the
+//! layout; never TOML, never diagnostics.
+
+pub mod e820;
+pub mod qemu;
+pub mod resolved;
+
+use crate::pipeline::Compiled;
+use crate::target::TargetKind;
+
+pub struct Artifact {
+    /// The name `--emit` takes.
+    pub name: &'static str,
+    /// The file name `--out DIR` writes.
+    pub file: &'static str,
+    pub description: &'static str,
+    pub targets: &'static [TargetKind],
+    pub render: fn(&Compiled) -> Vec<u8>,
+}
+
+const QEMU: &[TargetKind] = &[TargetKind::Qemu];
+const ALL: &[TargetKind] = &[TargetKind::Qemu];
+
+fn text(s: String) -> Vec<u8> {
+    s.into_bytes()
+}
+
+/// Every artifact, in the order `build --out` writes them.
+pub static ARTIFACTS: &[Artifact] = &[
+    Artifact {
+        name: "qemu-args",
+        file: "qemu.args",
+        description: "QEMU arguments, one per line",
+        targets: QEMU,
+        render: |c| text(qemu::args_file(c)),
+    },
+    Artifact {
+        name: "qemu-cmdline",
+        file: "qemu.sh.txt",
+        description: "the QEMU command line, shell-quoted on one line",
+        targets: QEMU,
+        render: |c| text(qemu::shell_line(c)),
+    },
+    Artifact {
+        name: "qemu-json",
+        file: "qemu.args.json",
+        description: "QEMU arguments as a JSON array",
+        targets: QEMU,
+        render: |c| text(qemu::json_args(c)),
+    },
+    Artifact {
+        name: "kernel-cmdline",
+        file: "kernel-cmdline.txt",
+        description: "guest kernel arguments the topology needs (memmap= for SPM)",
+        targets: QEMU,
+        render: |c| text(qemu::kernel_cmdline(c)),
+    },
+    Artifact {
+        name: "e820-vmm",
+        file: "e820.fw_cfg.bin",
+        description: "fw_cfg etc/e820 as QEMU builds it (binary, 20-byte entries)",
+        targets: QEMU,
+        render: e820::vmm_binary,
+    },
+    Artifact {
+        name: "e820-vmm-text",
+        file: "e820.fw_cfg.txt",
+        description: "fw_cfg etc/e820 as text, in QEMU's order",
+        targets: QEMU,
+        render: |c| text(e820::vmm_text(c)),
+    },
+    Artifact {
+        name: "e820-vmm-json",
+        file: "e820.fw_cfg.json",
+        description: "fw_cfg etc/e820 as JSON",
+        targets: QEMU,
+        render: |c| text(e820::vmm_json(c)),
+    },
+    Artifact {
+        name: "e820-guest",
+        file: "e820.guest.txt",
+        description: "the E820 lines the guest kernel prints (BIOS-e820:, user:)",
+        targets: QEMU,
+        render: |c| text(e820::guest_text(c)),
+    },
+    Artifact {
+        name: "e820-guest-json",
+        file: "e820.guest.json",
+        description: "the guest's E820 view as JSON, with firmware windows and assumptions",
+        targets: QEMU,
+        render: |c| text(e820::guest_json(c)),
+    },
+    Artifact {
+        name: "resolved",
+        file: "topology.json",
+        description: "the resolved topology with every derived value",
+        targets: ALL,
+        render: |c| text(resolved::render(c)),
+    },
+];
+
+pub fn lookup(name: &str) -> Option<&'static Artifact> {
+    ARTIFACTS.iter().find(|a| a.name == name)
+}
+
+/// The artifacts a target produces.
+pub fn for_target(kind: TargetKind) -> impl Iterator<Item = &'static Artifact> {
+    ARTIFACTS.iter().filter(move |a| a.targets.contains(&kind))
+}

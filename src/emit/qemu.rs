@@ -1,0 +1,259 @@
+//! The QEMU command line: the topology's part of it, in three forms (an
+//! args file with one argument per line, a shell-quoted line, a JSON array),
+//! plus the guest kernel arguments the `kernel-memmap` SPM dialect needs.
+//!
+//! Only what the topology needs is emitted: no HMAT switch without HMAT data,
+//! no `slots`/`maxmem` without device memory, no `-numa dist` without a SLIT.
+
+use crate::kinds::{HostPolicy, QemuMachine, SpmDialect};
+use crate::model::{DeviceSource, Topology};
+use crate::pipeline::Compiled;
+use crate::units::{fmt_cpulist, fmt_qemu_size, ranges};
+
+/// The QEMU binary the shell line starts with.
+pub const QEMU_BINARY: &str = "qemu-system-x86_64";
+
+fn backend_id(node_id: u32) -> String {
+    format!("mem{node_id}")
+}
+
+/// One `-object memory-backend-*` for a node's memory of `size` bytes.
+fn backend(t: &Topology, node: usize, id: &str, size: u64) -> String {
+    let Some(m) = &t.nodes[node].memory else { return String::new() };
+    let b = &m.backend;
+    let mut s = match (&b.path, &b.hugepages) {
+        (Some(path), _) => format!("memory-backend-file,id={id},size={},mem-path={path}", fmt_qemu_size(size)),
+        (None, Some(hp)) => {
+            let mut s = format!("memory-backend-memfd,id={id},size={},hugetlb=on", fmt_qemu_size(size));
+            if let Some(n) = hp {
+                s.push_str(&format!(",hugetlbsize={}", fmt_qemu_size(*n)));
+            }
+            s
+        }
+        (None, None) => format!("memory-backend-ram,id={id},size={}", fmt_qemu_size(size)),
+    };
+    // memfd shares by default; say so only where it differs.
+    let memfd = b.path.is_none() && b.hugepages.is_some();
+    if b.shared && !memfd {
+        s.push_str(",share=on");
+    }
+    if !b.shared && memfd {
+        s.push_str(",share=off");
+    }
+    if b.prealloc {
+        s.push_str(",prealloc=on");
+    }
+    if !b.reserve {
+        s.push_str(",reserve=off");
+    }
+    if !b.host_nodes.is_empty() {
+        for (a, z) in ranges(&b.host_nodes) {
+            if a == z {
+                s.push_str(&format!(",host-nodes={a}"));
+            } else {
+                s.push_str(&format!(",host-nodes={a}-{z}"));
+            }
+        }
+    }
+    if let Some(p) = b.policy.filter(|p| *p != HostPolicy::Default || !b.host_nodes.is_empty()) {
+        s.push_str(&format!(",policy={p}"));
+    }
+    s
+}
+
+/// The topology's QEMU arguments, one element per argument.
+pub fn args(c: &Compiled) -> Vec<String> {
+    let Some((p, l, _)) = c.qemu() else { return Vec::new() };
+    let t = &c.topo;
+    let mut a: Vec<String> = Vec::new();
+    let mut push = |flag: &str, val: String| {
+        a.push(flag.to_string());
+        a.push(val);
+    };
+    let mut machine = p.machine.value.to_string();
+    if c.derived.hmat.is_some() {
+        machine.push_str(",hmat=on");
+    }
+    if let Some(m) = &p.max_ram_below_4g {
+        machine.push_str(&format!(",max-ram-below-4g={}", fmt_qemu_size(m.value)));
+    }
+    push("-machine", machine);
+    push("-cpu", p.cpu_model.value.clone());
+    let mut mem = fmt_qemu_size(l.ram_size);
+    if l.maxmem > l.ram_size {
+        mem.push_str(&format!(",slots={},maxmem={}", l.slots, fmt_qemu_size(l.maxmem)));
+    }
+    push("-m", mem);
+    let topo = &t.machine.topology;
+    let mut smp = format!("{},sockets={}", t.machine.boot_cpus.value, topo.sockets.value);
+    if topo.dies.value > 1 {
+        smp.push_str(&format!(",dies={}", topo.dies.value));
+    }
+    smp.push_str(&format!(",cores={},threads={},maxcpus={}", topo.cores.value, topo.threads.value, topo.max_cpus()));
+    push("-smp", smp);
+
+    for nr in &l.nodes {
+        push("-object", backend(t, nr.node, &backend_id(nr.node_id), nr.size));
+    }
+    let spm_flag = match p.spm.value {
+        SpmDialect::NumaSpm => Some(",spm=on"),
+        SpmDialect::MemmapType => Some(",memmap-type=spm"),
+        _ => None,
+    };
+    for (ix, n) in t.nodes.iter().enumerate() {
+        let mut s = format!("node,nodeid={}", n.id.value);
+        for (lo, hi) in ranges(&n.cpus) {
+            if lo == hi {
+                s.push_str(&format!(",cpus={lo}"));
+            } else {
+                s.push_str(&format!(",cpus={lo}-{hi}"));
+            }
+        }
+        if l.nodes.iter().any(|r| r.node == ix) {
+            s.push_str(&format!(",memdev={}", backend_id(n.id.value)));
+            if let (Some(f), Some(m)) = (spm_flag, &n.memory) {
+                if m.all_spm() {
+                    s.push_str(f);
+                }
+            }
+        }
+        if let Some(i) = &n.initiator {
+            if !n.has_cpus() {
+                s.push_str(&format!(",initiator={}", t.nodes[i.value].id.value));
+            }
+        }
+        push("-numa", s);
+    }
+    if let Some(slit) = &c.derived.slit {
+        let n = slit.matrix.len();
+        let symmetric = slit.is_symmetric();
+        for i in 0..n {
+            for j in 0..n {
+                if i == j || (symmetric && j < i) {
+                    continue;
+                }
+                push("-numa", format!("dist,src={},dst={},val={}", t.nodes[i].id.value, t.nodes[j].id.value, slit.matrix[i][j]));
+            }
+        }
+    }
+    if let Some(h) = &c.derived.hmat {
+        for (ii, &i) in h.initiators.iter().enumerate() {
+            for (ti, &m) in h.targets.iter().enumerate() {
+                for table in &h.tables {
+                    let Some(v) = table.values[ii][ti] else { continue };
+                    let value = if table.data_type.is_latency() {
+                        format!("latency={}", v.value / 1000)
+                    } else {
+                        format!("bandwidth={}", fmt_qemu_size(v.value))
+                    };
+                    push(
+                        "-numa",
+                        format!(
+                            "hmat-lb,initiator={},target={},hierarchy=memory,data-type={},{value}",
+                            t.nodes[i].id.value,
+                            t.nodes[m].id.value,
+                            table.data_type.qemu_name()
+                        ),
+                    );
+                }
+            }
+        }
+        for n in &t.nodes {
+            let Some(m) = &n.memory else { continue };
+            for cache in &m.caches {
+                push(
+                    "-numa",
+                    format!(
+                        "hmat-cache,node-id={},size={},level={},associativity={},policy={},line={}",
+                        n.id.value,
+                        fmt_qemu_size(cache.size.value),
+                        cache.level.value,
+                        cache.associativity,
+                        cache.policy,
+                        cache.line
+                    ),
+                );
+            }
+        }
+    }
+    let bus = match p.machine.value {
+        QemuMachine::Q35 => "pcie.0",
+        QemuMachine::Pc => "pci.0",
+    };
+    for pl in &l.pci {
+        let d = &t.devices[pl.device];
+        let addr = format!("bus={bus},addr={:#x}", pl.slot);
+        let dev = match &d.source.value {
+            DeviceSource::Host(h) => format!("vfio-pci,host={h},id={},{addr}", d.name.value),
+            DeviceSource::Emulated(model) => format!("{model},id={},{addr}", d.name.value),
+        };
+        push("-device", dev);
+    }
+    for d in &t.devices {
+        for n in &d.gi_nodes {
+            let id = t.nodes[n.value].id.value;
+            push("-object", format!("acpi-generic-initiator,id=gi-{}-{id},pci-dev={},node={id}", d.name.value, d.name.value));
+        }
+    }
+    for s in &l.sp_mem {
+        push("-object", backend(t, s.node, &format!("spm{}", s.node_id), s.region.size));
+        push("-device", format!("sp-mem,id=sp-mem{},memdev=spm{},node={}", s.node_id, s.node_id, s.node_id));
+    }
+    a
+}
+
+/// The args file: one argument per line.
+pub fn args_file(c: &Compiled) -> String {
+    let mut s = args(c).join("\n");
+    s.push('\n');
+    s
+}
+
+/// Quotes a word for POSIX sh when it needs it.
+pub fn shell_quote(w: &str) -> String {
+    let safe = !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_=,.:/+@%".contains(c));
+    if safe { w.to_string() } else { format!("'{}'", w.replace('\'', "'\\''")) }
+}
+
+/// The command line as one shell-quoted line, starting with the binary.
+pub fn shell_line(c: &Compiled) -> String {
+    let mut words = vec![QEMU_BINARY.to_string()];
+    words.extend(args(c).iter().map(|w| shell_quote(w)));
+    let mut s = words.join(" ");
+    s.push('\n');
+    s
+}
+
+/// The arguments as a JSON array of strings.
+pub fn json_args(c: &Compiled) -> String {
+    let mut s = serde_json::to_string_pretty(&args(c)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Guest kernel arguments (the `kernel-memmap` SPM dialect), space-separated.
+pub fn kernel_cmdline(c: &Compiled) -> String {
+    let Some((_, l, _)) = c.qemu() else { return String::new() };
+    let mut s = l.kernel_args.join(" ");
+    s.push('\n');
+    s
+}
+
+/// The CPU list of a node the way QEMU's `cpus=` takes it, for docs.
+pub fn qemu_cpus(cpus: &[u32]) -> String {
+    fmt_cpulist(cpus)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(shell_quote("node,nodeid=0,cpus=0-1"), "node,nodeid=0,cpus=0-1");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
+
+}

@@ -1,0 +1,201 @@
+//! What the guest kernel receives after the firmware rewrote QEMU's E820.
+//!
+//! QEMU hands the firmware fw_cfg `etc/e820`. The firmware builds the map the
+//! kernel gets (INT 15h E820 under SeaBIOS, the UEFI memory map under OVMF),
+//! and the kernel sorts and merges it before it prints `BIOS-e820:` lines.
+//!
+//! SeaBIOS 1.16.3 (Debian's, with QEMU 10.0) is modelled entry by entry:
+//! it keeps only RAM and reserved entries from `etc/e820`, adds the EBDA
+//! (`0x9fc00`), the BIOS area (`0xf0000`), the 256 KiB flash window below
+//! 4 GiB, on q35 the MMCONFIG window and the ICH9 RCBA, and reserves at the
+//! top of low RAM what its "high zone" keeps: QEMU's ACPI tables blob (128 KiB)
+//! and the SMBIOS tables when they exceed 600 bytes. Devices SeaBIOS drives
+//! (virtio disks, USB) allocate there too; the prediction is for a guest with
+//! no such devices, which is stated in the output.
+//!
+//! OVMF carves its own ranges out of low RAM, which vary with its build; the
+//! model gives those as one firmware-owned window and predicts the rest.
+
+use crate::e820::{Entry, KernelRules, Kind, sanitize};
+use crate::kinds::{Firmware, QemuMachine, QemuVersion};
+use crate::layout::Region;
+use crate::layout::qemu::QemuLayout;
+use crate::model::Topology;
+use crate::target::QemuProfile;
+use crate::units::{KIB, MIB};
+
+/// A stretch of the map the firmware owns: the guest's entries there are the
+/// firmware's business, but they must tile the window exactly.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FirmwareWindow {
+    pub region: Region,
+    /// Why the contents are not predicted entry by entry.
+    pub reason: String,
+    /// The entry types the firmware may use inside the window.
+    #[serde(skip)]
+    pub kinds: Vec<Kind>,
+}
+
+/// The guest kernel's view of the E820 map.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GuestE820 {
+    pub firmware: Firmware,
+    /// What the kernel prints as `BIOS-e820:` (sorted and merged), outside
+    /// any firmware window.
+    #[serde(skip)]
+    pub bios: Vec<Entry>,
+    /// What the kernel prints as `user:` after `memmap=` edits, when any.
+    #[serde(skip)]
+    pub user: Option<Vec<Entry>>,
+    pub windows: Vec<FirmwareWindow>,
+    /// Assumptions the prediction rests on.
+    pub assumptions: Vec<String>,
+    /// Ranges of `etc/e820` the firmware drops (soft-reserved under SeaBIOS).
+    #[serde(skip)]
+    pub dropped: Vec<Entry>,
+}
+
+/// The ACPI tables blob QEMU hands SeaBIOS: padded to 128 KiB.
+pub const ACPI_BLOB: u64 = 128 * KIB;
+/// SeaBIOS keeps SMBIOS in the f-segment up to this many bytes.
+const SMBIOS_FSEG_MAX: u64 = 600;
+/// The SMBIOS type 0 SeaBIOS adds when QEMU gives none: 24 bytes, "SeaBIOS",
+/// the Debian version string "1.16.3-debian-1.16.3-2~bpo12+1", the date
+/// "04/01/2014" and the terminators.
+const SEABIOS_TYPE0: u64 = 75;
+
+fn align_down(v: u64, a: u64) -> u64 {
+    v - v % a
+}
+
+/// QEMU's SMBIOS tables for pc/q35 in bytes (no `-smbios` options): types 1,
+/// 3, 4 (per socket), 16, 17, 19 (per E820 RAM entry), 32 and 127. String
+/// lengths depend on the machine type name, e.g. "pc-q35-10.0".
+pub fn smbios_len(machine: QemuMachine, version: QemuVersion, sockets: u32, ram_entries: u64, ram_size: u64) -> u64 {
+    let (desc, prefix) = match machine {
+        QemuMachine::Q35 => ("Standard PC (Q35 + ICH9, 2009)", "pc-q35-"),
+        QemuMachine::Pc => ("Standard PC (i440FX + PIIX, 1996)", "pc-i440fx-"),
+    };
+    let name = (prefix.len() + version.as_str().len()) as u64;
+    let desc = desc.len() as u64;
+    let t1 = 35 + desc + name;
+    let t3 = 29 + name;
+    // "CPU%2x" grows a digit from socket 0x100 on.
+    let t4: u64 = (0..u64::from(sockets)).map(|s| 55 + name + u64::from(s >= 0x100)).sum();
+    // Machine types from 9.1 describe all RAM in one type 17; older ones use
+    // one per 16 GiB.
+    let dimms = if version >= QemuVersion::V9_1 { 1 } else { ram_size.div_ceil(16 << 30).max(1) };
+    t1 + t3 + t4 + 25 + 53 * dimms + 33 * ram_entries + 13 + 6
+}
+
+pub fn guest_e820(t: &Topology, p: &QemuProfile, l: &QemuLayout) -> GuestE820 {
+    let rules = KernelRules::LINUX_6_1;
+    let low_top = l.below_4g;
+    let dropped: Vec<Entry> = match p.firmware.value {
+        Firmware::OvmfSp => Vec::new(),
+        _ => l
+            .fw_cfg_e820
+            .iter()
+            .filter(|e| !matches!(e.kind, Kind::Ram | Kind::Reserved))
+            .copied()
+            .collect(),
+    };
+    let mut assumptions = Vec::new();
+    let mut windows = Vec::new();
+    let mut map: Vec<Entry> = Vec::new();
+    match p.firmware.value {
+        Firmware::Seabios => {
+            let ram_entries = l.fw_cfg_e820.iter().filter(|e| e.kind == Kind::Ram).count() as u64;
+            let smbios = smbios_len(
+                p.machine.value,
+                p.version.value,
+                t.machine.topology.sockets.value,
+                ram_entries,
+                l.ram_size,
+            ) + SEABIOS_TYPE0;
+            let mut lowest = low_top;
+            if smbios > SMBIOS_FSEG_MAX {
+                lowest = align_down(lowest.saturating_sub(smbios), 16);
+            }
+            lowest = align_down(lowest.saturating_sub(ACPI_BLOB), 64);
+            let reserved_start = align_down(lowest, 4 * KIB).max(MIB.min(low_top));
+            assumptions.push(format!(
+                "SeaBIOS 1.16.3 keeps [{reserved_start:#x}, {low_top:#x}) for QEMU's 128 KiB ACPI blob{}; \
+                 disks, USB or other devices SeaBIOS drives would lower the start in 4 KiB steps",
+                if smbios > SMBIOS_FSEG_MAX { " and the SMBIOS tables" } else { "" }
+            ));
+            let ebda = 0x9fc00u64.min(low_top);
+            map.push(Entry::new(0, ebda, Kind::Ram));
+            if low_top > ebda {
+                map.push(Entry::new(ebda, 0xa0000u64.min(low_top) - ebda, Kind::Reserved));
+            }
+            map.push(Entry::new(0xf0000, 0x10000, Kind::Reserved));
+            if reserved_start > MIB {
+                map.push(Entry::new(MIB, reserved_start - MIB, Kind::Ram));
+            }
+            if low_top > reserved_start {
+                map.push(Entry::new(reserved_start, low_top - reserved_start, Kind::Reserved));
+            }
+            if p.machine.value == QemuMachine::Q35 {
+                map.push(Entry::new(0xb000_0000, 256 * MIB, Kind::Reserved));
+                map.push(Entry::new(0xfed1_c000, 16 * KIB, Kind::Reserved));
+            }
+            map.push(Entry::new(0xfffc_0000, 256 * KIB, Kind::Reserved));
+            map.extend(l.fw_cfg_e820.iter().filter(|e| match e.kind {
+                Kind::Ram => e.addr >= 1 << 32,
+                Kind::Reserved => true,
+                _ => false,
+            }));
+        }
+        Firmware::Ovmf | Firmware::OvmfSp => {
+            // OVMF builds the UEFI memory map; the EFI stub turns it into E820.
+            map.push(Entry::new(0, 0xa0000u64.min(low_top), Kind::Ram));
+            if low_top > MIB {
+                windows.push(FirmwareWindow {
+                    region: Region::new(MIB, low_top - MIB),
+                    reason: "OVMF allocates its own ACPI, NVS and reserved ranges in low RAM; they depend on the OVMF build".into(),
+                    kinds: vec![Kind::Ram, Kind::Reserved, Kind::Acpi, Kind::Nvs],
+                });
+            }
+            if p.machine.value == QemuMachine::Q35 {
+                map.push(Entry::new(0xb000_0000, 256 * MIB, Kind::Reserved));
+            }
+            map.extend(l.fw_cfg_e820.iter().filter(|e| match e.kind {
+                Kind::Ram => e.addr >= 1 << 32,
+                Kind::SoftReserved => p.firmware.value == Firmware::OvmfSp,
+                _ => false,
+            }));
+            assumptions.push("OVMF passes RAM above 4 GiB through unchanged and does not report QEMU's reserved entries".into());
+        }
+    }
+    let bios = sanitize(&map, rules).unwrap_or(map);
+    let user = (!l.kernel_args.is_empty()).then(|| {
+        let mut table = bios.clone();
+        for s in &l.spm {
+            table = crate::e820::convert_range(&table, s.region.start, s.region.size, Kind::Ram, Kind::SoftReserved, rules);
+        }
+        table
+    });
+    GuestE820 {
+        firmware: p.firmware.value,
+        bios,
+        user,
+        windows,
+        assumptions,
+        dropped,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smbios_lengths_match_qemu_10_0() {
+        // Measured: pc-q35-10.0 is 213 + 66·sockets + 33·ram entries.
+        assert_eq!(smbios_len(QemuMachine::Q35, QemuVersion::V10_0, 1, 1, 2 << 30), 213 + 66 + 33);
+        assert_eq!(smbios_len(QemuMachine::Q35, QemuVersion::V10_0, 4, 1, 2 << 30), 510);
+        // pc-i440fx-10.0 is 222 + 69·sockets + 33·ram entries.
+        assert_eq!(smbios_len(QemuMachine::Pc, QemuVersion::V10_0, 1, 2, 4 << 30), 357);
+    }
+}

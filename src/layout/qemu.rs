@@ -1,0 +1,437 @@
+//! Guest-physical layout of a QEMU x86_64 (q35 or pc) machine, as QEMU 10.0
+//! builds it (`pc_q35_init`, `pc_init1`, `pc_memory_init`).
+//!
+//! - RAM: node backends are stacked in node-id order into one container of
+//!   `-m` bytes; its first `below_4g` bytes map at GPA 0 and the rest at
+//!   `above_4g_start` (4 GiB, or 1 TiB on AMD when the address space would
+//!   reach the HyperTransport hole).
+//! - Device memory (the hotplug region) follows high RAM, rounded up to 1 GiB,
+//!   sized `maxmem - mem + 1 GiB × slots`.
+//! - fw_cfg `etc/e820`: the AMD HT hole (AMD vCPU, ≥ 40 phys bits), RAM below
+//!   4 GiB, RAM above 4 GiB, then whatever the chosen SPM dialect adds.
+//!
+//! The layout is total: it never fails and never panics, whatever the IR.
+//! Whether the result is acceptable (it fits the address space, the sizes
+//! add up) is the check stage's business; it reads the same numbers.
+
+use super::Region;
+use crate::e820::{Entry, Kind};
+use crate::kinds::{QemuMachine, SpmDialect};
+use crate::model::{DevIx, NodeIx, Topology};
+use crate::target::{AMD_ABOVE_1TB_START, AMD_HT_SIZE, AMD_HT_START, QemuProfile, Vendor};
+use crate::units::{GIB, MIB};
+
+/// The 64-bit PCI hole QEMU reserves above RAM: `pci-hole64-size`.
+pub fn pci_hole64_size(machine: QemuMachine) -> u64 {
+    match machine {
+        QemuMachine::Q35 => 32 * GIB,
+        QemuMachine::Pc => 2 * GIB,
+    }
+}
+
+/// RAM of one node inside QEMU's boot RAM.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct NodeRam {
+    #[serde(skip)]
+    pub node: NodeIx,
+    pub node_id: u32,
+    /// Offset inside the `pc.ram` container.
+    pub offset: u64,
+    pub size: u64,
+    /// Guest-physical pieces: one, or two when the node straddles the split.
+    pub ranges: Vec<Region>,
+}
+
+/// Memory of an `sp-mem` device (SPM dialect `sp-mem`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SpMem {
+    #[serde(skip)]
+    pub node: NodeIx,
+    pub node_id: u32,
+    pub region: Region,
+}
+
+/// One Specific Purpose range in guest-physical addresses.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SpmRegion {
+    #[serde(skip)]
+    pub node: NodeIx,
+    pub node_id: u32,
+    pub region: Region,
+}
+
+/// Where a device sits on the guest's PCI root bus.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PciPlacement {
+    #[serde(skip)]
+    pub device: DevIx,
+    pub bus: u8,
+    pub slot: u8,
+    pub function: u8,
+}
+
+impl PciPlacement {
+    pub fn devfn(&self) -> u8 {
+        (self.slot << 3) | self.function
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct QemuLayout {
+    /// `-m`: the sum of the nodes' boot RAM.
+    pub ram_size: u64,
+    pub below_4g: u64,
+    pub above_4g: u64,
+    pub above_4g_start: u64,
+    /// The AMD 1 TiB relocation happened.
+    pub relocated_above_1tb: bool,
+    /// The highest address QEMU considers used (`pc_max_used_gpa`).
+    pub max_used_gpa: u64,
+    pub nodes: Vec<NodeRam>,
+    /// `-m slots=`.
+    pub slots: u32,
+    /// `-m maxmem=`; equal to `ram_size` when there is no device memory.
+    pub maxmem: u64,
+    pub device_memory: Option<Region>,
+    pub sp_mem: Vec<SpMem>,
+    pub spm: Vec<SpmRegion>,
+    pub pci: Vec<PciPlacement>,
+    /// fw_cfg `etc/e820`, in the order QEMU adds the entries.
+    #[serde(skip)]
+    pub fw_cfg_e820: Vec<Entry>,
+    /// Extra guest kernel arguments (the `kernel-memmap` SPM dialect).
+    pub kernel_args: Vec<String>,
+}
+
+/// The low RAM split for `ram` bytes: `(below_4g, above_4g)`.
+pub fn split(machine: QemuMachine, ram: u64, max_ram_below_4g: Option<u64>) -> (u64, u64) {
+    let lowmem = match machine {
+        QemuMachine::Q35 => {
+            let mut low = if ram >= 0xb000_0000 { 0x8000_0000 } else { 0xb000_0000 };
+            let limit = max_ram_below_4g.filter(|&m| m != 0).unwrap_or(4 * GIB);
+            if low > limit {
+                low = limit;
+            }
+            low
+        }
+        QemuMachine::Pc => {
+            let limit = max_ram_below_4g.filter(|&m| m != 0).unwrap_or(0xe000_0000);
+            let mut low = limit;
+            if ram >= limit && low > 0xc000_0000 {
+                low = 0xc000_0000;
+            }
+            low
+        }
+    };
+    if ram >= lowmem { (lowmem, ram - lowmem) } else { (ram, 0) }
+}
+
+fn round_up(v: u64, align: u64) -> u64 {
+    v.div_ceil(align).saturating_mul(align)
+}
+
+/// Maps an offset range of the RAM container to guest-physical pieces.
+fn gpa_pieces(offset: u64, size: u64, below: u64, above_start: u64) -> Vec<Region> {
+    let end = offset.saturating_add(size);
+    let mut out = Vec::new();
+    if offset < below {
+        out.push(Region::new(offset, end.min(below) - offset));
+    }
+    if end > below {
+        let s = offset.max(below);
+        out.push(Region::new(above_start.saturating_add(s - below), end - s));
+    }
+    out.retain(|r| r.size > 0);
+    out
+}
+
+/// Whether a node's memory goes into boot RAM (not into an sp-mem device).
+fn boot_ram(t: &Topology, p: &QemuProfile, n: NodeIx) -> u64 {
+    let Some(m) = &t.nodes[n].memory else { return 0 };
+    if p.spm.value == SpmDialect::SpMem {
+        m.size.value.saturating_sub(m.spm_bytes())
+    } else {
+        m.size.value
+    }
+}
+
+pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
+    let machine = p.machine.value;
+    let sizes: Vec<u64> = (0..t.nodes.len()).map(|n| boot_ram(t, p, n)).collect();
+    let ram_size = sizes.iter().fold(0u64, |a, &b| a.saturating_add(b));
+    let (below_4g, above_4g) = split(machine, ram_size, p.max_ram_below_4g.as_ref().map(|m| m.value));
+
+    // sp-mem devices need device memory: one slot each, and their size in maxmem.
+    let sp_sizes: Vec<(NodeIx, u64)> = if p.spm.value == SpmDialect::SpMem {
+        t.nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| n.memory.as_ref().map(|m| (i, m.spm_bytes())))
+            .filter(|&(_, s)| s > 0)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let sp_total = sp_sizes.iter().fold(0u64, |a, &(_, s)| a.saturating_add(s));
+    let slots = p.memory_slots.as_ref().map_or(sp_sizes.len() as u32, |s| s.value);
+    let maxmem = p
+        .max_memory
+        .as_ref()
+        .map_or(ram_size.saturating_add(sp_total), |m| m.value);
+
+    let device_memory_at = |above_start: u64| -> Option<Region> {
+        (maxmem > ram_size).then(|| {
+            let base = round_up(above_start.saturating_add(above_4g), GIB);
+            let size = (maxmem - ram_size).saturating_add(GIB.saturating_mul(u64::from(slots)));
+            Region::new(base, size)
+        })
+    };
+    let max_used = |above_start: u64| -> u64 {
+        let hole_start = match device_memory_at(above_start) {
+            Some(r) => r.end(),
+            None => above_start.saturating_add(above_4g),
+        };
+        round_up(hole_start, GIB)
+            .saturating_add(pci_hole64_size(machine))
+            .saturating_sub(1)
+    };
+    let mut above_4g_start = 4 * GIB;
+    let mut relocated = false;
+    let amd = p.vendor == Vendor::Amd;
+    if amd && max_used(above_4g_start) >= AMD_HT_START {
+        above_4g_start = AMD_ABOVE_1TB_START;
+        relocated = true;
+    }
+    let device_memory = device_memory_at(above_4g_start);
+    let max_used_gpa = max_used(above_4g_start);
+
+    let mut nodes = Vec::new();
+    let mut offset = 0u64;
+    for (i, n) in t.nodes.iter().enumerate() {
+        let size = sizes[i];
+        if size == 0 {
+            continue;
+        }
+        nodes.push(NodeRam {
+            node: i,
+            node_id: n.id.value,
+            offset,
+            size,
+            ranges: gpa_pieces(offset, size, below_4g, above_4g_start),
+        });
+        offset = offset.saturating_add(size);
+    }
+
+    // sp-mem devices, packed from the start of device memory in node order,
+    // each aligned to 2 MiB (the RAM backend alignment on x86_64 hosts).
+    let mut sp_mem = Vec::new();
+    if let Some(dm) = device_memory {
+        let mut next = dm.start;
+        for &(node, size) in &sp_sizes {
+            let start = round_up(next, 2 * MIB);
+            sp_mem.push(SpMem {
+                node,
+                node_id: t.nodes[node].id.value,
+                region: Region::new(start, size),
+            });
+            next = start.saturating_add(size);
+        }
+    }
+
+    // SPM ranges in guest-physical terms.
+    let mut spm = Vec::new();
+    if p.spm.value == SpmDialect::SpMem {
+        spm.extend(sp_mem.iter().map(|s| SpmRegion {
+            node: s.node,
+            node_id: s.node_id,
+            region: s.region,
+        }));
+    } else {
+        for nr in &nodes {
+            let Some(m) = &t.nodes[nr.node].memory else { continue };
+            for r in &m.spm {
+                let start = nr.offset.saturating_add(r.offset.value);
+                let size = r.size.value.min(nr.size.saturating_sub(r.offset.value));
+                for piece in gpa_pieces(start, size, below_4g, above_4g_start) {
+                    spm.push(SpmRegion {
+                        node: nr.node,
+                        node_id: nr.node_id,
+                        region: piece,
+                    });
+                }
+            }
+        }
+    }
+
+    // etc/e820 in QEMU's order.
+    let mut e820 = Vec::new();
+    if amd && p.phys_bits >= 40 {
+        e820.push(Entry::new(AMD_HT_START, AMD_HT_SIZE, Kind::Reserved));
+    }
+    e820.push(Entry::new(0, below_4g, Kind::Ram));
+    if above_4g > 0 {
+        e820.push(Entry::new(above_4g_start, above_4g, Kind::Ram));
+    }
+    let mut kernel_args = Vec::new();
+    match p.spm.value {
+        SpmDialect::KernelMemmap => {
+            for s in &spm {
+                kernel_args.push(format!(
+                    "memmap={}%{:#x}-1+{:#x}",
+                    memparse_size(s.region.size),
+                    s.region.start,
+                    Kind::SOFT_RESERVED_CODE
+                ));
+            }
+        }
+        SpmDialect::NumaSpm | SpmDialect::MemmapType => {
+            // The proposed series marks each SPM node's whole range; it does
+            // so node by node, replacing the containing RAM entry with up to
+            // three entries appended at the end (the table stays unsorted).
+            for s in &spm {
+                update_entry_type(&mut e820, s.region.start, s.region.size, Kind::SoftReserved);
+            }
+        }
+        SpmDialect::SpMem => {
+            for s in &sp_mem {
+                e820.push(Entry::new(s.region.start, s.region.size, Kind::SoftReserved));
+            }
+        }
+    }
+
+    QemuLayout {
+        ram_size,
+        below_4g,
+        above_4g,
+        above_4g_start,
+        relocated_above_1tb: relocated,
+        max_used_gpa,
+        nodes,
+        slots,
+        maxmem,
+        device_memory,
+        sp_mem,
+        spm,
+        pci: place_devices(t),
+        fw_cfg_e820: e820,
+        kernel_args,
+    }
+}
+
+/// Devices go on the root bus: the slot the file asks for, else the next
+/// free slot from 0x10 (low slots belong to QEMU's own devices).
+pub fn place_devices(t: &Topology) -> Vec<PciPlacement> {
+    let mut used: Vec<u8> = t.devices.iter().filter_map(|d| d.guest_slot.as_ref().map(|s| s.value)).collect();
+    let mut next = 0x10u8;
+    t.devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let slot = match &d.guest_slot {
+                Some(s) => s.value,
+                None => {
+                    while used.contains(&next) && next < 0x1f {
+                        next += 1;
+                    }
+                    used.push(next);
+                    next
+                }
+            };
+            PciPlacement {
+                device: i,
+                bus: 0,
+                slot,
+                function: 0,
+            }
+        })
+        .collect()
+}
+
+/// The proposed `e820_update_entry_type()`: find the RAM entry that contains
+/// the range, drop it, append `[entry start, start)`, `[start, end)` of the
+/// new type and `[end, entry end)`. Does nothing when no RAM entry contains
+/// the range (QEMU then only warns).
+fn update_entry_type(table: &mut Vec<Entry>, start: u64, size: u64, kind: Kind) {
+    let end = start.saturating_add(size);
+    let Some(pos) = table.iter().position(|e| e.kind == Kind::Ram && e.addr <= start && end <= e.end()) else {
+        return;
+    };
+    let old = table.remove(pos);
+    if old.addr < start {
+        table.push(Entry::new(old.addr, start - old.addr, old.kind));
+    }
+    table.push(Entry::new(start, size, kind));
+    if end < old.end() {
+        table.push(Entry::new(end, old.end() - end, old.kind));
+    }
+}
+
+/// A size the kernel's `memparse()` reads back exactly: `2G`, `512M`, or hex bytes.
+pub fn memparse_size(bytes: u64) -> String {
+    for (suffix, mult) in [("G", GIB), ("M", MIB), ("K", 1024)] {
+        if bytes >= mult && bytes % mult == 0 {
+            return format!("{}{suffix}", bytes / mult);
+        }
+    }
+    format!("{bytes:#x}")
+}
+
+/// APIC id of a CPU index: threads, cores, dies, sockets from the low bits,
+/// each field ceil(log2(count)) bits wide (QEMU `x86_apicid_from_topo_ids`).
+pub fn apic_id(t: &Topology, cpu: u32) -> u32 {
+    let topo = &t.machine.topology;
+    let width = |n: u32| if n <= 1 { 0 } else { 32 - (n - 1).leading_zeros() };
+    let (socket, die, core, thread) = topo.coords(cpu);
+    let tw = width(topo.threads.value);
+    let cw = width(topo.cores.value);
+    let dw = width(topo.dies.value);
+    (socket << (tw + cw + dw)) | (die << (tw + cw)) | (core << tw) | thread
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn q35_and_pc_splits_match_qemu() {
+        // Measured with QEMU 10.0.2 (see the layout chapter of the book).
+        assert_eq!(split(QemuMachine::Q35, 2815 * MIB, None), (2815 * MIB, 0));
+        assert_eq!(split(QemuMachine::Q35, 2816 * MIB, None), (2 * GIB, 0x3000_0000));
+        assert_eq!(split(QemuMachine::Q35, 3 * GIB, Some(4 * GIB)), (2 * GIB, GIB));
+        assert_eq!(split(QemuMachine::Q35, 4 * GIB, Some(1536 * MIB)), (0x6000_0000, 4 * GIB - 0x6000_0000));
+        assert_eq!(split(QemuMachine::Pc, 3583 * MIB, None), (3583 * MIB, 0));
+        assert_eq!(split(QemuMachine::Pc, 3584 * MIB, None), (3 * GIB, 512 * MIB));
+        assert_eq!(split(QemuMachine::Pc, 3968 * MIB, Some(4 * GIB)), (3968 * MIB, 0));
+        assert_eq!(split(QemuMachine::Pc, 4 * GIB, Some(2 * GIB)), (2 * GIB, 2 * GIB));
+        assert_eq!(split(QemuMachine::Pc, 5 * GIB, Some(3584 * MIB)), (3 * GIB, 2 * GIB));
+    }
+
+    #[test]
+    fn pieces_split_at_the_low_ram_end() {
+        let p = gpa_pieces(GIB, 2 * GIB, 2 * GIB, 4 * GIB);
+        assert_eq!(p, vec![Region::new(GIB, GIB), Region::new(4 * GIB, GIB)]);
+        assert_eq!(gpa_pieces(3 * GIB, GIB, 2 * GIB, 4 * GIB), vec![Region::new(5 * GIB, GIB)]);
+    }
+
+    #[test]
+    fn update_entry_type_appends_pieces() {
+        let mut t = vec![Entry::new(0, 2 * GIB, Kind::Ram), Entry::new(4 * GIB, 4 * GIB, Kind::Ram)];
+        update_entry_type(&mut t, 5 * GIB, GIB, Kind::SoftReserved);
+        assert_eq!(
+            t,
+            vec![
+                Entry::new(0, 2 * GIB, Kind::Ram),
+                Entry::new(4 * GIB, GIB, Kind::Ram),
+                Entry::new(5 * GIB, GIB, Kind::SoftReserved),
+                Entry::new(6 * GIB, 2 * GIB, Kind::Ram),
+            ]
+        );
+    }
+
+    #[test]
+    fn memparse_sizes() {
+        assert_eq!(memparse_size(2 * GIB), "2G");
+        assert_eq!(memparse_size(1536 * MIB), "1536M");
+        assert_eq!(memparse_size(4097), "0x1001");
+    }
+}

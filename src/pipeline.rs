@@ -1,0 +1,109 @@
+//! The whole pipeline in one call: parse → model → check → layout.
+//!
+//! [`compile`] is what `check`, `build`, `inspect` and `verify` share. It
+//! returns either a [`Compiled`] topology (with its warnings) or every
+//! diagnostic that stopped it. Emitting is separate: a `Compiled` is exactly
+//! what every emitter needs and is guaranteed valid for them.
+
+use crate::check::{self, Context};
+use crate::diag::Diagnostic;
+use crate::layout::firmware::{self, GuestE820};
+use crate::layout::qemu::{self, QemuLayout};
+use crate::model::derive::{self, Derived};
+use crate::model::graph::TopologyGraph;
+use crate::model::{Topology, lower::lower};
+use crate::parse::parse;
+use crate::source::SourceFile;
+use crate::target::{QemuOverrides, Target, TargetKind};
+
+/// Target-specific results of the layout stage.
+#[derive(Clone, Debug)]
+pub enum Layout {
+    Qemu { layout: QemuLayout, guest: GuestE820 },
+}
+
+/// A checked topology, laid out for one target.
+pub struct Compiled {
+    pub source: SourceFile,
+    pub topo: Topology,
+    pub derived: Derived,
+    pub target: Target,
+    pub layout: Layout,
+    /// Warnings (errors stop the pipeline).
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Compiled {
+    pub fn qemu(&self) -> Option<(&crate::target::QemuProfile, &QemuLayout, &GuestE820)> {
+        match (&self.target, &self.layout) {
+            (Target::Qemu(p), Layout::Qemu { layout, guest }) => Some((p, layout, guest)),
+        }
+    }
+}
+
+/// Options that shape compilation.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub target: TargetKind,
+    pub qemu: QemuOverrides,
+    /// `--deny warnings`: warnings become errors.
+    pub deny_warnings: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            target: TargetKind::Qemu,
+            qemu: QemuOverrides::default(),
+            deny_warnings: false,
+        }
+    }
+}
+
+/// Runs parse, model, check and layout. On failure returns every diagnostic
+/// (errors and warnings) in report order.
+pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
+    let doc = parse(source)?;
+    let topo = lower(&doc)?;
+    let graph = TopologyGraph::new(&topo);
+    let derived = derive::derive(&topo, &graph);
+    let target = Target::resolve(opts.target, &topo, &opts.qemu);
+    let qemu_layout = target.qemu().map(|p| qemu::layout(&topo, p));
+    let mut diags = {
+        let cx = Context {
+            topo: &topo,
+            graph: &graph,
+            derived: &derived,
+            target: &target,
+            qemu_layout: qemu_layout.as_ref(),
+        };
+        check::check(&cx)
+    };
+    if opts.deny_warnings {
+        for d in &mut diags {
+            d.severity = crate::diag::Severity::Error;
+        }
+    }
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    let layout = match (&target, qemu_layout) {
+        (Target::Qemu(p), Some(l)) => {
+            let guest = firmware::guest_e820(&topo, p, &l);
+            Layout::Qemu { layout: l, guest }
+        }
+        (Target::Qemu(p), None) => {
+            let l = qemu::layout(&topo, p);
+            let guest = firmware::guest_e820(&topo, p, &l);
+            Layout::Qemu { layout: l, guest }
+        }
+    };
+    Ok(Compiled {
+        source: source.clone(),
+        topo,
+        derived,
+        target,
+        layout,
+        warnings: diags,
+    })
+}

@@ -1,0 +1,173 @@
+//! Target profiles: which VMM (and version, machine type, firmware) the
+//! topology is compiled for.
+//!
+//! A profile is built from the file's `[target.*]` table and command-line
+//! overrides; an override wins. Every setting remembers whether it came from
+//! the file (with its span) so that target diagnostics can point at it.
+
+use crate::kinds::*;
+use crate::model::Topology;
+use crate::source::{Sp, Span};
+use crate::units::GIB;
+
+/// Which VMM to compile for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    /// QEMU (x86_64 q35 or pc).
+    Qemu,
+}
+
+/// Command-line overrides for the qemu target; `None` keeps the file's value.
+#[derive(Clone, Debug, Default)]
+pub struct QemuOverrides {
+    pub version: Option<QemuVersion>,
+    pub machine: Option<QemuMachine>,
+    pub spm: Option<SpmDialect>,
+    pub firmware: Option<Firmware>,
+    pub cpu_model: Option<String>,
+}
+
+/// The CPU vendor, which decides whether QEMU adds the AMD HyperTransport
+/// hole to the E820 map and may relocate RAM above 1 TiB.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Vendor {
+    Amd,
+    Intel,
+    /// `-cpu host`/`max`: the host decides, so the E820 cannot be predicted.
+    Host,
+}
+
+#[derive(Clone, Debug)]
+pub struct QemuProfile {
+    pub version: Sp<QemuVersion>,
+    pub machine: Sp<QemuMachine>,
+    pub spm: Sp<SpmDialect>,
+    pub firmware: Sp<Firmware>,
+    pub cpu_model: Sp<String>,
+    pub vendor: Vendor,
+    /// Guest physical address bits of the CPU model under TCG.
+    pub phys_bits: u8,
+    pub max_ram_below_4g: Option<Sp<u64>>,
+    pub memory_slots: Option<Sp<u32>>,
+    pub max_memory: Option<Sp<u64>>,
+}
+
+impl QemuProfile {
+    /// The highest guest physical address plus one.
+    pub fn phys_limit(&self) -> u64 {
+        1u64.checked_shl(u32::from(self.phys_bits)).unwrap_or(u64::MAX)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Target {
+    Qemu(QemuProfile),
+}
+
+impl Target {
+    pub fn kind(&self) -> TargetKind {
+        match self {
+            Target::Qemu(_) => TargetKind::Qemu,
+        }
+    }
+
+    pub fn qemu(&self) -> Option<&QemuProfile> {
+        match self {
+            Target::Qemu(q) => Some(q),
+        }
+    }
+
+    /// Combines the file's settings with overrides.
+    pub fn resolve(kind: TargetKind, topo: &Topology, o: &QemuOverrides) -> Target {
+        match kind {
+            TargetKind::Qemu => Target::Qemu(qemu_profile(topo, o)),
+        }
+    }
+}
+
+fn pick<T: Clone>(flag: &Option<T>, file: &Option<Sp<T>>, default: T) -> Sp<T> {
+    match (flag, file) {
+        (Some(v), _) => Sp::detached(v.clone()),
+        (None, Some(f)) => f.clone(),
+        (None, None) => Sp::detached(default),
+    }
+}
+
+fn qemu_profile(topo: &Topology, o: &QemuOverrides) -> QemuProfile {
+    let s = &topo.qemu;
+    let cpu_model = pick(&o.cpu_model, &s.cpu_model, "qemu64".to_string());
+    let (vendor, phys_bits) = cpu_facts(&cpu_model.value);
+    QemuProfile {
+        version: pick(&o.version, &s.version, QemuVersion::V10_0),
+        machine: pick(&o.machine, &s.machine, QemuMachine::Q35),
+        spm: pick(&o.spm, &s.spm, SpmDialect::KernelMemmap),
+        firmware: pick(&o.firmware, &s.firmware, Firmware::Seabios),
+        cpu_model,
+        vendor,
+        phys_bits,
+        max_ram_below_4g: s.max_ram_below_4g.clone(),
+        memory_slots: s.memory_slots.clone(),
+        max_memory: s.max_memory.clone(),
+    }
+}
+
+/// Vendor and TCG physical address width of a `-cpu` string such as
+/// `qemu64` or `qemu64,vendor=GenuineIntel,phys-bits=42`.
+///
+/// Under TCG every model gets 40 physical address bits unless `phys-bits=`
+/// says otherwise. The vendor comes from the model: QEMU's `qemu64` and the
+/// AMD models (EPYC, Opteron, phenom) are AuthenticAMD; the rest of the named
+/// models are GenuineIntel; `host` and `max` follow the host.
+pub fn cpu_facts(model: &str) -> (Vendor, u8) {
+    let mut parts = model.split(',');
+    let name = parts.next().unwrap_or("").trim();
+    let lower = name.to_ascii_lowercase();
+    let mut vendor = if lower == "host" || lower == "max" {
+        Vendor::Host
+    } else if lower == "qemu64" || lower == "qemu32" || lower.starts_with("epyc") || lower.starts_with("opteron") || lower == "phenom" || lower == "athlon" {
+        Vendor::Amd
+    } else {
+        Vendor::Intel
+    };
+    let mut phys_bits = 40u8;
+    for p in parts {
+        match p.trim().split_once('=') {
+            Some(("vendor", "GenuineIntel")) => vendor = Vendor::Intel,
+            Some(("vendor", "AuthenticAMD")) => vendor = Vendor::Amd,
+            Some(("phys-bits", v)) => {
+                if let Ok(b) = v.parse::<u8>() {
+                    phys_bits = b.clamp(32, 52);
+                }
+            }
+            _ => {}
+        }
+    }
+    (vendor, phys_bits)
+}
+
+/// AMD HyperTransport hole, reserved below 1 TiB on AMD guests.
+pub const AMD_HT_START: u64 = 0xfd_0000_0000;
+pub const AMD_HT_SIZE: u64 = 0x3_0000_0000;
+/// Where QEMU moves RAM above 4 GiB when it would reach the HT hole.
+pub const AMD_ABOVE_1TB_START: u64 = 1024 * GIB;
+
+/// The span a diagnostic about a target setting should point at.
+pub fn setting_span<T>(s: &Sp<T>) -> Span {
+    s.span
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_models() {
+        assert_eq!(cpu_facts("qemu64"), (Vendor::Amd, 40));
+        assert_eq!(cpu_facts("qemu64,vendor=GenuineIntel"), (Vendor::Intel, 40));
+        assert_eq!(cpu_facts("Skylake-Server,phys-bits=46"), (Vendor::Intel, 46));
+        assert_eq!(cpu_facts("EPYC-Genoa"), (Vendor::Amd, 40));
+        assert_eq!(cpu_facts("host").0, Vendor::Host);
+    }
+}
