@@ -163,7 +163,11 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, String> {
             a.copy_from_slice(&c[0..8]);
             s.copy_from_slice(&c[8..16]);
             t.copy_from_slice(&c[16..20]);
-            Entry::new(u64::from_le_bytes(a), u64::from_le_bytes(s), Kind::from_code(u32::from_le_bytes(t)))
+            Entry::new(
+                u64::from_le_bytes(a),
+                u64::from_le_bytes(s),
+                Kind::from_code(u32::from_le_bytes(t)),
+            )
         })
         .collect())
 }
@@ -200,7 +204,10 @@ pub fn sanitize(entries: &[Entry], rules: KernelRules) -> Option<Vec<Entry>> {
         }
     }
     points.sort_by_key(|&(a, end, _)| (a, end));
-    let nomerge = |code: u32| code == Kind::Pram.code() || (rules.keep_soft_reserved_apart && code == Kind::SOFT_RESERVED_CODE);
+    let nomerge = |code: u32| {
+        code == Kind::Pram.code()
+            || (rules.keep_soft_reserved_apart && code == Kind::SOFT_RESERVED_CODE)
+    };
     let mut overlap: Vec<usize> = Vec::new();
     let mut out = Vec::new();
     let (mut last_type, mut last_addr) = (0u32, 0u64);
@@ -212,10 +219,18 @@ pub fn sanitize(entries: &[Entry], rules: KernelRules) -> Option<Vec<Entry>> {
         } else {
             overlap.push(i);
         }
-        let current = overlap.iter().map(|&x| entries[x].kind.code()).max().unwrap_or(0);
+        let current = overlap
+            .iter()
+            .map(|&x| entries[x].kind.code())
+            .max()
+            .unwrap_or(0);
         if current != last_type || nomerge(current) {
             if last_type != 0 && addr > last_addr {
-                out.push(Entry::new(last_addr, addr - last_addr, Kind::from_code(last_type)));
+                out.push(Entry::new(
+                    last_addr,
+                    addr - last_addr,
+                    Kind::from_code(last_type),
+                ));
             }
             if current != 0 {
                 last_addr = addr;
@@ -229,7 +244,14 @@ pub fn sanitize(entries: &[Entry], rules: KernelRules) -> Option<Vec<Entry>> {
 /// Linux's `e820__range_update(start, size, old, new)` followed by a sanitise:
 /// the parts of `[start, start+size)` that are of type `old` become `new`.
 /// This is what `memmap=<size>%<start>-<old>+<new>` does.
-pub fn convert_range(entries: &[Entry], start: u64, size: u64, old: Kind, new: Kind, rules: KernelRules) -> Vec<Entry> {
+pub fn convert_range(
+    entries: &[Entry],
+    start: u64,
+    size: u64,
+    old: Kind,
+    new: Kind,
+    rules: KernelRules,
+) -> Vec<Entry> {
     let end = start.saturating_add(size);
     let mut out = Vec::new();
     for e in entries {
@@ -278,7 +300,10 @@ mod tests {
 
     #[test]
     fn binary_round_trip() {
-        let t = vec![Entry::new(0, 0x8000_0000, Kind::Ram), Entry::new(0xfd_0000_0000, 0x3_0000_0000, Kind::Reserved)];
+        let t = vec![
+            Entry::new(0, 0x8000_0000, Kind::Ram),
+            Entry::new(0xfd_0000_0000, 0x3_0000_0000, Kind::Reserved),
+        ];
         let b = encode(&t);
         assert_eq!(b.len(), 40);
         assert_eq!(&b[16..20], &[1, 0, 0, 0]);
@@ -289,8 +314,14 @@ mod tests {
     #[test]
     fn linux_line_format() {
         let e = Entry::new(0x10_0000, 0x7ff0_0000 - 0x2_0000, Kind::Ram);
-        assert_eq!(e.linux_line("BIOS-e820"), "BIOS-e820: [mem 0x0000000000100000-0x000000007ffdffff] usable");
-        assert_eq!(Kind::from_linux_name("soft reserved"), Some(Kind::SoftReserved));
+        assert_eq!(
+            e.linux_line("BIOS-e820"),
+            "BIOS-e820: [mem 0x0000000000100000-0x000000007ffdffff] usable"
+        );
+        assert_eq!(
+            Kind::from_linux_name("soft reserved"),
+            Some(Kind::SoftReserved)
+        );
         assert_eq!(Kind::from_linux_name("type 6"), Some(Kind::Other(6)));
     }
 
@@ -317,16 +348,31 @@ mod tests {
 
     #[test]
     fn soft_reserved_merging_depends_on_kernel() {
-        let t = [Entry::new(0, 0x1000, Kind::SoftReserved), Entry::new(0x1000, 0x1000, Kind::SoftReserved)];
+        let t = [
+            Entry::new(0, 0x1000, Kind::SoftReserved),
+            Entry::new(0x1000, 0x1000, Kind::SoftReserved),
+        ];
         assert_eq!(sanitize(&t, L).unwrap().len(), 1);
-        let new = KernelRules { keep_soft_reserved_apart: true };
+        let new = KernelRules {
+            keep_soft_reserved_apart: true,
+        };
         assert_eq!(sanitize(&t, new).unwrap().len(), 2);
     }
 
     #[test]
     fn memmap_conversion_splits_ram() {
-        let t = [Entry::new(0, 0x9fc00, Kind::Ram), Entry::new(0x1_0000_0000, 0x8000_0000, Kind::Ram)];
-        let c = convert_range(&t, 0x1_4000_0000, 0x4000_0000, Kind::Ram, Kind::SoftReserved, L);
+        let t = [
+            Entry::new(0, 0x9fc00, Kind::Ram),
+            Entry::new(0x1_0000_0000, 0x8000_0000, Kind::Ram),
+        ];
+        let c = convert_range(
+            &t,
+            0x1_4000_0000,
+            0x4000_0000,
+            Kind::Ram,
+            Kind::SoftReserved,
+            L,
+        );
         assert_eq!(
             c,
             vec![

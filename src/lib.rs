@@ -8,17 +8,17 @@
 //! `parse` → `model` → `check` → `layout` → `emit`, with `decode` reading
 //! binary outputs back for `inspect`, `verify` and the tests.
 
-pub mod diag;
-pub mod kinds;
-pub mod parse;
-pub mod source;
-pub mod units;
-pub mod model;
-pub mod target;
-pub mod e820;
-pub mod layout;
 pub mod check;
-pub mod pipeline;
-pub mod emit;
-pub mod schema;
 pub mod cli;
+pub mod diag;
+pub mod e820;
+pub mod emit;
+pub mod kinds;
+pub mod layout;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
+pub mod schema;
+pub mod source;
+pub mod target;
+pub mod units;

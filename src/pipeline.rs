@@ -19,7 +19,10 @@ use crate::target::{QemuOverrides, Target, TargetKind};
 /// Target-specific results of the layout stage.
 #[derive(Clone, Debug)]
 pub enum Layout {
-    Qemu { layout: QemuLayout, guest: GuestE820 },
+    Qemu {
+        layout: QemuLayout,
+        guest: GuestE820,
+    },
 }
 
 /// A checked topology, laid out for one target.

@@ -11,7 +11,11 @@ const SIZE_UNITS: &str = "B|KiB|MiB|GiB|TiB|PiB|K|M|G|T|KB|MB|GB|TB";
 const NUMBER: &str = r"[0-9][0-9_]*(\.[0-9]+)?";
 
 fn def_name(t: &TableSpec) -> String {
-    if t.path.is_empty() { "topology".into() } else { t.path.replace('.', "-") }
+    if t.path.is_empty() {
+        "topology".into()
+    } else {
+        t.path.replace('.', "-")
+    }
 }
 
 fn reference(t: &TableSpec) -> Value {
@@ -37,18 +41,26 @@ fn ty_schema(ty: &Ty) -> Value {
         Ty::Name => json!({ "type": "string", "pattern": "^[A-Za-z][A-Za-z0-9._-]{0,63}$" }),
         Ty::Enum(words) => json!({ "enum": words }),
         Ty::Size => size_schema(),
-        Ty::Latency => json!({ "type": "string", "pattern": format!(r"^\s*{NUMBER}\s*(ps|ns|us|µs|ms)\s*$") }),
-        Ty::Bandwidth => json!({ "type": "string", "pattern": format!(r"^\s*{NUMBER}\s*({SIZE_UNITS})/s\s*$") }),
+        Ty::Latency => {
+            json!({ "type": "string", "pattern": format!(r"^\s*{NUMBER}\s*(ps|ns|us|µs|ms)\s*$") })
+        }
+        Ty::Bandwidth => {
+            json!({ "type": "string", "pattern": format!(r"^\s*{NUMBER}\s*({SIZE_UNITS})/s\s*$") })
+        }
         Ty::CpuList => json!({ "oneOf": [
             { "type": "string", "pattern": r"^\s*([0-9]+(\s*-\s*[0-9]+)?(\s*,\s*[0-9]+(\s*-\s*[0-9]+)?)*)?\s*$" },
             { "type": "integer", "minimum": 0 },
             { "type": "array", "items": { "type": "integer", "minimum": 0 }, "uniqueItems": true }
         ]}),
-        Ty::Pci => json!({ "type": "string", "pattern": r"^\s*([0-9a-fA-F]{1,4}:)?[0-9a-fA-F]{1,2}:[0-1]?[0-9a-fA-F]\.[0-7]\s*$" }),
+        Ty::Pci => {
+            json!({ "type": "string", "pattern": r"^\s*([0-9a-fA-F]{1,4}:)?[0-9a-fA-F]{1,2}:[0-1]?[0-9a-fA-F]\.[0-7]\s*$" })
+        }
         Ty::Ref => ref_schema(),
         Ty::RefList => json!({ "type": "array", "items": ref_schema() }),
         Ty::BoolOrSize => json!({ "oneOf": [ { "type": "boolean" }, size_schema() ] }),
-        Ty::BoolOrTables(t) => json!({ "oneOf": [ { "type": "boolean" }, { "type": "array", "items": reference(t) } ] }),
+        Ty::BoolOrTables(t) => {
+            json!({ "oneOf": [ { "type": "boolean" }, { "type": "array", "items": reference(t) } ] })
+        }
         Ty::Table(t) => reference(t),
         Ty::Tables(t) => json!({ "type": "array", "items": reference(t) }),
     }
@@ -80,7 +92,12 @@ fn table_schema(t: &TableSpec) -> Value {
     for f in t.fields {
         props.insert(f.key.to_string(), field_schema(f));
     }
-    let required: Vec<&str> = t.fields.iter().filter(|f| f.required).map(|f| f.key).collect();
+    let required: Vec<&str> = t
+        .fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.key)
+        .collect();
     let mut o = json!({
         "type": "object",
         "description": t.doc,
@@ -123,7 +140,12 @@ mod tests {
         for t in ALL_TABLES {
             for f in t.fields {
                 if let Some(e) = f.example {
-                    assert!(example(e).is_some(), "{}.{} example {e} is not TOML", t.path, f.key);
+                    assert!(
+                        example(e).is_some(),
+                        "{}.{} example {e} is not TOML",
+                        t.path,
+                        f.key
+                    );
                 }
             }
         }

@@ -57,7 +57,8 @@ pub struct QemuProfile {
 impl QemuProfile {
     /// The highest guest physical address plus one.
     pub fn phys_limit(&self) -> u64 {
-        1u64.checked_shl(u32::from(self.phys_bits)).unwrap_or(u64::MAX)
+        1u64.checked_shl(u32::from(self.phys_bits))
+            .unwrap_or(u64::MAX)
     }
 }
 
@@ -126,7 +127,13 @@ pub fn cpu_facts(model: &str) -> (Vendor, u8) {
     let lower = name.to_ascii_lowercase();
     let mut vendor = if lower == "host" || lower == "max" {
         Vendor::Host
-    } else if lower == "qemu64" || lower == "qemu32" || lower.starts_with("epyc") || lower.starts_with("opteron") || lower == "phenom" || lower == "athlon" {
+    } else if lower == "qemu64"
+        || lower == "qemu32"
+        || lower.starts_with("epyc")
+        || lower.starts_with("opteron")
+        || lower == "phenom"
+        || lower == "athlon"
+    {
         Vendor::Amd
     } else {
         Vendor::Intel
@@ -166,7 +173,10 @@ mod tests {
     fn cpu_models() {
         assert_eq!(cpu_facts("qemu64"), (Vendor::Amd, 40));
         assert_eq!(cpu_facts("qemu64,vendor=GenuineIntel"), (Vendor::Intel, 40));
-        assert_eq!(cpu_facts("Skylake-Server,phys-bits=46"), (Vendor::Intel, 46));
+        assert_eq!(
+            cpu_facts("Skylake-Server,phys-bits=46"),
+            (Vendor::Intel, 46)
+        );
         assert_eq!(cpu_facts("EPYC-Genoa"), (Vendor::Amd, 40));
         assert_eq!(cpu_facts("host").0, Vendor::Host);
     }

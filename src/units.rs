@@ -155,8 +155,12 @@ pub fn parse_bandwidth(s: &str) -> Result<u64, UnitError> {
     };
     let (num, unit) = split_number(rate);
     let Some(mult) = lookup(SIZE_UNITS, unit) else {
-        return Err(UnitError::new(format!("`{unit}/s` is not a bandwidth unit"))
-            .help(format!("bandwidth units are {} followed by /s", unit_names(SIZE_UNITS))));
+        return Err(
+            UnitError::new(format!("`{unit}/s` is not a bandwidth unit")).help(format!(
+                "bandwidth units are {} followed by /s",
+                unit_names(SIZE_UNITS)
+            )),
+        );
     };
     scale(num, mult, "bandwidth", "bytes per second")
 }
@@ -354,8 +358,18 @@ mod tests {
         assert_eq!(parse_size("4096B"), Ok(4096));
         assert_eq!(parse_size(" 2 TiB "), Ok(2 * TIB));
         assert!(parse_size("4").unwrap_err().message.contains("no unit"));
-        assert!(parse_size("4Gb").unwrap_err().message.contains("not a size unit"));
-        assert!(parse_size("0.3B").unwrap_err().message.contains("whole number"));
+        assert!(
+            parse_size("4Gb")
+                .unwrap_err()
+                .message
+                .contains("not a size unit")
+        );
+        assert!(
+            parse_size("0.3B")
+                .unwrap_err()
+                .message
+                .contains("whole number")
+        );
         assert!(parse_size("99999999999TiB").is_err());
         assert!(parse_size("1.2.3GiB").is_err());
         assert!(parse_size("GiB").is_err());
@@ -394,8 +408,18 @@ mod tests {
         assert_eq!(parse_cpulist("0-3,8"), Ok(vec![0, 1, 2, 3, 8]));
         assert_eq!(parse_cpulist(" 5 "), Ok(vec![5]));
         assert_eq!(parse_cpulist(""), Ok(vec![]));
-        assert!(parse_cpulist("3-1").unwrap_err().message.contains("backwards"));
-        assert!(parse_cpulist("0-3,2").unwrap_err().message.contains("twice"));
+        assert!(
+            parse_cpulist("3-1")
+                .unwrap_err()
+                .message
+                .contains("backwards")
+        );
+        assert!(
+            parse_cpulist("0-3,2")
+                .unwrap_err()
+                .message
+                .contains("twice")
+        );
         assert!(parse_cpulist("a").is_err());
         assert!(parse_cpulist("0-99999999").is_err());
         assert_eq!(fmt_cpulist(&[0, 1, 2, 3, 8, 10, 11]), "0-3,8,10-11");

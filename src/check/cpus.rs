@@ -28,11 +28,15 @@ pub fn cpu_in_two_nodes(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     for ((first, second), cpus) in clashes {
         let (a, b) = (&t.nodes[first], &t.nodes[second]);
-        let what = if cpus.len() == 1 { format!("CPU {}", cpus[0]) } else { format!("CPUs {}", fmt_cpulist(&cpus)) };
+        let (what, verb) = if cpus.len() == 1 {
+            (format!("CPU {}", cpus[0]), "belongs")
+        } else {
+            (format!("CPUs {}", fmt_cpulist(&cpus)), "belong")
+        };
         out.push(
-            Diagnostic::new(&codes::T020, format!("{what} belong to two nodes: {} and {}", a.label(), b.label()), b.cpus.span, format!("{what} again"))
+            Diagnostic::new(&codes::T020, format!("{what} {verb} to two nodes: {} and {}", a.label(), b.label()), b.cpus.span, format!("{what} again"))
                 .label(a.cpus.span, format!("{what} first here"))
-                .help(format!("remove {} from one of the two `cpus` lists", fmt_cpulist(&cpus)))
+                .help(format!("remove {what} from one of the two `cpus` lists"))
                 .note("QEMU refuses to start (\"CPU is already assigned to node-id\"); cloud-hypervisor gives the CPU two SRAT entries"),
         );
     }
@@ -43,18 +47,31 @@ pub fn cpu_outside_topology(cx: &Context, out: &mut Vec<Diagnostic>) {
     let t = cx.topo;
     let max = t.machine.topology.max_cpus();
     for n in &t.nodes {
-        let bad: Vec<u32> = n.cpus.iter().copied().filter(|&c| u64::from(c) >= max).collect();
+        let bad: Vec<u32> = n
+            .cpus
+            .iter()
+            .copied()
+            .filter(|&c| u64::from(c) >= max)
+            .collect();
         if bad.is_empty() {
             continue;
         }
         out.push(
             Diagnostic::new(
                 &codes::T021,
-                format!("{} lists CPUs {} but the machine has only {max} vCPUs (0-{})", n.label(), fmt_cpulist(&bad), max.saturating_sub(1)),
+                format!(
+                    "{} lists CPUs {} but the machine has only {max} vCPUs (0-{})",
+                    n.label(),
+                    fmt_cpulist(&bad),
+                    max.saturating_sub(1)
+                ),
                 n.cpus.span,
                 "beyond the vCPU topology",
             )
-            .label(t.machine.topology.span, format!("{max} vCPUs: sockets × dies × cores × threads"))
+            .label(
+                t.machine.topology.span,
+                format!("{max} vCPUs: sockets × dies × cores × threads"),
+            )
             .help("raise `[machine.cpus]` (sockets, dies, cores, threads) or drop these CPUs")
             .note("QEMU refuses to start: \"CPU index (N) should be smaller than maxcpus\""),
         );
@@ -77,8 +94,16 @@ pub fn cpu_in_no_node(cx: &Context, out: &mut Vec<Diagnostic>) {
     if missing.is_empty() {
         return;
     }
-    let span = if t.machine.topology.span.is_detached() { t.machine.span } else { t.machine.topology.span };
-    let what = if missing.len() == 1 { format!("CPU {} is", missing[0]) } else { format!("CPUs {} are", fmt_cpulist(&missing)) };
+    let span = if t.machine.topology.span.is_detached() {
+        t.machine.span
+    } else {
+        t.machine.topology.span
+    };
+    let what = if missing.len() == 1 {
+        format!("CPU {} is", missing[0])
+    } else {
+        format!("CPUs {} are", fmt_cpulist(&missing))
+    };
     out.push(
         Diagnostic::new(&codes::T022, format!("{what} in no node"), span, format!("{max} vCPUs here"))
             .help("add them to a node's `cpus`, or shrink `[machine.cpus]`")

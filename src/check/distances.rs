@@ -26,9 +26,22 @@ pub fn distance_range(cx: &Context, out: &mut Vec<Diagnostic>) {
         let v = p.value.value;
         if p.from.value != p.to.value && (v <= 10 || v > 254) {
             out.push(
-                Diagnostic::new(&codes::T051, format!("the distance from {} to {} is {v}, outside 11..=254", cx.node_label(p.from.value), cx.node_label(p.to.value)), p.value.span, "out of range")
-                    .help(if v <= 10 { "remote distances must be more than 10 (local); 20 is the usual default" } else { "use at most 254; 255 means unreachable" })
-                    .note("Linux ignores the whole SLIT when any remote distance is 10 or less"),
+                Diagnostic::new(
+                    &codes::T051,
+                    format!(
+                        "the distance from {} to {} is {v}, outside 11..=254",
+                        cx.node_label(p.from.value),
+                        cx.node_label(p.to.value)
+                    ),
+                    p.value.span,
+                    "out of range",
+                )
+                .help(if v <= 10 {
+                    "remote distances must be more than 10 (local); 20 is the usual default"
+                } else {
+                    "use at most 254; 255 means unreachable"
+                })
+                .note("Linux ignores the whole SLIT when any remote distance is 10 or less"),
             );
         }
     }
@@ -62,7 +75,13 @@ pub fn distance_range(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// SLIT is asymmetric.
 pub fn asymmetric(cx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(slit) = &cx.derived.slit else { return };
-    if cx.topo.distances.asymmetric.as_ref().is_some_and(|a| a.value) {
+    if cx
+        .topo
+        .distances
+        .asymmetric
+        .as_ref()
+        .is_some_and(|a| a.value)
+    {
         return;
     }
     let n = slit.matrix.len();
@@ -80,7 +99,11 @@ pub fn asymmetric(cx: &Context, out: &mut Vec<Diagnostic>) {
             let primary = sj.or(si).unwrap_or(cx.topo.nodes[j].id.span);
             let mut d = Diagnostic::new(
                 &codes::T052,
-                format!("the distance from {} to {} is {a} but back is {b}", cx.node_label(i), cx.node_label(j)),
+                format!(
+                    "the distance from {} to {} is {a} but back is {b}",
+                    cx.node_label(i),
+                    cx.node_label(j)
+                ),
                 primary,
                 format!("{b} here"),
             );
@@ -104,7 +127,11 @@ pub fn unreachable(cx: &Context, out: &mut Vec<Diagnostic>) {
     let n = slit.matrix.len();
     for i in 0..n {
         let targets: Vec<String> = (0..n)
-            .filter(|&j| j != i && slit.origin[i][j] == Origin::Unreachable && (i < j || slit.origin[j][i] != Origin::Unreachable))
+            .filter(|&j| {
+                j != i
+                    && slit.origin[i][j] == Origin::Unreachable
+                    && (i < j || slit.origin[j][i] != Origin::Unreachable)
+            })
             .map(|j| cx.node_label(j))
             .collect();
         if targets.is_empty() {
@@ -113,7 +140,11 @@ pub fn unreachable(cx: &Context, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::new(
                 &codes::T053,
-                format!("no link path from {} to {}; the SLIT says 255 (unreachable)", cx.node_label(i), targets.join(", ")),
+                format!(
+                    "no link path from {} to {}; the SLIT says 255 (unreachable)",
+                    cx.node_label(i),
+                    targets.join(", ")
+                ),
                 cx.topo.nodes[i].id.span,
                 "this node",
             )

@@ -28,11 +28,24 @@ pub fn attached_initiator(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// T061: an `[[hmat]]` entry whose ends cannot carry HMAT values.
 pub fn entry_ends(cx: &Context, out: &mut Vec<Diagnostic>) {
     for e in &cx.topo.hmat {
-        let (i, m) = (&cx.topo.nodes[e.initiator.value], &cx.topo.nodes[e.target.value]);
+        let (i, m) = (
+            &cx.topo.nodes[e.initiator.value],
+            &cx.topo.nodes[e.target.value],
+        );
         if !i.is_initiator() {
             out.push(
-                Diagnostic::new(&codes::T061, format!("HMAT initiator {} has no CPUs and no Generic Initiator", i.label()), e.initiator.span, "not an initiator")
-                    .help("HMAT initiators are nodes with CPUs or nodes in a device's `initiator-nodes`"),
+                Diagnostic::new(
+                    &codes::T061,
+                    format!(
+                        "HMAT initiator {} has no CPUs and no Generic Initiator",
+                        i.label()
+                    ),
+                    e.initiator.span,
+                    "not an initiator",
+                )
+                .help(
+                    "HMAT initiators are nodes with CPUs or nodes in a device's `initiator-nodes`",
+                ),
             );
         }
         if !m.has_memory() {
@@ -44,8 +57,13 @@ pub fn entry_ends(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
         if e.values.iter().all(Option::is_none) {
             out.push(
-                Diagnostic::new(&codes::T061, "this HMAT entry gives no value", e.span, "no latency or bandwidth")
-                    .help("add `latency` and/or `bandwidth` (or their read-/write- forms)"),
+                Diagnostic::new(
+                    &codes::T061,
+                    "this HMAT entry gives no value",
+                    e.span,
+                    "no latency or bandwidth",
+                )
+                .help("add `latency` and/or `bandwidth` (or their read-/write- forms)"),
             );
         }
     }
@@ -66,9 +84,18 @@ pub fn cache_levels(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
             if c.size.value >= m.size.value {
                 out.push(
-                    Diagnostic::new(&codes::T064, format!("{}'s level {} cache is not smaller than the memory it caches", n.label(), c.level.value), c.size.span, "as large as the memory")
-                        .label(m.size.span, "the memory")
-                        .help("a memory-side cache is smaller than the memory behind it"),
+                    Diagnostic::new(
+                        &codes::T064,
+                        format!(
+                            "{}'s level {} cache is not smaller than the memory it caches",
+                            n.label(),
+                            c.level.value
+                        ),
+                        c.size.span,
+                        "as large as the memory",
+                    )
+                    .label(m.size.span, "the memory")
+                    .help("a memory-side cache is smaller than the memory behind it"),
                 );
             }
             if k > 0 && c.size.value <= m.caches[k - 1].size.value {

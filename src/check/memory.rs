@@ -10,9 +10,14 @@ pub fn zero_memory(cx: &Context, out: &mut Vec<Diagnostic>) {
         if let Some(m) = &n.memory {
             if m.size.value == 0 {
                 out.push(
-                    Diagnostic::new(&codes::T030, format!("{} has a memory of 0 bytes", n.label()), m.size.span, "zero")
-                        .help("give the memory a size, or remove `memory` to make a memory-less node")
-                        .note("QEMU refuses a 0-byte backend (\"can't create backend with size 0\")"),
+                    Diagnostic::new(
+                        &codes::T030,
+                        format!("{} has a memory of 0 bytes", n.label()),
+                        m.size.span,
+                        "zero",
+                    )
+                    .help("give the memory a size, or remove `memory` to make a memory-less node")
+                    .note("QEMU refuses a 0-byte backend (\"can't create backend with size 0\")"),
                 );
             }
         }
@@ -43,14 +48,31 @@ pub fn misaligned_memory(cx: &Context, out: &mut Vec<Diagnostic>) {
         if let Some(Some(hp)) = m.backend.hugepages {
             if !hp.is_power_of_two() || hp < 4 * KIB {
                 out.push(
-                    Diagnostic::new(&codes::T031, format!("hugepage size {} is not a power of two", fmt_size(hp)), m.span, "bad hugepage size")
-                        .help("x86 hugepages are 2MiB or 1GiB"),
+                    Diagnostic::new(
+                        &codes::T031,
+                        format!("hugepage size {} is not a power of two", fmt_size(hp)),
+                        m.span,
+                        "bad hugepage size",
+                    )
+                    .help("x86 hugepages are 2MiB or 1GiB"),
                 );
             } else if size % hp != 0 {
                 out.push(
-                    Diagnostic::new(&codes::T031, format!("{} memory ({}) is not a multiple of its hugepage size {}", n.label(), fmt_size(size), fmt_size(hp)), m.size.span, "not a whole number of hugepages")
-                        .help(format!("use {}", fmt_size(size.div_ceil(hp) * hp)))
-                        .note("QEMU refuses: \"backend memory size must be multiple of\" the page size"),
+                    Diagnostic::new(
+                        &codes::T031,
+                        format!(
+                            "{} memory ({}) is not a multiple of its hugepage size {}",
+                            n.label(),
+                            fmt_size(size),
+                            fmt_size(hp)
+                        ),
+                        m.size.span,
+                        "not a whole number of hugepages",
+                    )
+                    .help(format!("use {}", fmt_size(size.div_ceil(hp) * hp)))
+                    .note(
+                        "QEMU refuses: \"backend memory size must be multiple of\" the page size",
+                    ),
                 );
             }
         }
@@ -75,7 +97,13 @@ pub fn spm_outside_node(cx: &Context, out: &mut Vec<Diagnostic>) {
                 out.push(
                     Diagnostic::new(
                         &codes::T040,
-                        format!("SPM part [{}, +{}) runs past the end of {}'s {} of memory", fmt_size(r.offset.value), fmt_size(r.size.value), n.label(), fmt_size(m.size.value)),
+                        format!(
+                            "SPM part [{}, +{}) runs past the end of {}'s {} of memory",
+                            fmt_size(r.offset.value),
+                            fmt_size(r.size.value),
+                            n.label(),
+                            fmt_size(m.size.value)
+                        ),
                         r.span,
                         "outside the node's memory",
                     )
@@ -94,9 +122,14 @@ pub fn spm_overlap(cx: &Context, out: &mut Vec<Diagnostic>) {
         for w in m.spm.windows(2) {
             if w[1].offset.value < w[0].end() {
                 out.push(
-                    Diagnostic::new(&codes::T041, format!("two SPM parts of {} overlap", n.label()), w[1].span, "overlaps the other part")
-                        .label(w[0].span, "this part")
-                        .help("make the parts disjoint, or merge them into one"),
+                    Diagnostic::new(
+                        &codes::T041,
+                        format!("two SPM parts of {} overlap", n.label()),
+                        w[1].span,
+                        "overlaps the other part",
+                    )
+                    .label(w[0].span, "this part")
+                    .help("make the parts disjoint, or merge them into one"),
                 );
             }
         }

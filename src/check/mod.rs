@@ -51,31 +51,106 @@ pub struct Rule {
 
 /// Every check rule, in code order.
 pub static RULES: &[Rule] = &[
-    Rule { code: &codes::T020, run: cpus::cpu_in_two_nodes },
-    Rule { code: &codes::T021, run: cpus::cpu_outside_topology },
-    Rule { code: &codes::T022, run: cpus::cpu_in_no_node },
-    Rule { code: &codes::T024, run: cpus::boot_cpus },
-    Rule { code: &codes::T030, run: memory::zero_memory },
-    Rule { code: &codes::T031, run: memory::misaligned_memory },
-    Rule { code: &codes::T040, run: memory::spm_outside_node },
-    Rule { code: &codes::T041, run: memory::spm_overlap },
-    Rule { code: &codes::T050, run: distances::local_distance },
-    Rule { code: &codes::T051, run: distances::distance_range },
-    Rule { code: &codes::T052, run: distances::asymmetric },
-    Rule { code: &codes::T053, run: distances::unreachable },
-    Rule { code: &codes::T060, run: hmat::attached_initiator },
-    Rule { code: &codes::T061, run: hmat::entry_ends },
-    Rule { code: &codes::T064, run: hmat::cache_levels },
-    Rule { code: &codes::T072, run: devices::initiator_node_twice },
-    Rule { code: &codes::T100, run: qemu::node_ids },
-    Rule { code: &codes::T101, run: qemu::address_space },
-    Rule { code: &codes::T102, run: qemu::generic_initiator_version },
-    Rule { code: &codes::T103, run: qemu::spm_firmware },
-    Rule { code: &codes::T104, run: qemu::spm_whole_node },
-    Rule { code: &codes::T105, run: qemu::hmat_attached_initiator },
-    Rule { code: &codes::T106, run: qemu::hmat_values },
-    Rule { code: &codes::T107, run: qemu::hmat_cache_needs_lb },
-    Rule { code: &codes::T108, run: qemu::cpu_vendor },
+    Rule {
+        code: &codes::T020,
+        run: cpus::cpu_in_two_nodes,
+    },
+    Rule {
+        code: &codes::T021,
+        run: cpus::cpu_outside_topology,
+    },
+    Rule {
+        code: &codes::T022,
+        run: cpus::cpu_in_no_node,
+    },
+    Rule {
+        code: &codes::T024,
+        run: cpus::boot_cpus,
+    },
+    Rule {
+        code: &codes::T030,
+        run: memory::zero_memory,
+    },
+    Rule {
+        code: &codes::T031,
+        run: memory::misaligned_memory,
+    },
+    Rule {
+        code: &codes::T040,
+        run: memory::spm_outside_node,
+    },
+    Rule {
+        code: &codes::T041,
+        run: memory::spm_overlap,
+    },
+    Rule {
+        code: &codes::T050,
+        run: distances::local_distance,
+    },
+    Rule {
+        code: &codes::T051,
+        run: distances::distance_range,
+    },
+    Rule {
+        code: &codes::T052,
+        run: distances::asymmetric,
+    },
+    Rule {
+        code: &codes::T053,
+        run: distances::unreachable,
+    },
+    Rule {
+        code: &codes::T060,
+        run: hmat::attached_initiator,
+    },
+    Rule {
+        code: &codes::T061,
+        run: hmat::entry_ends,
+    },
+    Rule {
+        code: &codes::T064,
+        run: hmat::cache_levels,
+    },
+    Rule {
+        code: &codes::T072,
+        run: devices::initiator_node_twice,
+    },
+    Rule {
+        code: &codes::T100,
+        run: qemu::node_ids,
+    },
+    Rule {
+        code: &codes::T101,
+        run: qemu::address_space,
+    },
+    Rule {
+        code: &codes::T102,
+        run: qemu::generic_initiator_version,
+    },
+    Rule {
+        code: &codes::T103,
+        run: qemu::spm_firmware,
+    },
+    Rule {
+        code: &codes::T104,
+        run: qemu::spm_whole_node,
+    },
+    Rule {
+        code: &codes::T105,
+        run: qemu::hmat_attached_initiator,
+    },
+    Rule {
+        code: &codes::T106,
+        run: qemu::hmat_values,
+    },
+    Rule {
+        code: &codes::T107,
+        run: qemu::hmat_cache_needs_lb,
+    },
+    Rule {
+        code: &codes::T108,
+        run: qemu::cpu_vendor,
+    },
 ];
 
 /// Runs every rule; returns the findings sorted.
@@ -85,7 +160,9 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
         let before = out.len();
         (rule.run)(cx, &mut out);
         debug_assert!(
-            out[before..].iter().all(|d| std::ptr::eq(d.code, rule.code)),
+            out[before..]
+                .iter()
+                .all(|d| std::ptr::eq(d.code, rule.code)),
             "rule {} reported another code",
             rule.code.code
         );

@@ -19,7 +19,11 @@ fn profile<'a>(cx: &'a Context) -> Option<&'a QemuProfile> {
 
 /// Where a target setting was written, else the machine table.
 fn setting(cx: &Context, span: Span) -> Span {
-    if span.is_detached() { cx.topo.machine.name.span } else { span }
+    if span.is_detached() {
+        cx.topo.machine.name.span
+    } else {
+        span
+    }
 }
 
 /// T100: node ids QEMU cannot take: not dense from 0, or 128 and above.
@@ -31,15 +35,28 @@ pub fn node_ids(cx: &Context, out: &mut Vec<Diagnostic>) {
         let id = n.id.value;
         if id >= MAX_NODES {
             out.push(
-                Diagnostic::new(&codes::T100, format!("node id {id} is beyond QEMU's limit of {MAX_NODES} nodes"), n.id.span, "too large for QEMU")
-                    .help(format!("number nodes from 0 to {}", MAX_NODES - 1))
-                    .note("QEMU refuses: \"Max number of NUMA nodes reached\""),
+                Diagnostic::new(
+                    &codes::T100,
+                    format!("node id {id} is beyond QEMU's limit of {MAX_NODES} nodes"),
+                    n.id.span,
+                    "too large for QEMU",
+                )
+                .help(format!("number nodes from 0 to {}", MAX_NODES - 1))
+                .note("QEMU refuses: \"Max number of NUMA nodes reached\""),
             );
         } else if id as usize != ix {
             out.push(
-                Diagnostic::new(&codes::T100, format!("QEMU needs node ids 0, 1, 2, … without gaps; node id {ix} is missing"), n.id.span, format!("expected id {ix} before this node"))
-                    .help(format!("renumber the nodes so ids run from 0 to {}", cx.topo.nodes.len() - 1))
-                    .note("QEMU refuses: \"numa: Node ID missing\""),
+                Diagnostic::new(
+                    &codes::T100,
+                    format!("QEMU needs node ids 0, 1, 2, … without gaps; node id {ix} is missing"),
+                    n.id.span,
+                    format!("expected id {ix} before this node"),
+                )
+                .help(format!(
+                    "renumber the nodes so ids run from 0 to {}",
+                    cx.topo.nodes.len() - 1
+                ))
+                .note("QEMU refuses: \"numa: Node ID missing\""),
             );
             break;
         }
@@ -48,7 +65,9 @@ pub fn node_ids(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 /// T101: the guest does not fit QEMU's address space for the CPU model.
 pub fn address_space(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let (Some(p), Some(l)) = (profile(cx), cx.qemu_layout) else { return };
+    let (Some(p), Some(l)) = (profile(cx), cx.qemu_layout) else {
+        return;
+    };
     if l.max_used_gpa >= p.phys_limit() {
         out.push(
             Diagnostic::new(
@@ -70,14 +89,28 @@ pub fn address_space(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     if l.slots > 256 {
         if let Some(s) = &p.memory_slots {
-            out.push(Diagnostic::new(&codes::T101, format!("{} memory slots; QEMU takes at most 256", l.slots), s.span, "too many slots"));
+            out.push(Diagnostic::new(
+                &codes::T101,
+                format!("{} memory slots; QEMU takes at most 256", l.slots),
+                s.span,
+                "too many slots",
+            ));
         }
     }
     if l.maxmem < l.ram_size {
         if let Some(m) = &p.max_memory {
             out.push(
-                Diagnostic::new(&codes::T101, format!("max-memory {} is less than the nodes' {} of memory", fmt_size(l.maxmem), fmt_size(l.ram_size)), m.span, "too small")
-                    .help("raise max-memory or remove it"),
+                Diagnostic::new(
+                    &codes::T101,
+                    format!(
+                        "max-memory {} is less than the nodes' {} of memory",
+                        fmt_size(l.maxmem),
+                        fmt_size(l.ram_size)
+                    ),
+                    m.span,
+                    "too small",
+                )
+                .help("raise max-memory or remove it"),
             );
         }
     }
@@ -110,7 +143,9 @@ pub fn spm_firmware(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(r) = m.spm.first() else { continue };
         let fw = match p.firmware.value {
             Firmware::Seabios => "SeaBIOS keeps only RAM and reserved entries of etc/e820",
-            _ => "Debian's OVMF (edk2 2022.11) does not handle soft-reserved entries (\"NOT HANDLED\")",
+            _ => {
+                "Debian's OVMF (edk2 2022.11) does not handle soft-reserved entries (\"NOT HANDLED\")"
+            }
         };
         out.push(
             Diagnostic::new(
@@ -129,7 +164,9 @@ pub fn spm_firmware(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 /// T104: SPM shapes the chosen QEMU dialect cannot express.
 pub fn spm_whole_node(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let (Some(p), Some(l)) = (profile(cx), cx.qemu_layout) else { return };
+    let (Some(p), Some(l)) = (profile(cx), cx.qemu_layout) else {
+        return;
+    };
     if !matches!(p.spm.value, SpmDialect::NumaSpm | SpmDialect::MemmapType) {
         return;
     }
@@ -146,7 +183,11 @@ pub fn spm_whole_node(cx: &Context, out: &mut Vec<Diagnostic>) {
             );
             continue;
         }
-        let pieces = l.nodes.iter().find(|r| r.node == ix).map_or(0, |r| r.ranges.len());
+        let pieces = l
+            .nodes
+            .iter()
+            .find(|r| r.node == ix)
+            .map_or(0, |r| r.ranges.len());
         if pieces > 1 {
             out.push(
                 Diagnostic::new(&codes::T104, format!("{} straddles the end of RAM below 4 GiB ({:#x}), which the proposed QEMU SPM series refuses", n.label(), l.below_4g), m.spm[0].span, "split in two")
@@ -180,9 +221,14 @@ pub fn hmat_attached_initiator(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
         if n.has_cpus() && i.value != ix {
             out.push(
-                Diagnostic::new(&codes::T105, format!("{} has CPUs, so QEMU makes it its own initiator", n.label()), i.span, "must be the node itself")
-                    .help("remove `initiator` from nodes with CPUs")
-                    .note("QEMU refuses: \"The initiator of CPU NUMA node N should be itself\""),
+                Diagnostic::new(
+                    &codes::T105,
+                    format!("{} has CPUs, so QEMU makes it its own initiator", n.label()),
+                    i.span,
+                    "must be the node itself",
+                )
+                .help("remove `initiator` from nodes with CPUs")
+                .note("QEMU refuses: \"The initiator of CPU NUMA node N should be itself\""),
             );
         }
     }
@@ -195,8 +241,16 @@ pub fn hmat_values(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     let Some(h) = &cx.derived.hmat else { return };
     for table in &h.tables {
-        let raw: Vec<Vec<Option<u64>>> = table.values.iter().map(|r| r.iter().map(|v| v.map(|x| x.value)).collect()).collect();
-        let res = if table.data_type.is_latency() { qemu_latency(&raw) } else { qemu_bandwidth(&raw) };
+        let raw: Vec<Vec<Option<u64>>> = table
+            .values
+            .iter()
+            .map(|r| r.iter().map(|v| v.map(|x| x.value)).collect())
+            .collect();
+        let res = if table.data_type.is_latency() {
+            qemu_latency(&raw)
+        } else {
+            qemu_bandwidth(&raw)
+        };
         let Err(e) = res else { continue };
         // Blame the first value involved.
         let find = |want: u64| {
@@ -207,10 +261,14 @@ pub fn hmat_values(cx: &Context, out: &mut Vec<Diagnostic>) {
                         let hit = match e {
                             EncodeError::NotWholeNs { ps } => v.value == ps,
                             EncodeError::NotWholeMib { bps } => v.value == bps,
-                            EncodeError::Range { .. } => table.data_type.is_latency() && v.value / 1000 == want || !table.data_type.is_latency() && v.value == want,
+                            EncodeError::Range { .. } => {
+                                table.data_type.is_latency() && v.value / 1000 == want
+                                    || !table.data_type.is_latency() && v.value == want
+                            }
                         };
                         if hit {
-                            span = value_span(cx, v.origin, h.initiators[ii], h.targets[ti]);
+                            span = value_span(cx, v.origin, table.data_type, h.targets[ti]);
+                            let _ = ii;
                             return span;
                         }
                     }
@@ -219,15 +277,45 @@ pub fn hmat_values(cx: &Context, out: &mut Vec<Diagnostic>) {
             span
         };
         let d = match e {
-            EncodeError::NotWholeNs { ps } => Diagnostic::new(&codes::T106, format!("HMAT latency {} is not a whole number of nanoseconds", fmt_latency(ps)), find(0), "sub-nanosecond")
-                .help("QEMU's -numa hmat-lb takes latency in whole ns; round the value"),
-            EncodeError::NotWholeMib { bps } => Diagnostic::new(&codes::T106, format!("HMAT bandwidth {} is not a whole number of MiB/s", fmt_bandwidth(bps)), find(0), "not MiB/s aligned")
-                .help(format!("write it in MiB/s or GiB/s, e.g. \"{}MiB/s\"", bps >> 20))
-                .note("QEMU refuses: \"Bandwidth … should be 1MB aligned\""),
-            EncodeError::Range { value, base, min, max } => {
+            EncodeError::NotWholeNs { ps } => Diagnostic::new(
+                &codes::T106,
+                format!(
+                    "HMAT latency {} is not a whole number of nanoseconds",
+                    fmt_latency(ps)
+                ),
+                find(0),
+                "sub-nanosecond",
+            )
+            .help("QEMU's -numa hmat-lb takes latency in whole ns; round the value"),
+            EncodeError::NotWholeMib { bps } => Diagnostic::new(
+                &codes::T106,
+                format!(
+                    "HMAT bandwidth {} is not a whole number of MiB/s",
+                    fmt_bandwidth(bps)
+                ),
+                find(0),
+                "not MiB/s aligned",
+            )
+            .help(format!(
+                "write it in MiB/s or GiB/s, e.g. \"{}MiB/s\"",
+                bps >> 20
+            ))
+            .note("QEMU refuses: \"Bandwidth … should be 1MB aligned\""),
+            EncodeError::Range {
+                value,
+                base,
+                min,
+                max,
+            } => {
                 let latency = table.data_type.is_latency();
                 let what = if latency { "latency" } else { "bandwidth" };
-                let show = |v: u64| if latency { fmt_latency(v.saturating_mul(1000)) } else { fmt_bandwidth(v) };
+                let show = |v: u64| {
+                    if latency {
+                        fmt_latency(v.saturating_mul(1000))
+                    } else {
+                        fmt_bandwidth(v)
+                    }
+                };
                 Diagnostic::new(
                     &codes::T106,
                     format!("HMAT {} values from {} to {} do not fit 16-bit entries with one base unit", table.data_type.qemu_name(), show(min), show(max)),
@@ -242,11 +330,28 @@ pub fn hmat_values(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The span behind an HMAT value: the explicit entry, or the target's memory.
-fn value_span(cx: &Context, origin: crate::model::derive::Origin, _initiator: usize, target: usize) -> Span {
+/// The span behind an HMAT value: the explicit entry, or the target memory's
+/// latency or bandwidth it was derived from.
+fn value_span(
+    cx: &Context,
+    origin: crate::model::derive::Origin,
+    dt: DataType,
+    target: usize,
+) -> Span {
+    let node = &cx.topo.nodes[target];
     match origin {
         crate::model::derive::Origin::Explicit(s) => s,
-        _ => cx.topo.nodes[target].memory.as_ref().map_or(cx.topo.nodes[target].span, |m| m.span),
+        _ => match &node.memory {
+            Some(m) => {
+                let field = if dt.is_latency() {
+                    m.latency.as_ref()
+                } else {
+                    m.bandwidth.as_ref()
+                };
+                field.map_or(m.span, |f| f.span)
+            }
+            None => node.span,
+        },
     }
 }
 
@@ -259,10 +364,18 @@ pub fn hmat_cache_needs_lb(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(m) = &n.memory else { continue };
         let Some(c) = m.caches.first() else { continue };
         let has = |dt: DataType| {
-            cx.derived.hmat.as_ref().is_some_and(|h| h.initiators.iter().any(|&i| h.value(dt, i, ix).is_some_and(|v| v.value > 0)))
+            cx.derived.hmat.as_ref().is_some_and(|h| {
+                h.initiators
+                    .iter()
+                    .any(|&i| h.value(dt, i, ix).is_some_and(|v| v.value > 0))
+            })
         };
-        let lat = has(DataType::AccessLatency) || has(DataType::ReadLatency) || has(DataType::WriteLatency);
-        let bw = has(DataType::AccessBandwidth) || has(DataType::ReadBandwidth) || has(DataType::WriteBandwidth);
+        let lat = has(DataType::AccessLatency)
+            || has(DataType::ReadLatency)
+            || has(DataType::WriteLatency);
+        let bw = has(DataType::AccessBandwidth)
+            || has(DataType::ReadBandwidth)
+            || has(DataType::WriteBandwidth);
         if !(lat && bw) {
             out.push(
                 Diagnostic::new(&codes::T107, format!("QEMU needs latency and bandwidth for {} before it takes its memory-side cache", n.label()), c.span, "cache")

@@ -93,7 +93,9 @@ fn parse_firmware(s: &str) -> Result<Firmware, String> {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check a topology and report every problem in one pass.
-    #[command(after_help = "Examples:\n  topoc check examples/mi300a.toml\n  topoc check --format json --deny warnings topo.toml")]
+    #[command(
+        after_help = "Examples:\n  topoc check examples/mi300a.toml\n  topoc check --format json --deny warnings topo.toml"
+    )]
     Check {
         /// The topology file.
         file: PathBuf,
@@ -107,7 +109,9 @@ pub enum Command {
         deny: Option<Deny>,
     },
     /// Compile a topology into its artifacts.
-    #[command(after_help = "Examples:\n  topoc build examples/mi300a.toml --out out/\n  topoc build examples/mi300a.toml --emit qemu-args -o -\n\nArtifacts: run `topoc build --list`.")]
+    #[command(
+        after_help = "Examples:\n  topoc build examples/mi300a.toml --out out/\n  topoc build examples/mi300a.toml --emit qemu-args -o -\n\nArtifacts: run `topoc build --list`."
+    )]
     Build {
         /// The topology file.
         #[arg(required_unless_present = "list")]
@@ -134,7 +138,9 @@ pub enum Command {
         list: bool,
     },
     /// Explain a diagnostic code, like `rustc --explain`.
-    #[command(after_help = "Examples:\n  topoc explain T020\n  topoc explain cpu-in-two-nodes\n  topoc explain --list")]
+    #[command(
+        after_help = "Examples:\n  topoc explain T020\n  topoc explain cpu-in-two-nodes\n  topoc explain --list"
+    )]
     Explain {
         /// A code (T020) or its name (cpu-in-two-nodes).
         #[arg(required_unless_present = "list")]

@@ -30,8 +30,15 @@ struct Ui {
 
 impl Ui {
     fn style(&self) -> TextStyle {
-        let width = if self.color { 100 } else { TextStyle::PLAIN.width };
-        TextStyle { color: self.color, width }
+        let width = if self.color {
+            100
+        } else {
+            TextStyle::PLAIN.width
+        };
+        TextStyle {
+            color: self.color,
+            width,
+        }
     }
 }
 
@@ -39,7 +46,10 @@ fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
     }
 }
 
@@ -55,13 +65,38 @@ pub fn run(cli: Cli) -> ExitCode {
         color: use_color(cli.color),
     };
     match cli.command {
-        Command::Check { file, target, format, deny } => check(&ui, &file, &target, format, deny),
-        Command::Build { file, target, out, emit, output, format, deny, list } => {
+        Command::Check {
+            file,
+            target,
+            format,
+            deny,
+        } => check(&ui, &file, &target, format, deny),
+        Command::Build {
+            file,
+            target,
+            out,
+            emit,
+            output,
+            format,
+            deny,
+            list,
+        } => {
             if list {
                 return list_artifacts();
             }
-            let Some(file) = file else { return err("a topology file is required") };
-            build(&ui, &file, &target, out.as_deref(), emit.as_deref(), output.as_deref(), format, deny)
+            let Some(file) = file else {
+                return err("a topology file is required");
+            };
+            build(
+                &ui,
+                &file,
+                &target,
+                out.as_deref(),
+                emit.as_deref(),
+                output.as_deref(),
+                format,
+                deny,
+            )
         }
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Schema => print_out(crate::schema::render().as_bytes()),
@@ -110,7 +145,8 @@ fn report(ui: &Ui, diags: &[Diagnostic], source: &SourceFile, format: Format) {
         }
         Format::Text => {
             if ui.quiet {
-                let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
+                let errors: Vec<Diagnostic> =
+                    diags.iter().filter(|d| d.is_error()).cloned().collect();
                 if !errors.is_empty() {
                     eprint!("{}", render::text_all(&errors, source, ui.style()));
                 }
@@ -121,7 +157,13 @@ fn report(ui: &Ui, diags: &[Diagnostic], source: &SourceFile, format: Format) {
     }
 }
 
-fn compile(ui: &Ui, file: &Path, t: &TargetArgs, deny: Option<Deny>, format: Format) -> Result<(Compiled, SourceFile), ExitCode> {
+fn compile(
+    ui: &Ui,
+    file: &Path,
+    t: &TargetArgs,
+    deny: Option<Deny>,
+    format: Format,
+) -> Result<(Compiled, SourceFile), ExitCode> {
     let source = read_source(file)?;
     match pipeline::compile(&source, &options(t, deny)) {
         Ok(c) => Ok((c, source)),
@@ -146,7 +188,16 @@ fn check(ui: &Ui, file: &Path, t: &TargetArgs, format: Format, deny: Option<Deny
 }
 
 #[allow(clippy::too_many_arguments)]
-fn build(ui: &Ui, file: &Path, t: &TargetArgs, out: Option<&Path>, emit: Option<&str>, output: Option<&Path>, format: Format, deny: Option<Deny>) -> ExitCode {
+fn build(
+    ui: &Ui,
+    file: &Path,
+    t: &TargetArgs,
+    out: Option<&Path>,
+    emit: Option<&str>,
+    output: Option<&Path>,
+    format: Format,
+    deny: Option<Deny>,
+) -> ExitCode {
     // Usage errors come before any work.
     let artifact = match emit {
         Some(name) => match crate::emit::lookup(name) {
@@ -154,8 +205,12 @@ fn build(ui: &Ui, file: &Path, t: &TargetArgs, out: Option<&Path>, emit: Option<
             Some(_) => return err(format!("artifact `{name}` is not produced for this target")),
             None => {
                 let names: Vec<&str> = crate::emit::ARTIFACTS.iter().map(|a| a.name).collect();
-                let hint = crate::diag::did_you_mean(name, names.iter().copied()).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-                return err(format!("unknown artifact `{name}`{hint}; `topoc build --list` lists them"));
+                let hint = crate::diag::did_you_mean(name, names.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return err(format!(
+                    "unknown artifact `{name}`{hint}; `topoc build --list` lists them"
+                ));
             }
         },
         None => None,
@@ -176,13 +231,22 @@ fn build(ui: &Ui, file: &Path, t: &TargetArgs, out: Option<&Path>, emit: Option<
             },
         };
     }
-    let Some(dir) = out else { return err("give --out DIR or --emit ARTIFACT") };
-    let files: Vec<(PathBuf, Vec<u8>)> = crate::emit::for_target(t.target).map(|a| (dir.join(a.file), (a.render)(&c))).collect();
+    let Some(dir) = out else {
+        return err("give --out DIR or --emit ARTIFACT");
+    };
+    let files: Vec<(PathBuf, Vec<u8>)> = crate::emit::for_target(t.target)
+        .map(|a| (dir.join(a.file), (a.render)(&c)))
+        .collect();
     if let Err(e) = write::write_all(&files) {
         return err(e);
     }
     if !ui.quiet && format == Format::Text {
-        eprintln!("{}: wrote {} files to {}", source.name, files.len(), dir.display());
+        eprintln!(
+            "{}: wrote {} files to {}",
+            source.name,
+            files.len(),
+            dir.display()
+        );
         if ui.verbose {
             for (p, b) in &files {
                 eprintln!("  {} ({} bytes)", p.display(), b.len());
@@ -195,7 +259,10 @@ fn build(ui: &Ui, file: &Path, t: &TargetArgs, out: Option<&Path>, emit: Option<
 fn list_artifacts() -> ExitCode {
     let mut s = String::new();
     for a in crate::emit::ARTIFACTS {
-        s.push_str(&format!("{:<18} {:<20} {}\n", a.name, a.file, a.description));
+        s.push_str(&format!(
+            "{:<18} {:<20} {}\n",
+            a.name, a.file, a.description
+        ));
     }
     print_out(s.as_bytes())
 }
@@ -204,17 +271,37 @@ fn explain(code: Option<&str>, list: bool) -> ExitCode {
     if list {
         let mut s = String::new();
         for c in codes::ALL {
-            s.push_str(&format!("{}  {:<8} {:<28} {}\n", c.code, c.severity.as_str(), c.name, c.title));
+            s.push_str(&format!(
+                "{}  {:<8} {:<28} {}\n",
+                c.code,
+                c.severity.as_str(),
+                c.name,
+                c.title
+            ));
         }
         return print_out(s.as_bytes());
     }
-    let Some(code) = code else { return err("give a code, e.g. `topoc explain T020`") };
+    let Some(code) = code else {
+        return err("give a code, e.g. `topoc explain T020`");
+    };
     match codes::lookup(code) {
-        Some(c) => print_out(format!("{}\n\nSeverity: {}. Name: {}.\n", c.explanation.trim_end(), c.severity.as_str(), c.name).as_bytes()),
+        Some(c) => print_out(
+            format!(
+                "{}\n\nSeverity: {}. Name: {}.\n",
+                c.explanation.trim_end(),
+                c.severity.as_str(),
+                c.name
+            )
+            .as_bytes(),
+        ),
         None => {
             let names = codes::ALL.iter().flat_map(|c| [c.code, c.name]);
-            let hint = crate::diag::did_you_mean(code, names).map(|s| format!(" (did you mean {s}?)")).unwrap_or_default();
-            err(format!("no diagnostic code `{code}`{hint}; `topoc explain --list` lists them"))
+            let hint = crate::diag::did_you_mean(code, names)
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
+            err(format!(
+                "no diagnostic code `{code}`{hint}; `topoc explain --list` lists them"
+            ))
         }
     }
 }

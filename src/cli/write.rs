@@ -7,7 +7,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 fn temp_name(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     path.with_file_name(format!(".{name}.topoc-tmp-{}", std::process::id()))
 }
 
@@ -46,7 +49,10 @@ pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
         }
         if fail_point("write") {
             cleanup(&temps);
-            return Err(format!("cannot write {}: injected failure (TOPOC_FAIL_AT=write)", path.display()));
+            return Err(format!(
+                "cannot write {}: injected failure (TOPOC_FAIL_AT=write)",
+                path.display()
+            ));
         }
         match write_temp(path, bytes) {
             Ok(tmp) => temps.push((tmp, path.clone())),
@@ -59,7 +65,11 @@ pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
     for (i, (tmp, path)) in temps.iter().enumerate() {
         if let Err(e) = fs::rename(tmp, path) {
             cleanup(&temps[i..]);
-            return Err(format!("cannot rename {} to {}: {e}", tmp.display(), path.display()));
+            return Err(format!(
+                "cannot rename {} to {}: {e}",
+                tmp.display(),
+                path.display()
+            ));
         }
     }
     Ok(())

@@ -122,7 +122,11 @@ mod tests {
                 c.code,
                 c.code
             );
-            assert!(!c.title.ends_with('.'), "{}: titles have no full stop", c.code);
+            assert!(
+                !c.title.ends_with('.'),
+                "{}: titles have no full stop",
+                c.code
+            );
         }
         let names: std::collections::BTreeSet<_> = ALL.iter().map(|c| c.name).collect();
         assert_eq!(names.len(), ALL.len(), "names are unique");

@@ -104,12 +104,18 @@ impl Diagnostic {
 /// file, then by code, then by message. Detached spans sort last.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
-        (a.primary.span.start, a.code.code, &a.message, a.primary.span.end).cmp(&(
-            b.primary.span.start,
-            b.code.code,
-            &b.message,
-            b.primary.span.end,
-        ))
+        (
+            a.primary.span.start,
+            a.code.code,
+            &a.message,
+            a.primary.span.end,
+        )
+            .cmp(&(
+                b.primary.span.start,
+                b.code.code,
+                &b.message,
+                b.primary.span.end,
+            ))
     });
 }
 
@@ -121,7 +127,10 @@ pub fn counts(diags: &[Diagnostic]) -> (usize, usize) {
 
 /// "did you mean" for a misspelt name: the closest candidate within an edit
 /// distance of a third of the name's length (at least 1, at most 3).
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).clamp(1, 3);
     candidates
         .into_iter()
@@ -154,7 +163,10 @@ mod tests {
     #[test]
     fn suggestions() {
         assert_eq!(did_you_mean("sze", ["size", "kind"]), Some("size"));
-        assert_eq!(did_you_mean("bandwith", ["bandwidth", "latency"]), Some("bandwidth"));
+        assert_eq!(
+            did_you_mean("bandwith", ["bandwidth", "latency"]),
+            Some("bandwidth")
+        );
         assert_eq!(did_you_mean("colour", ["size", "kind"]), None);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("HBM0", "hbm0"), 0);

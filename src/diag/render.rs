@@ -47,7 +47,10 @@ impl std::error::Error for Adapter<'_> {}
 
 impl miette::Diagnostic for Adapter<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(format!("{}({})", self.diag.code.code, self.diag.code.name)))
+        Some(Box::new(format!(
+            "{}({})",
+            self.diag.code.code, self.diag.code.name
+        )))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -118,7 +121,12 @@ pub fn text(diag: &Diagnostic, source: &SourceFile, style: TextStyle) -> String 
     let mut out = String::new();
     if handler.render_report(&mut out, &adapter).is_err() {
         // Formatting into a String cannot fail; keep the message regardless.
-        out = format!("{}[{}]: {}\n", diag.severity.as_str(), diag.code.code, diag.message);
+        out = format!(
+            "{}[{}]: {}\n",
+            diag.severity.as_str(),
+            diag.code.code,
+            diag.message
+        );
     }
     out
 }

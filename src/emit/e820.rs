@@ -21,7 +21,10 @@ pub fn vmm_binary(c: &Compiled) -> Vec<u8> {
 
 /// `etc/e820` as text, one entry per line in QEMU's order, end inclusive.
 pub fn vmm_text(c: &Compiled) -> String {
-    vmm(c).iter().map(|e| format!("{}\n", e.linux_line("etc/e820"))).collect()
+    vmm(c)
+        .iter()
+        .map(|e| format!("{}\n", e.linux_line("etc/e820")))
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -50,8 +53,14 @@ pub fn vmm_json(c: &Compiled) -> String {
 
 /// The guest kernel's boot-log lines: `BIOS-e820:` then `user:` lines.
 pub fn guest_text(c: &Compiled) -> String {
-    let Some((_, _, g)) = c.qemu() else { return String::new() };
-    let mut s: String = g.bios.iter().map(|e| format!("{}\n", e.linux_line("BIOS-e820"))).collect();
+    let Some((_, _, g)) = c.qemu() else {
+        return String::new();
+    };
+    let mut s: String = g
+        .bios
+        .iter()
+        .map(|e| format!("{}\n", e.linux_line("BIOS-e820")))
+        .collect();
     if let Some(user) = &g.user {
         for e in user {
             s.push_str(&e.linux_line("user"));
@@ -82,12 +91,17 @@ struct GuestJson {
 }
 
 pub fn guest_json(c: &Compiled) -> String {
-    let Some((_, _, g)) = c.qemu() else { return String::new() };
+    let Some((_, _, g)) = c.qemu() else {
+        return String::new();
+    };
     let j = GuestJson {
         view: "guest",
         firmware: g.firmware.to_string(),
         bios_e820: g.bios.iter().map(JsonEntry::from).collect(),
-        user_e820: g.user.as_ref().map(|u| u.iter().map(JsonEntry::from).collect()),
+        user_e820: g
+            .user
+            .as_ref()
+            .map(|u| u.iter().map(JsonEntry::from).collect()),
         firmware_windows: g
             .windows
             .iter()

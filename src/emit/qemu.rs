@@ -19,12 +19,20 @@ fn backend_id(node_id: u32) -> String {
 
 /// One `-object memory-backend-*` for a node's memory of `size` bytes.
 fn backend(t: &Topology, node: usize, id: &str, size: u64) -> String {
-    let Some(m) = &t.nodes[node].memory else { return String::new() };
+    let Some(m) = &t.nodes[node].memory else {
+        return String::new();
+    };
     let b = &m.backend;
     let mut s = match (&b.path, &b.hugepages) {
-        (Some(path), _) => format!("memory-backend-file,id={id},size={},mem-path={path}", fmt_qemu_size(size)),
+        (Some(path), _) => format!(
+            "memory-backend-file,id={id},size={},mem-path={path}",
+            fmt_qemu_size(size)
+        ),
         (None, Some(hp)) => {
-            let mut s = format!("memory-backend-memfd,id={id},size={},hugetlb=on", fmt_qemu_size(size));
+            let mut s = format!(
+                "memory-backend-memfd,id={id},size={},hugetlb=on",
+                fmt_qemu_size(size)
+            );
             if let Some(n) = hp {
                 s.push_str(&format!(",hugetlbsize={}", fmt_qemu_size(*n)));
             }
@@ -55,7 +63,10 @@ fn backend(t: &Topology, node: usize, id: &str, size: u64) -> String {
             }
         }
     }
-    if let Some(p) = b.policy.filter(|p| *p != HostPolicy::Default || !b.host_nodes.is_empty()) {
+    if let Some(p) = b
+        .policy
+        .filter(|p| *p != HostPolicy::Default || !b.host_nodes.is_empty())
+    {
         s.push_str(&format!(",policy={p}"));
     }
     s
@@ -63,7 +74,9 @@ fn backend(t: &Topology, node: usize, id: &str, size: u64) -> String {
 
 /// The topology's QEMU arguments, one element per argument.
 pub fn args(c: &Compiled) -> Vec<String> {
-    let Some((p, l, _)) = c.qemu() else { return Vec::new() };
+    let Some((p, l, _)) = c.qemu() else {
+        return Vec::new();
+    };
     let t = &c.topo;
     let mut a: Vec<String> = Vec::new();
     let mut push = |flag: &str, val: String| {
@@ -81,19 +94,34 @@ pub fn args(c: &Compiled) -> Vec<String> {
     push("-cpu", p.cpu_model.value.clone());
     let mut mem = fmt_qemu_size(l.ram_size);
     if l.maxmem > l.ram_size {
-        mem.push_str(&format!(",slots={},maxmem={}", l.slots, fmt_qemu_size(l.maxmem)));
+        mem.push_str(&format!(
+            ",slots={},maxmem={}",
+            l.slots,
+            fmt_qemu_size(l.maxmem)
+        ));
     }
     push("-m", mem);
     let topo = &t.machine.topology;
-    let mut smp = format!("{},sockets={}", t.machine.boot_cpus.value, topo.sockets.value);
+    let mut smp = format!(
+        "{},sockets={}",
+        t.machine.boot_cpus.value, topo.sockets.value
+    );
     if topo.dies.value > 1 {
         smp.push_str(&format!(",dies={}", topo.dies.value));
     }
-    smp.push_str(&format!(",cores={},threads={},maxcpus={}", topo.cores.value, topo.threads.value, topo.max_cpus()));
+    smp.push_str(&format!(
+        ",cores={},threads={},maxcpus={}",
+        topo.cores.value,
+        topo.threads.value,
+        topo.max_cpus()
+    ));
     push("-smp", smp);
 
     for nr in &l.nodes {
-        push("-object", backend(t, nr.node, &backend_id(nr.node_id), nr.size));
+        push(
+            "-object",
+            backend(t, nr.node, &backend_id(nr.node_id), nr.size),
+        );
     }
     let spm_flag = match p.spm.value {
         SpmDialect::NumaSpm => Some(",spm=on"),
@@ -132,7 +160,13 @@ pub fn args(c: &Compiled) -> Vec<String> {
                 if i == j || (symmetric && j < i) {
                     continue;
                 }
-                push("-numa", format!("dist,src={},dst={},val={}", t.nodes[i].id.value, t.nodes[j].id.value, slit.matrix[i][j]));
+                push(
+                    "-numa",
+                    format!(
+                        "dist,src={},dst={},val={}",
+                        t.nodes[i].id.value, t.nodes[j].id.value, slit.matrix[i][j]
+                    ),
+                );
             }
         }
     }
@@ -140,7 +174,9 @@ pub fn args(c: &Compiled) -> Vec<String> {
         for (ii, &i) in h.initiators.iter().enumerate() {
             for (ti, &m) in h.targets.iter().enumerate() {
                 for table in &h.tables {
-                    let Some(v) = table.values[ii][ti] else { continue };
+                    let Some(v) = table.values[ii][ti] else {
+                        continue;
+                    };
                     let value = if table.data_type.is_latency() {
                         format!("latency={}", v.value / 1000)
                     } else {
@@ -192,12 +228,27 @@ pub fn args(c: &Compiled) -> Vec<String> {
     for d in &t.devices {
         for n in &d.gi_nodes {
             let id = t.nodes[n.value].id.value;
-            push("-object", format!("acpi-generic-initiator,id=gi-{}-{id},pci-dev={},node={id}", d.name.value, d.name.value));
+            push(
+                "-object",
+                format!(
+                    "acpi-generic-initiator,id=gi-{}-{id},pci-dev={},node={id}",
+                    d.name.value, d.name.value
+                ),
+            );
         }
     }
     for s in &l.sp_mem {
-        push("-object", backend(t, s.node, &format!("spm{}", s.node_id), s.region.size));
-        push("-device", format!("sp-mem,id=sp-mem{},memdev=spm{},node={}", s.node_id, s.node_id, s.node_id));
+        push(
+            "-object",
+            backend(t, s.node, &format!("spm{}", s.node_id), s.region.size),
+        );
+        push(
+            "-device",
+            format!(
+                "sp-mem,id=sp-mem{},memdev=spm{},node={}",
+                s.node_id, s.node_id, s.node_id
+            ),
+        );
     }
     a
 }
@@ -211,8 +262,14 @@ pub fn args_file(c: &Compiled) -> String {
 
 /// Quotes a word for POSIX sh when it needs it.
 pub fn shell_quote(w: &str) -> String {
-    let safe = !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_=,.:/+@%".contains(c));
-    if safe { w.to_string() } else { format!("'{}'", w.replace('\'', "'\\''")) }
+    let safe = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_=,.:/+@%".contains(c));
+    if safe {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
 }
 
 /// The command line as one shell-quoted line, starting with the binary.
@@ -233,7 +290,9 @@ pub fn json_args(c: &Compiled) -> String {
 
 /// Guest kernel arguments (the `kernel-memmap` SPM dialect), space-separated.
 pub fn kernel_cmdline(c: &Compiled) -> String {
-    let Some((_, l, _)) = c.qemu() else { return String::new() };
+    let Some((_, l, _)) = c.qemu() else {
+        return String::new();
+    };
     let mut s = l.kernel_args.join(" ");
     s.push('\n');
     s
@@ -250,10 +309,12 @@ mod tests {
 
     #[test]
     fn quoting() {
-        assert_eq!(shell_quote("node,nodeid=0,cpus=0-1"), "node,nodeid=0,cpus=0-1");
+        assert_eq!(
+            shell_quote("node,nodeid=0,cpus=0-1"),
+            "node,nodeid=0,cpus=0-1"
+        );
         assert_eq!(shell_quote("a b"), "'a b'");
         assert_eq!(shell_quote("it's"), "'it'\\''s'");
         assert_eq!(shell_quote(""), "''");
     }
-
 }

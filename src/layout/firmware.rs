@@ -71,7 +71,13 @@ fn align_down(v: u64, a: u64) -> u64 {
 /// QEMU's SMBIOS tables for pc/q35 in bytes (no `-smbios` options): types 1,
 /// 3, 4 (per socket), 16, 17, 19 (per E820 RAM entry), 32 and 127. String
 /// lengths depend on the machine type name, e.g. "pc-q35-10.0".
-pub fn smbios_len(machine: QemuMachine, version: QemuVersion, sockets: u32, ram_entries: u64, ram_size: u64) -> u64 {
+pub fn smbios_len(
+    machine: QemuMachine,
+    version: QemuVersion,
+    sockets: u32,
+    ram_entries: u64,
+    ram_size: u64,
+) -> u64 {
     let (desc, prefix) = match machine {
         QemuMachine::Q35 => ("Standard PC (Q35 + ICH9, 2009)", "pc-q35-"),
         QemuMachine::Pc => ("Standard PC (i440FX + PIIX, 1996)", "pc-i440fx-"),
@@ -81,10 +87,16 @@ pub fn smbios_len(machine: QemuMachine, version: QemuVersion, sockets: u32, ram_
     let t1 = 35 + desc + name;
     let t3 = 29 + name;
     // "CPU%2x" grows a digit from socket 0x100 on.
-    let t4: u64 = (0..u64::from(sockets)).map(|s| 55 + name + u64::from(s >= 0x100)).sum();
+    let t4: u64 = (0..u64::from(sockets))
+        .map(|s| 55 + name + u64::from(s >= 0x100))
+        .sum();
     // Machine types from 9.1 describe all RAM in one type 17; older ones use
     // one per 16 GiB.
-    let dimms = if version >= QemuVersion::V9_1 { 1 } else { ram_size.div_ceil(16 << 30).max(1) };
+    let dimms = if version >= QemuVersion::V9_1 {
+        1
+    } else {
+        ram_size.div_ceil(16 << 30).max(1)
+    };
     t1 + t3 + t4 + 25 + 53 * dimms + 33 * ram_entries + 13 + 6
 }
 
@@ -127,14 +139,22 @@ pub fn guest_e820(t: &Topology, p: &QemuProfile, l: &QemuLayout) -> GuestE820 {
             let ebda = 0x9fc00u64.min(low_top);
             map.push(Entry::new(0, ebda, Kind::Ram));
             if low_top > ebda {
-                map.push(Entry::new(ebda, 0xa0000u64.min(low_top) - ebda, Kind::Reserved));
+                map.push(Entry::new(
+                    ebda,
+                    0xa0000u64.min(low_top) - ebda,
+                    Kind::Reserved,
+                ));
             }
             map.push(Entry::new(0xf0000, 0x10000, Kind::Reserved));
             if reserved_start > MIB {
                 map.push(Entry::new(MIB, reserved_start - MIB, Kind::Ram));
             }
             if low_top > reserved_start {
-                map.push(Entry::new(reserved_start, low_top - reserved_start, Kind::Reserved));
+                map.push(Entry::new(
+                    reserved_start,
+                    low_top - reserved_start,
+                    Kind::Reserved,
+                ));
             }
             if p.machine.value == QemuMachine::Q35 {
                 map.push(Entry::new(0xb000_0000, 256 * MIB, Kind::Reserved));
@@ -172,7 +192,14 @@ pub fn guest_e820(t: &Topology, p: &QemuProfile, l: &QemuLayout) -> GuestE820 {
     let user = (!l.kernel_args.is_empty()).then(|| {
         let mut table = bios.clone();
         for s in &l.spm {
-            table = crate::e820::convert_range(&table, s.region.start, s.region.size, Kind::Ram, Kind::SoftReserved, rules);
+            table = crate::e820::convert_range(
+                &table,
+                s.region.start,
+                s.region.size,
+                Kind::Ram,
+                Kind::SoftReserved,
+                rules,
+            );
         }
         table
     });
@@ -193,9 +220,18 @@ mod tests {
     #[test]
     fn smbios_lengths_match_qemu_10_0() {
         // Measured: pc-q35-10.0 is 213 + 66·sockets + 33·ram entries.
-        assert_eq!(smbios_len(QemuMachine::Q35, QemuVersion::V10_0, 1, 1, 2 << 30), 213 + 66 + 33);
-        assert_eq!(smbios_len(QemuMachine::Q35, QemuVersion::V10_0, 4, 1, 2 << 30), 510);
+        assert_eq!(
+            smbios_len(QemuMachine::Q35, QemuVersion::V10_0, 1, 1, 2 << 30),
+            213 + 66 + 33
+        );
+        assert_eq!(
+            smbios_len(QemuMachine::Q35, QemuVersion::V10_0, 4, 1, 2 << 30),
+            510
+        );
         // pc-i440fx-10.0 is 222 + 69·sockets + 33·ram entries.
-        assert_eq!(smbios_len(QemuMachine::Pc, QemuVersion::V10_0, 1, 2, 4 << 30), 357);
+        assert_eq!(
+            smbios_len(QemuMachine::Pc, QemuVersion::V10_0, 1, 2, 4 << 30),
+            357
+        );
     }
 }

@@ -28,14 +28,23 @@ pub enum EncodeError {
     /// A bandwidth that is not a whole number of MiB/s (QEMU: "should be 1MB aligned").
     NotWholeMib { bps: u64 },
     /// With the shared base, this value's entry would reach 65535.
-    Range { value: u64, base: u64, min: u64, max: u64 },
+    Range {
+        value: u64,
+        base: u64,
+        min: u64,
+        max: u64,
+    },
 }
 
 /// The largest value an entry can hold (65535 means "unreachable").
 pub const MAX_ENTRY: u64 = 65534;
 
 fn cells(values: &[Vec<Option<u64>>]) -> impl Iterator<Item = u64> + '_ {
-    values.iter().flatten().filter_map(|v| *v).filter(|&v| v != 0)
+    values
+        .iter()
+        .flatten()
+        .filter_map(|v| *v)
+        .filter(|&v| v != 0)
 }
 
 /// QEMU's latency encoding; `values` in picoseconds.
@@ -56,10 +65,17 @@ pub fn qemu_latency(values: &[Vec<Option<u64>>]) -> Result<Encoded, EncodeError>
     if base == u64::MAX {
         base = 1;
     }
-    let (min, max) = cells(values).fold((u64::MAX, 0), |(a, b), v| (a.min(v / 1000), b.max(v / 1000)));
+    let (min, max) = cells(values).fold((u64::MAX, 0), |(a, b), v| {
+        (a.min(v / 1000), b.max(v / 1000))
+    });
     for ns in cells(values).map(|v| v / 1000) {
         if ns / base > MAX_ENTRY {
-            return Err(EncodeError::Range { value: ns, base, min, max });
+            return Err(EncodeError::Range {
+                value: ns,
+                base,
+                min,
+                max,
+            });
         }
     }
     Ok(Encoded {
@@ -77,12 +93,25 @@ pub fn qemu_bandwidth(values: &[Vec<Option<u64>>]) -> Result<Encoded, EncodeErro
         }
         bits |= bps;
     }
-    let base = if bits == 0 { MIB } else { 1u64 << bits.trailing_zeros() };
+    let base = if bits == 0 {
+        MIB
+    } else {
+        1u64 << bits.trailing_zeros()
+    };
     let (min, max) = cells(values).fold((u64::MAX, 0), |(a, b), v| (a.min(v), b.max(v)));
-    let span = if bits == 0 { 0 } else { 64 - bits.leading_zeros() - bits.trailing_zeros() };
+    let span = if bits == 0 {
+        0
+    } else {
+        64 - bits.leading_zeros() - bits.trailing_zeros()
+    };
     for bps in cells(values) {
         if span > 16 || bps / base > MAX_ENTRY {
-            return Err(EncodeError::Range { value: bps, base, min, max });
+            return Err(EncodeError::Range {
+                value: bps,
+                base,
+                min,
+                max,
+            });
         }
     }
     Ok(Encoded {
@@ -94,7 +123,11 @@ pub fn qemu_bandwidth(values: &[Vec<Option<u64>>]) -> Result<Encoded, EncodeErro
 fn entries(values: &[Vec<Option<u64>>], f: impl Fn(u64) -> u64) -> Vec<Vec<u16>> {
     values
         .iter()
-        .map(|row| row.iter().map(|v| v.filter(|&x| x != 0).map_or(0, |x| f(x) as u16)).collect())
+        .map(|row| {
+            row.iter()
+                .map(|v| v.filter(|&x| x != 0).map_or(0, |x| f(x) as u16))
+                .collect()
+        })
         .collect()
 }
 
@@ -116,8 +149,14 @@ mod tests {
         // acpihmat: 1 and 65534 ns → unit 1000 ps.
         let e = qemu_latency(&one(&[NS, 65534 * NS])).unwrap();
         assert_eq!((e.base_unit, e.entries[0][1]), (1000, 65534));
-        assert!(matches!(qemu_latency(&one(&[NS, 65535 * NS])), Err(EncodeError::Range { .. })));
-        assert_eq!(qemu_latency(&one(&[1500])), Err(EncodeError::NotWholeNs { ps: 1500 }));
+        assert!(matches!(
+            qemu_latency(&one(&[NS, 65535 * NS])),
+            Err(EncodeError::Range { .. })
+        ));
+        assert_eq!(
+            qemu_latency(&one(&[1500])),
+            Err(EncodeError::NotWholeNs { ps: 1500 })
+        );
     }
 
     #[test]
@@ -129,7 +168,10 @@ mod tests {
         assert!(qemu_bandwidth(&one(&[MIB, 65534 * MIB])).is_ok());
         assert!(qemu_bandwidth(&one(&[MIB, 65535 * MIB])).is_err());
         assert!(qemu_bandwidth(&one(&[MIB, 65536 * MIB])).is_err());
-        assert!(matches!(qemu_bandwidth(&one(&[1_000_000])), Err(EncodeError::NotWholeMib { .. })));
+        assert!(matches!(
+            qemu_bandwidth(&one(&[1_000_000])),
+            Err(EncodeError::NotWholeMib { .. })
+        ));
         // 10G → unit 1024 MB/s, entry 10 (guest-boot experiment a).
         let e = qemu_bandwidth(&one(&[10 << 30, 20 << 30, 40 << 30])).unwrap();
         assert_eq!((e.base_unit, e.entries[0][0]), (1024, 10));

@@ -38,7 +38,10 @@ impl serde::Serialize for Region {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("Region", 3)?;
         st.serialize_field("start", &format!("{:#x}", self.start))?;
-        st.serialize_field("end_inclusive", &format!("{:#x}", self.end().saturating_sub(1)))?;
+        st.serialize_field(
+            "end_inclusive",
+            &format!("{:#x}", self.end().saturating_sub(1)),
+        )?;
         st.serialize_field("size", &self.size)?;
         st.end()
     }

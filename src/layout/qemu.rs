@@ -107,7 +107,11 @@ pub struct QemuLayout {
 pub fn split(machine: QemuMachine, ram: u64, max_ram_below_4g: Option<u64>) -> (u64, u64) {
     let lowmem = match machine {
         QemuMachine::Q35 => {
-            let mut low = if ram >= 0xb000_0000 { 0x8000_0000 } else { 0xb000_0000 };
+            let mut low = if ram >= 0xb000_0000 {
+                0x8000_0000
+            } else {
+                0xb000_0000
+            };
             let limit = max_ram_below_4g.filter(|&m| m != 0).unwrap_or(4 * GIB);
             if low > limit {
                 low = limit;
@@ -123,7 +127,11 @@ pub fn split(machine: QemuMachine, ram: u64, max_ram_below_4g: Option<u64>) -> (
             low
         }
     };
-    if ram >= lowmem { (lowmem, ram - lowmem) } else { (ram, 0) }
+    if ram >= lowmem {
+        (lowmem, ram - lowmem)
+    } else {
+        (ram, 0)
+    }
 }
 
 fn round_up(v: u64, align: u64) -> u64 {
@@ -147,7 +155,9 @@ fn gpa_pieces(offset: u64, size: u64, below: u64, above_start: u64) -> Vec<Regio
 
 /// Whether a node's memory goes into boot RAM (not into an sp-mem device).
 fn boot_ram(t: &Topology, p: &QemuProfile, n: NodeIx) -> u64 {
-    let Some(m) = &t.nodes[n].memory else { return 0 };
+    let Some(m) = &t.nodes[n].memory else {
+        return 0;
+    };
     if p.spm.value == SpmDialect::SpMem {
         m.size.value.saturating_sub(m.spm_bytes())
     } else {
@@ -159,7 +169,11 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
     let machine = p.machine.value;
     let sizes: Vec<u64> = (0..t.nodes.len()).map(|n| boot_ram(t, p, n)).collect();
     let ram_size = sizes.iter().fold(0u64, |a, &b| a.saturating_add(b));
-    let (below_4g, above_4g) = split(machine, ram_size, p.max_ram_below_4g.as_ref().map(|m| m.value));
+    let (below_4g, above_4g) = split(
+        machine,
+        ram_size,
+        p.max_ram_below_4g.as_ref().map(|m| m.value),
+    );
 
     // sp-mem devices need device memory: one slot each, and their size in maxmem.
     let sp_sizes: Vec<(NodeIx, u64)> = if p.spm.value == SpmDialect::SpMem {
@@ -173,7 +187,10 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
         Vec::new()
     };
     let sp_total = sp_sizes.iter().fold(0u64, |a, &(_, s)| a.saturating_add(s));
-    let slots = p.memory_slots.as_ref().map_or(sp_sizes.len() as u32, |s| s.value);
+    let slots = p
+        .memory_slots
+        .as_ref()
+        .map_or(sp_sizes.len() as u32, |s| s.value);
     let maxmem = p
         .max_memory
         .as_ref()
@@ -248,7 +265,9 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
         }));
     } else {
         for nr in &nodes {
-            let Some(m) = &t.nodes[nr.node].memory else { continue };
+            let Some(m) = &t.nodes[nr.node].memory else {
+                continue;
+            };
             for r in &m.spm {
                 let start = nr.offset.saturating_add(r.offset.value);
                 let size = r.size.value.min(nr.size.saturating_sub(r.offset.value));
@@ -294,7 +313,11 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
         }
         SpmDialect::SpMem => {
             for s in &sp_mem {
-                e820.push(Entry::new(s.region.start, s.region.size, Kind::SoftReserved));
+                e820.push(Entry::new(
+                    s.region.start,
+                    s.region.size,
+                    Kind::SoftReserved,
+                ));
             }
         }
     }
@@ -321,7 +344,11 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
 /// Devices go on the root bus: the slot the file asks for, else the next
 /// free slot from 0x10 (low slots belong to QEMU's own devices).
 pub fn place_devices(t: &Topology) -> Vec<PciPlacement> {
-    let mut used: Vec<u8> = t.devices.iter().filter_map(|d| d.guest_slot.as_ref().map(|s| s.value)).collect();
+    let mut used: Vec<u8> = t
+        .devices
+        .iter()
+        .filter_map(|d| d.guest_slot.as_ref().map(|s| s.value))
+        .collect();
     let mut next = 0x10u8;
     t.devices
         .iter()
@@ -353,7 +380,10 @@ pub fn place_devices(t: &Topology) -> Vec<PciPlacement> {
 /// the range (QEMU then only warns).
 fn update_entry_type(table: &mut Vec<Entry>, start: u64, size: u64, kind: Kind) {
     let end = start.saturating_add(size);
-    let Some(pos) = table.iter().position(|e| e.kind == Kind::Ram && e.addr <= start && end <= e.end()) else {
+    let Some(pos) = table
+        .iter()
+        .position(|e| e.kind == Kind::Ram && e.addr <= start && end <= e.end())
+    else {
         return;
     };
     let old = table.remove(pos);
@@ -380,7 +410,13 @@ pub fn memparse_size(bytes: u64) -> String {
 /// each field ceil(log2(count)) bits wide (QEMU `x86_apicid_from_topo_ids`).
 pub fn apic_id(t: &Topology, cpu: u32) -> u32 {
     let topo = &t.machine.topology;
-    let width = |n: u32| if n <= 1 { 0 } else { 32 - (n - 1).leading_zeros() };
+    let width = |n: u32| {
+        if n <= 1 {
+            0
+        } else {
+            32 - (n - 1).leading_zeros()
+        }
+    };
     let (socket, die, core, thread) = topo.coords(cpu);
     let tw = width(topo.threads.value);
     let cw = width(topo.cores.value);
@@ -396,26 +432,53 @@ mod tests {
     fn q35_and_pc_splits_match_qemu() {
         // Measured with QEMU 10.0.2 (see the layout chapter of the book).
         assert_eq!(split(QemuMachine::Q35, 2815 * MIB, None), (2815 * MIB, 0));
-        assert_eq!(split(QemuMachine::Q35, 2816 * MIB, None), (2 * GIB, 0x3000_0000));
-        assert_eq!(split(QemuMachine::Q35, 3 * GIB, Some(4 * GIB)), (2 * GIB, GIB));
-        assert_eq!(split(QemuMachine::Q35, 4 * GIB, Some(1536 * MIB)), (0x6000_0000, 4 * GIB - 0x6000_0000));
+        assert_eq!(
+            split(QemuMachine::Q35, 2816 * MIB, None),
+            (2 * GIB, 0x3000_0000)
+        );
+        assert_eq!(
+            split(QemuMachine::Q35, 3 * GIB, Some(4 * GIB)),
+            (2 * GIB, GIB)
+        );
+        assert_eq!(
+            split(QemuMachine::Q35, 4 * GIB, Some(1536 * MIB)),
+            (0x6000_0000, 4 * GIB - 0x6000_0000)
+        );
         assert_eq!(split(QemuMachine::Pc, 3583 * MIB, None), (3583 * MIB, 0));
-        assert_eq!(split(QemuMachine::Pc, 3584 * MIB, None), (3 * GIB, 512 * MIB));
-        assert_eq!(split(QemuMachine::Pc, 3968 * MIB, Some(4 * GIB)), (3968 * MIB, 0));
-        assert_eq!(split(QemuMachine::Pc, 4 * GIB, Some(2 * GIB)), (2 * GIB, 2 * GIB));
-        assert_eq!(split(QemuMachine::Pc, 5 * GIB, Some(3584 * MIB)), (3 * GIB, 2 * GIB));
+        assert_eq!(
+            split(QemuMachine::Pc, 3584 * MIB, None),
+            (3 * GIB, 512 * MIB)
+        );
+        assert_eq!(
+            split(QemuMachine::Pc, 3968 * MIB, Some(4 * GIB)),
+            (3968 * MIB, 0)
+        );
+        assert_eq!(
+            split(QemuMachine::Pc, 4 * GIB, Some(2 * GIB)),
+            (2 * GIB, 2 * GIB)
+        );
+        assert_eq!(
+            split(QemuMachine::Pc, 5 * GIB, Some(3584 * MIB)),
+            (3 * GIB, 2 * GIB)
+        );
     }
 
     #[test]
     fn pieces_split_at_the_low_ram_end() {
         let p = gpa_pieces(GIB, 2 * GIB, 2 * GIB, 4 * GIB);
         assert_eq!(p, vec![Region::new(GIB, GIB), Region::new(4 * GIB, GIB)]);
-        assert_eq!(gpa_pieces(3 * GIB, GIB, 2 * GIB, 4 * GIB), vec![Region::new(5 * GIB, GIB)]);
+        assert_eq!(
+            gpa_pieces(3 * GIB, GIB, 2 * GIB, 4 * GIB),
+            vec![Region::new(5 * GIB, GIB)]
+        );
     }
 
     #[test]
     fn update_entry_type_appends_pieces() {
-        let mut t = vec![Entry::new(0, 2 * GIB, Kind::Ram), Entry::new(4 * GIB, 4 * GIB, Kind::Ram)];
+        let mut t = vec![
+            Entry::new(0, 2 * GIB, Kind::Ram),
+            Entry::new(4 * GIB, 4 * GIB, Kind::Ram),
+        ];
         update_entry_type(&mut t, 5 * GIB, GIB, Kind::SoftReserved);
         assert_eq!(
             t,

@@ -112,7 +112,10 @@ pub fn wants_hmat(t: &Topology) -> bool {
         return h.value;
     }
     !t.hmat.is_empty()
-        || t.nodes.iter().filter_map(|n| n.memory.as_ref()).any(|m| m.latency.is_some() || m.bandwidth.is_some() || !m.caches.is_empty())
+        || t.nodes
+            .iter()
+            .filter_map(|n| n.memory.as_ref())
+            .any(|m| m.latency.is_some() || m.bandwidth.is_some() || !m.caches.is_empty())
 }
 
 pub fn reference_latency(t: &Topology) -> u64 {
@@ -162,7 +165,11 @@ pub fn derive(t: &Topology, g: &TopologyGraph) -> Derived {
             origin[a][b] = Origin::Explicit(p.span);
             if symmetric && a != b {
                 // The reverse direction follows unless it is written too.
-                let reverse_written = t.distances.pairs.iter().any(|q| q.from.value == b && q.to.value == a);
+                let reverse_written = t
+                    .distances
+                    .pairs
+                    .iter()
+                    .any(|q| q.from.value == b && q.to.value == a);
                 if !reverse_written {
                     matrix[b][a] = p.value.value;
                     origin[b][a] = Origin::Explicit(p.span);
@@ -188,7 +195,10 @@ fn derive_hmat(t: &Topology, costs: &[Vec<Option<Cost>>]) -> HmatData {
         .iter()
         .map(|&m| {
             let node = &t.nodes[m];
-            node.initiator.as_ref().map(|i| i.value).or(node.has_cpus().then_some(m))
+            node.initiator
+                .as_ref()
+                .map(|i| i.value)
+                .or(node.has_cpus().then_some(m))
         })
         .collect();
     let mut tables = Vec::new();
@@ -201,7 +211,11 @@ fn derive_hmat(t: &Topology, costs: &[Vec<Option<Cost>>]) -> HmatData {
                     .hmat
                     .iter()
                     .rev()
-                    .find(|e| e.initiator.value == i && e.target.value == m && e.values[dt as usize].is_some())
+                    .find(|e| {
+                        e.initiator.value == i
+                            && e.target.value == m
+                            && e.values[dt as usize].is_some()
+                    })
                     .and_then(|e| e.values[dt as usize].as_ref().map(|v| (v.value, e.span)));
                 let v = match explicit {
                     Some((value, span)) => Some(HmatValue {
@@ -215,7 +229,10 @@ fn derive_hmat(t: &Topology, costs: &[Vec<Option<Cost>>]) -> HmatData {
             }
         }
         if any {
-            tables.push(HmatTable { data_type: dt, values });
+            tables.push(HmatTable {
+                data_type: dt,
+                values,
+            });
         }
     }
     HmatData {
@@ -226,13 +243,27 @@ fn derive_hmat(t: &Topology, costs: &[Vec<Option<Cost>>]) -> HmatData {
     }
 }
 
-fn derived_value(t: &Topology, costs: &[Vec<Option<Cost>>], dt: DataType, i: NodeIx, m: NodeIx) -> Option<HmatValue> {
+fn derived_value(
+    t: &Topology,
+    costs: &[Vec<Option<Cost>>],
+    dt: DataType,
+    i: NodeIx,
+    m: NodeIx,
+) -> Option<HmatValue> {
     let mem = t.nodes[m].memory.as_ref()?;
-    let path = if i == m { Cost::default() } else { costs[i][m]? };
+    let path = if i == m {
+        Cost::default()
+    } else {
+        costs[i][m]?
+    };
     let value = match dt {
         DataType::AccessLatency => path.latency.checked_add(mem.latency.as_ref()?.value)?,
         DataType::AccessBandwidth => {
-            let bw = mem.bandwidth.as_ref().map_or(u64::MAX, |b| b.value).min(path.bandwidth);
+            let bw = mem
+                .bandwidth
+                .as_ref()
+                .map_or(u64::MAX, |b| b.value)
+                .min(path.bandwidth);
             if bw == u64::MAX {
                 return None;
             }

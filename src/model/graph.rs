@@ -52,7 +52,9 @@ impl PartialOrd for Cost {
 
 impl Ord for Cost {
     fn cmp(&self, o: &Cost) -> Ordering {
-        self.latency.cmp(&o.latency).then(o.bandwidth.cmp(&self.bandwidth))
+        self.latency
+            .cmp(&o.latency)
+            .then(o.bandwidth.cmp(&self.bandwidth))
     }
 }
 
@@ -74,8 +76,12 @@ pub struct TopologyGraph {
 impl TopologyGraph {
     pub fn new(t: &Topology) -> TopologyGraph {
         let mut graph = DiGraph::with_capacity(t.nodes.len() + t.devices.len(), t.links.len() * 2);
-        let node_vx: Vec<NodeIndex> = (0..t.nodes.len()).map(|i| graph.add_node(Endpoint::Node(i))).collect();
-        let device_vx: Vec<NodeIndex> = (0..t.devices.len()).map(|i| graph.add_node(Endpoint::Device(i))).collect();
+        let node_vx: Vec<NodeIndex> = (0..t.nodes.len())
+            .map(|i| graph.add_node(Endpoint::Node(i)))
+            .collect();
+        let device_vx: Vec<NodeIndex> = (0..t.devices.len())
+            .map(|i| graph.add_node(Endpoint::Device(i)))
+            .collect();
         let vx = |e: Endpoint| match e {
             Endpoint::Node(n) => node_vx[n],
             Endpoint::Device(d) => device_vx[d],
@@ -86,13 +92,41 @@ impl TopologyGraph {
         };
         for (index, l) in t.links.iter().enumerate() {
             let (a, b) = (vx(l.from.value), vx(l.to.value));
-            graph.add_edge(a, b, (EdgeKind::Link { index, forward: true }, cost(&l.forward)));
-            graph.add_edge(b, a, (EdgeKind::Link { index, forward: false }, cost(&l.reverse)));
+            graph.add_edge(
+                a,
+                b,
+                (
+                    EdgeKind::Link {
+                        index,
+                        forward: true,
+                    },
+                    cost(&l.forward),
+                ),
+            );
+            graph.add_edge(
+                b,
+                a,
+                (
+                    EdgeKind::Link {
+                        index,
+                        forward: false,
+                    },
+                    cost(&l.reverse),
+                ),
+            );
         }
         for (d, dev) in t.devices.iter().enumerate() {
             for n in &dev.gi_nodes {
-                graph.add_edge(device_vx[d], node_vx[n.value], (EdgeKind::Initiator, Cost::default()));
-                graph.add_edge(node_vx[n.value], device_vx[d], (EdgeKind::Initiator, Cost::default()));
+                graph.add_edge(
+                    device_vx[d],
+                    node_vx[n.value],
+                    (EdgeKind::Initiator, Cost::default()),
+                );
+                graph.add_edge(
+                    node_vx[n.value],
+                    device_vx[d],
+                    (EdgeKind::Initiator, Cost::default()),
+                );
             }
         }
         TopologyGraph {
@@ -118,12 +152,17 @@ impl TopologyGraph {
 
     /// All-pairs best path costs between nodes: `[from][to]`.
     pub fn node_costs(&self) -> Vec<Vec<Option<Cost>>> {
-        (0..self.node_vx.len()).map(|n| self.costs_from(Endpoint::Node(n))).collect()
+        (0..self.node_vx.len())
+            .map(|n| self.costs_from(Endpoint::Node(n)))
+            .collect()
     }
 
     /// Whether the endpoint has any edge at all.
     pub fn is_isolated(&self, e: Endpoint) -> bool {
-        self.graph.neighbors_undirected(self.vertex(e)).next().is_none()
+        self.graph
+            .neighbors_undirected(self.vertex(e))
+            .next()
+            .is_none()
     }
 }
 
@@ -133,9 +172,18 @@ mod tests {
 
     #[test]
     fn cost_order_prefers_low_latency_then_high_bandwidth() {
-        let a = Cost { latency: 10, bandwidth: 5 };
-        let b = Cost { latency: 10, bandwidth: 9 };
-        let c = Cost { latency: 20, bandwidth: 100 };
+        let a = Cost {
+            latency: 10,
+            bandwidth: 5,
+        };
+        let b = Cost {
+            latency: 10,
+            bandwidth: 9,
+        };
+        let c = Cost {
+            latency: 20,
+            bandwidth: 100,
+        };
         assert!(b < a);
         assert!(a < c);
         assert_eq!((a + c).latency, 30);

@@ -49,9 +49,14 @@ pub struct CpuTopology {
 impl CpuTopology {
     /// sockets × dies × cores × threads, saturating.
     pub fn max_cpus(&self) -> u64 {
-        [self.sockets.value, self.dies.value, self.cores.value, self.threads.value]
-            .iter()
-            .fold(1u64, |a, &b| a.saturating_mul(u64::from(b)))
+        [
+            self.sockets.value,
+            self.dies.value,
+            self.cores.value,
+            self.threads.value,
+        ]
+        .iter()
+        .fold(1u64, |a, &b| a.saturating_mul(u64::from(b)))
     }
 
     /// (socket, die, core, thread) of a CPU index; threads vary fastest.
@@ -127,7 +132,8 @@ pub struct Memory {
 impl Memory {
     /// Whether every byte is Specific Purpose.
     pub fn all_spm(&self) -> bool {
-        self.spm.iter().map(|r| r.size.value).sum::<u64>() == self.size.value && !self.spm.is_empty()
+        self.spm.iter().map(|r| r.size.value).sum::<u64>() == self.size.value
+            && !self.spm.is_empty()
     }
 
     pub fn spm_bytes(&self) -> u64 {
@@ -218,7 +224,8 @@ pub struct Link {
 impl Link {
     pub fn is_asymmetric(&self) -> bool {
         self.forward.latency.value != self.reverse.latency.value
-            || self.forward.bandwidth.as_ref().map(|b| b.value) != self.reverse.bandwidth.as_ref().map(|b| b.value)
+            || self.forward.bandwidth.as_ref().map(|b| b.value)
+                != self.reverse.bandwidth.as_ref().map(|b| b.value)
     }
 }
 
@@ -304,21 +311,30 @@ impl Topology {
 
     /// Sum of every node's memory: QEMU's `-m` and the guest's boot RAM.
     pub fn total_memory(&self) -> u64 {
-        self.nodes.iter().map(Node::memory_size).fold(0u64, u64::saturating_add)
+        self.nodes
+            .iter()
+            .map(Node::memory_size)
+            .fold(0u64, u64::saturating_add)
     }
 
     /// Initiator nodes (CPUs or Generic Initiator), ascending id.
     pub fn initiators(&self) -> Vec<NodeIx> {
-        (0..self.nodes.len()).filter(|&i| self.nodes[i].is_initiator()).collect()
+        (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].is_initiator())
+            .collect()
     }
 
     /// Nodes with memory, ascending id.
     pub fn memory_nodes(&self) -> Vec<NodeIx> {
-        (0..self.nodes.len()).filter(|&i| self.nodes[i].has_memory()).collect()
+        (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].has_memory())
+            .collect()
     }
 
     /// Which node a CPU belongs to (the first, if the input lists it twice).
     pub fn node_of_cpu(&self, cpu: u32) -> Option<NodeIx> {
-        self.nodes.iter().position(|n| n.cpus.binary_search(&cpu).is_ok())
+        self.nodes
+            .iter()
+            .position(|n| n.cpus.binary_search(&cpu).is_ok())
     }
 }

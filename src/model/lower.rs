@@ -80,22 +80,37 @@ pub fn lower(doc: &syn::Document) -> Result<Topology, Vec<Diagnostic>> {
         let n = &doc.nodes[src];
         names.by_id.entry(n.id.value).or_insert(ix);
         if let Some(name) = &n.name {
-            names.by_name.entry(name.value.clone()).or_insert((Endpoint::Node(ix), name.span));
+            names
+                .by_name
+                .entry(name.value.clone())
+                .or_insert((Endpoint::Node(ix), name.span));
         }
     }
     for (ix, d) in doc.devices.iter().enumerate() {
-        names.by_name.entry(d.name.value.clone()).or_insert((Endpoint::Device(ix), d.name.span));
+        names
+            .by_name
+            .entry(d.name.value.clone())
+            .or_insert((Endpoint::Device(ix), d.name.span));
     }
 
-    let resolve = |r: &syn::Ref, want: Want, what: &str, diags: &mut Vec<Diagnostic>| -> Option<Sp<Endpoint>> {
+    let resolve = |r: &syn::Ref,
+                   want: Want,
+                   what: &str,
+                   diags: &mut Vec<Diagnostic>|
+     -> Option<Sp<Endpoint>> {
         let found = match &r.value {
             RefName::Id(id) => match names.by_id.get(id) {
                 Some(&ix) => Some(Endpoint::Node(ix)),
                 None => {
                     let ids: Vec<String> = names.by_id.keys().map(|i| i.to_string()).collect();
                     diags.push(
-                        Diagnostic::new(&codes::T012, format!("{what} names node {id}, which does not exist"), r.span, "no node has this id")
-                            .help(format!("node ids are {}", ids.join(", "))),
+                        Diagnostic::new(
+                            &codes::T012,
+                            format!("{what} names node {id}, which does not exist"),
+                            r.span,
+                            "no node has this id",
+                        )
+                        .help(format!("node ids are {}", ids.join(", "))),
                     );
                     return None;
                 }
@@ -103,8 +118,16 @@ pub fn lower(doc: &syn::Document) -> Result<Topology, Vec<Diagnostic>> {
             RefName::Name(name) => match names.by_name.get(name) {
                 Some(&(e, _)) => Some(e),
                 None => {
-                    let candidates = names.by_name.iter().filter(|(_, (e, _))| want == Want::Any || matches!(e, Endpoint::Node(_)));
-                    let mut d = Diagnostic::new(&codes::T012, format!("{what} names \"{name}\", which is not defined"), r.span, "unknown name");
+                    let candidates = names
+                        .by_name
+                        .iter()
+                        .filter(|(_, (e, _))| want == Want::Any || matches!(e, Endpoint::Node(_)));
+                    let mut d = Diagnostic::new(
+                        &codes::T012,
+                        format!("{what} names \"{name}\", which is not defined"),
+                        r.span,
+                        "unknown name",
+                    );
                     d = match did_you_mean(name, candidates.map(|(k, _)| k.as_str())) {
                         Some(s) => d.help(format!("did you mean \"{s}\"?")),
                         None => d.help("refer to a node or device by its `name`, or to a node by its `id` as an integer"),
@@ -118,9 +141,16 @@ pub fn lower(doc: &syn::Document) -> Result<Topology, Vec<Diagnostic>> {
             (Some(Endpoint::Device(dix)), Want::Node) => {
                 let (_, dspan) = names.by_name[&doc.devices[dix].name.value];
                 diags.push(
-                    Diagnostic::new(&codes::T012, format!("{what} must name a node, but {} is a device", r.value), r.span, "a device, not a node")
-                        .label(dspan, "the device is defined here")
-                        .help("name the node the device initiates through (one of its `initiator-nodes`)"),
+                    Diagnostic::new(
+                        &codes::T012,
+                        format!("{what} must name a node, but {} is a device", r.value),
+                        r.span,
+                        "a device, not a node",
+                    )
+                    .label(dspan, "the device is defined here")
+                    .help(
+                        "name the node the device initiates through (one of its `initiator-nodes`)",
+                    ),
                 );
                 None
             }
@@ -141,7 +171,10 @@ pub fn lower(doc: &syn::Document) -> Result<Topology, Vec<Diagnostic>> {
     let mut nodes: Vec<Node> = Vec::with_capacity(order.len());
     for &src in &order {
         let n = &doc.nodes[src];
-        let initiator = n.initiator.as_ref().and_then(|r| node_ref(r, "`initiator`", &mut diags));
+        let initiator = n
+            .initiator
+            .as_ref()
+            .and_then(|r| node_ref(r, "`initiator`", &mut diags));
         nodes.push(Node {
             span: n.span,
             id: n.id.clone(),
@@ -191,8 +224,13 @@ pub fn lower(doc: &syn::Document) -> Result<Topology, Vec<Diagnostic>> {
         devices.push(Device {
             span: d.span,
             name: d.name.clone(),
-            kind: d.kind.as_ref().map_or(crate::kinds::DeviceKind::Gpu, |k| k.value),
-            source: source.unwrap_or_else(|| Sp::detached(DeviceSource::Emulated(crate::kinds::StandIn::PciTestdev))),
+            kind: d
+                .kind
+                .as_ref()
+                .map_or(crate::kinds::DeviceKind::Gpu, |k| k.value),
+            source: source.unwrap_or_else(|| {
+                Sp::detached(DeviceSource::Emulated(crate::kinds::StandIn::PciTestdev))
+            }),
             guest_slot: d.guest_slot.clone(),
             gi_nodes,
         });
@@ -203,13 +241,18 @@ pub fn lower(doc: &syn::Document) -> Result<Topology, Vec<Diagnostic>> {
     for l in &doc.links {
         let from = resolve(&l.from, Want::Any, "link `from`", &mut diags);
         let to = resolve(&l.to, Want::Any, "link `to`", &mut diags);
-        let (Some(from), Some(to)) = (from, to) else { continue };
+        let (Some(from), Some(to)) = (from, to) else {
+            continue;
+        };
         let forward = LinkAttrs {
             latency: l.latency.clone(),
             bandwidth: l.bandwidth.clone(),
         };
         let reverse = LinkAttrs {
-            latency: l.reverse_latency.clone().unwrap_or_else(|| l.latency.clone()),
+            latency: l
+                .reverse_latency
+                .clone()
+                .unwrap_or_else(|| l.latency.clone()),
             bandwidth: l.reverse_bandwidth.clone().or_else(|| l.bandwidth.clone()),
         };
         links.push(Link {
@@ -287,9 +330,15 @@ pub fn lower(doc: &syn::Document) -> Result<Topology, Vec<Diagnostic>> {
             span: m.span,
             name: m.name.clone(),
             description: m.description.as_ref().map(|d| d.value.clone()),
-            arch: m.arch.clone().unwrap_or_else(|| Sp::detached(crate::kinds::Arch::X86_64)),
+            arch: m
+                .arch
+                .clone()
+                .unwrap_or_else(|| Sp::detached(crate::kinds::Arch::X86_64)),
             topology,
-            boot_cpus: c.boot.clone().unwrap_or_else(|| Sp::new(max, Span::DETACHED)),
+            boot_cpus: c
+                .boot
+                .clone()
+                .unwrap_or_else(|| Sp::new(max, Span::DETACHED)),
             hmat: m.hmat.clone(),
         },
         nodes,
@@ -328,13 +377,23 @@ fn memory(m: &syn::Memory) -> Memory {
             span: c.span,
             level: c.level.clone(),
             size: c.size.clone(),
-            associativity: c.associativity.as_ref().map_or(crate::kinds::Associativity::Direct, |a| a.value),
-            policy: c.policy.as_ref().map_or(crate::kinds::WritePolicy::WriteBack, |p| p.value),
+            associativity: c
+                .associativity
+                .as_ref()
+                .map_or(crate::kinds::Associativity::Direct, |a| a.value),
+            policy: c
+                .policy
+                .as_ref()
+                .map_or(crate::kinds::WritePolicy::WriteBack, |p| p.value),
             line: c.line.as_ref().map_or(64, |l| l.value),
         })
         .collect();
     caches.sort_by_key(|c| c.level.value);
-    let host_nodes = m.host_nodes.as_ref().map(|h| h.value.clone()).unwrap_or_default();
+    let host_nodes = m
+        .host_nodes
+        .as_ref()
+        .map(|h| h.value.clone())
+        .unwrap_or_default();
     let policy = match &m.policy {
         Some(p) => Some(p.value),
         None if !host_nodes.is_empty() => Some(crate::kinds::HostPolicy::Bind),
@@ -343,7 +402,10 @@ fn memory(m: &syn::Memory) -> Memory {
     Memory {
         span: m.span,
         size: m.size.clone(),
-        kind: m.kind.as_ref().map_or(crate::kinds::MemKind::Dram, |k| k.value),
+        kind: m
+            .kind
+            .as_ref()
+            .map_or(crate::kinds::MemKind::Dram, |k| k.value),
         spm,
         latency: m.latency.clone(),
         bandwidth: m.bandwidth.clone(),

@@ -26,17 +26,30 @@ pub fn parse(source: &SourceFile) -> Result<Document, Vec<Diagnostic>> {
             .iter()
             .take(10)
             .map(|e| {
-                let span = e.span().map(crate::source::Span::from).unwrap_or(crate::source::Span::new(0, 0));
+                let span = e
+                    .span()
+                    .map(crate::source::Span::from)
+                    .unwrap_or(crate::source::Span::new(0, 0));
                 let message = e.message().trim_end().to_string();
-                Diagnostic::new(&codes::T001, format!("TOML syntax error: {message}"), span, "here")
-                    .help("fix the TOML syntax; see https://toml.io for the format")
+                Diagnostic::new(
+                    &codes::T001,
+                    format!("TOML syntax error: {message}"),
+                    span,
+                    "here",
+                )
+                .help("fix the TOML syntax; see https://toml.io for the format")
             })
             .collect();
         return Err(diags);
     }
     let mut r = Reader::default();
-    let root_value = toml::Spanned::new(0..source.text.len(), toml::de::DeValue::Table(root.into_inner()));
-    let doc = r.open(&spec::ROOT, &root_value, None, None).and_then(|t| document(&mut r, &t));
+    let root_value = toml::Spanned::new(
+        0..source.text.len(),
+        toml::de::DeValue::Table(root.into_inner()),
+    );
+    let doc = r
+        .open(&spec::ROOT, &root_value, None, None)
+        .and_then(|t| document(&mut r, &t));
     match doc {
         Some(d) if r.diags.is_empty() => Ok(d),
         _ => {
@@ -159,7 +172,11 @@ fn memory(r: &mut Reader, t: &Table<'_, '_>) -> Option<Memory> {
                 })
                 .collect();
             let parts: Vec<SpmPart> = parts.into_iter().collect::<Option<_>>()?;
-            if parts.is_empty() { Spm::None } else { Spm::Parts(parts) }
+            if parts.is_empty() {
+                Spm::None
+            } else {
+                Spm::Parts(parts)
+            }
         }
         Err(()) => Spm::None,
     };

@@ -94,7 +94,12 @@ impl Reader {
             expected(&field.ty),
             type_name(v.get_ref())
         );
-        let mut d = Diagnostic::new(&codes::T003, msg, span_of(v), format!("{} here", type_name(v.get_ref())));
+        let mut d = Diagnostic::new(
+            &codes::T003,
+            msg,
+            span_of(v),
+            format!("{} here", type_name(v.get_ref())),
+        );
         if let Some(ex) = field.example {
             d = d.help(format!("for example: {} = {ex}", field.key));
         }
@@ -146,7 +151,11 @@ impl Reader {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
                     None => d.help(format!(
                         "keys here are {}",
-                        spec.fields.iter().map(|f| format!("`{}`", f.key)).collect::<Vec<_>>().join(", ")
+                        spec.fields
+                            .iter()
+                            .map(|f| format!("`{}`", f.key))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )),
                 };
                 self.push(d);
@@ -156,7 +165,11 @@ impl Reader {
     }
 
     /// The raw value of `key`, reporting T005 if it is required and absent.
-    pub fn raw<'a, 'i>(&mut self, t: &Table<'a, 'i>, key: &str) -> Option<(&'static Field, &'a Value<'i>)> {
+    pub fn raw<'a, 'i>(
+        &mut self,
+        t: &Table<'a, 'i>,
+        key: &str,
+    ) -> Option<(&'static Field, &'a Value<'i>)> {
         let field = t.spec.field(key);
         debug_assert!(field.is_some(), "{}.{key} is not in the spec", t.spec.path);
         let field = field?;
@@ -198,7 +211,13 @@ impl Reader {
         };
         let span = span_of(v);
         let Ok(n) = i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) else {
-            self.bad_value(span, UnitError { message: format!("`{}` is too large", i.as_str()), help: None });
+            self.bad_value(
+                span,
+                UnitError {
+                    message: format!("`{}` is too large", i.as_str()),
+                    help: None,
+                },
+            );
             return None;
         };
         if let Ty::Int { min, max } = field.ty {
@@ -206,7 +225,10 @@ impl Reader {
                 self.push(
                     Diagnostic::new(
                         &codes::T004,
-                        format!("`{}` is {n}, outside {min}..={max}", full_key(spec, field.key)),
+                        format!(
+                            "`{}` is {n}, outside {min}..={max}",
+                            full_key(spec, field.key)
+                        ),
                         span,
                         "out of range",
                     )
@@ -229,7 +251,12 @@ impl Reader {
         }
     }
 
-    fn string<'a>(&mut self, spec: &TableSpec, field: &Field, v: &'a Value<'_>) -> Option<Sp<&'a str>> {
+    fn string<'a>(
+        &mut self,
+        spec: &TableSpec,
+        field: &Field,
+        v: &'a Value<'_>,
+    ) -> Option<Sp<&'a str>> {
         match v.get_ref() {
             DeValue::String(s) => Some(Sp::new(s.as_ref(), span_of(v))),
             _ => {
@@ -256,7 +283,12 @@ impl Reader {
     }
 
     /// One word of an enum; returns the parsed keyword.
-    pub fn keyword<K>(&mut self, t: &Table<'_, '_>, key: &str, parse: fn(&str) -> Option<K>) -> Option<Sp<K>> {
+    pub fn keyword<K>(
+        &mut self,
+        t: &Table<'_, '_>,
+        key: &str,
+        parse: fn(&str) -> Option<K>,
+    ) -> Option<Sp<K>> {
         let (field, v) = self.raw(t, key)?;
         let s = self.string(t.spec, field, v)?;
         match parse(&s) {
@@ -273,7 +305,10 @@ impl Reader {
                     "not a known value",
                 );
                 d = match did_you_mean(&s, words.iter().copied()) {
-                    Some(w) => d.help(format!("did you mean \"{w}\"? choices: {}", quote_list(words))),
+                    Some(w) => d.help(format!(
+                        "did you mean \"{w}\"? choices: {}",
+                        quote_list(words)
+                    )),
                     None => d.help(format!("choices: {}", quote_list(words))),
                 };
                 self.push(d);
@@ -360,7 +395,13 @@ impl Reader {
             DeValue::Integer(i) => match i.as_str().parse::<u32>() {
                 Ok(n) => Some(Sp::new(vec![n], span)),
                 Err(_) => {
-                    self.bad_value(span, UnitError { message: format!("`{}` is not a CPU number", i.as_str()), help: None });
+                    self.bad_value(
+                        span,
+                        UnitError {
+                            message: format!("`{}` is not a CPU number", i.as_str()),
+                            help: None,
+                        },
+                    );
                     None
                 }
             },
@@ -373,7 +414,10 @@ impl Reader {
                             Err(_) => {
                                 self.bad_value(
                                     span_of(item),
-                                    UnitError { message: format!("`{}` is not a CPU number", i.as_str()), help: None },
+                                    UnitError {
+                                        message: format!("`{}` is not a CPU number", i.as_str()),
+                                        help: None,
+                                    },
                                 );
                                 return None;
                             }
@@ -386,7 +430,13 @@ impl Reader {
                 }
                 out.sort_unstable();
                 if let Some(w) = out.windows(2).find(|w| w[0] == w[1]) {
-                    self.bad_value(span, UnitError { message: format!("CPU {} is listed twice", w[0]), help: None });
+                    self.bad_value(
+                        span,
+                        UnitError {
+                            message: format!("CPU {} is listed twice", w[0]),
+                            help: None,
+                        },
+                    );
                     return None;
                 }
                 Some(Sp::new(out, span))
@@ -398,14 +448,25 @@ impl Reader {
         }
     }
 
-    fn reference_value(&mut self, spec: &TableSpec, field: &Field, v: &Value<'_>) -> Option<Sp<RefName>> {
+    fn reference_value(
+        &mut self,
+        spec: &TableSpec,
+        field: &Field,
+        v: &Value<'_>,
+    ) -> Option<Sp<RefName>> {
         let span = span_of(v);
         match v.get_ref() {
             DeValue::String(s) => Some(Sp::new(RefName::Name(s.to_string()), span)),
             DeValue::Integer(i) => match i.as_str().parse::<u32>() {
                 Ok(n) => Some(Sp::new(RefName::Id(n), span)),
                 Err(_) => {
-                    self.bad_value(span, UnitError { message: format!("`{}` is not a node id", i.as_str()), help: None });
+                    self.bad_value(
+                        span,
+                        UnitError {
+                            message: format!("`{}` is not a node id", i.as_str()),
+                            help: None,
+                        },
+                    );
                     None
                 }
             },
@@ -522,7 +583,9 @@ pub enum BoolOrSize {
 /// Names are identifiers so they can be used as VMM object ids unchanged.
 pub fn check_name(s: &str) -> Result<(), UnitError> {
     let ok_first = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-    let ok_rest = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let ok_rest = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if s.is_empty() || !ok_first || !ok_rest || s.len() > 64 {
         return Err(UnitError {
             message: format!("\"{s}\" is not a valid name"),

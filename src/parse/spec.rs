@@ -11,7 +11,10 @@
 #[derive(Debug)]
 pub enum Ty {
     /// A TOML integer in `[min, max]`.
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     Bool,
     /// Free text.
     Str,
@@ -107,11 +110,19 @@ pub static ROOT: TableSpec = TableSpec {
     fields: &[
         req(
             "topoc",
-            Ty::Int { min: 0, max: 1 << 16 },
+            Ty::Int {
+                min: 0,
+                max: 1 << 16,
+            },
             "Version of the input language this file is written in. This topoc reads version 1.",
             "1",
         ),
-        req("machine", Ty::Table(&MACHINE), "The machine as a whole.", "{ name = \"two-socket\" }"),
+        req(
+            "machine",
+            Ty::Table(&MACHINE),
+            "The machine as a whole.",
+            "{ name = \"two-socket\" }",
+        ),
         req(
             "node",
             Ty::Tables(&NODE),
@@ -160,8 +171,19 @@ pub static MACHINE: TableSpec = TableSpec {
     path: "machine",
     doc: "The machine as a whole.",
     fields: &[
-        req("name", Ty::Name, "A short name for the machine.", "\"mi300a\""),
-        opt("description", Ty::Str, "none", "Free text for people.", "\"2-socket APU node\""),
+        req(
+            "name",
+            Ty::Name,
+            "A short name for the machine.",
+            "\"mi300a\"",
+        ),
+        opt(
+            "description",
+            Ty::Str,
+            "none",
+            "Free text for people.",
+            "\"2-socket APU node\"",
+        ),
         opt(
             "arch",
             Ty::Enum(Arch::KEYWORDS),
@@ -192,13 +214,52 @@ pub static CPUS: TableSpec = TableSpec {
     path: "machine.cpus",
     doc: "The vCPU topology. sockets × dies × cores × threads is the number of possible vCPUs; CPU numbers in node `cpus` lists run from 0 to that number minus one, threads first.",
     fields: &[
-        opt("sockets", Ty::Int { min: 1, max: TOPO_MAX }, "1", "Sockets (packages).", "2"),
-        opt("dies", Ty::Int { min: 1, max: TOPO_MAX }, "1", "Dies per socket.", "1"),
-        opt("cores", Ty::Int { min: 1, max: TOPO_MAX }, "1", "Cores per die.", "4"),
-        opt("threads", Ty::Int { min: 1, max: TOPO_MAX }, "1", "Threads per core.", "2"),
+        opt(
+            "sockets",
+            Ty::Int {
+                min: 1,
+                max: TOPO_MAX,
+            },
+            "1",
+            "Sockets (packages).",
+            "2",
+        ),
+        opt(
+            "dies",
+            Ty::Int {
+                min: 1,
+                max: TOPO_MAX,
+            },
+            "1",
+            "Dies per socket.",
+            "1",
+        ),
+        opt(
+            "cores",
+            Ty::Int {
+                min: 1,
+                max: TOPO_MAX,
+            },
+            "1",
+            "Cores per die.",
+            "4",
+        ),
+        opt(
+            "threads",
+            Ty::Int {
+                min: 1,
+                max: TOPO_MAX,
+            },
+            "1",
+            "Threads per core.",
+            "2",
+        ),
         opt(
             "boot",
-            Ty::Int { min: 1, max: TOPO_MAX },
+            Ty::Int {
+                min: 1,
+                max: TOPO_MAX,
+            },
             "all of them",
             "vCPUs online at boot; the rest are hot-pluggable.",
             "4",
@@ -212,12 +273,27 @@ pub static NODE: TableSpec = TableSpec {
     fields: &[
         req(
             "id",
-            Ty::Int { min: 0, max: u32::MAX as i64 - 1 },
+            Ty::Int {
+                min: 0,
+                max: u32::MAX as i64 - 1,
+            },
             "The proximity domain number the guest's SRAT, SLIT and HMAT use.",
             "0",
         ),
-        opt("name", Ty::Name, "none", "A name other entries can refer to.", "\"socket0\""),
-        opt("cpus", Ty::CpuList, "no CPUs", "The vCPUs of this node.", "\"0-3\""),
+        opt(
+            "name",
+            Ty::Name,
+            "none",
+            "A name other entries can refer to.",
+            "\"socket0\"",
+        ),
+        opt(
+            "cpus",
+            Ty::CpuList,
+            "no CPUs",
+            "The vCPUs of this node.",
+            "\"0-3\"",
+        ),
         opt(
             "memory",
             Ty::Table(&MEMORY),
@@ -239,7 +315,12 @@ pub static MEMORY: TableSpec = TableSpec {
     path: "node.memory",
     doc: "A node's memory and how the host backs it.",
     fields: &[
-        req("size", Ty::Size, "How much memory the node has.", "\"4GiB\""),
+        req(
+            "size",
+            Ty::Size,
+            "How much memory the node has.",
+            "\"4GiB\"",
+        ),
         opt(
             "kind",
             Ty::Enum(MemKind::KEYWORDS),
@@ -268,7 +349,13 @@ pub static MEMORY: TableSpec = TableSpec {
             "Access bandwidth from the nearest initiator.",
             "\"200GiB/s\"",
         ),
-        opt("shared", Ty::Bool, "false", "Map the host memory shared (`share=on`).", "true"),
+        opt(
+            "shared",
+            Ty::Bool,
+            "false",
+            "Map the host memory shared (`share=on`).",
+            "true",
+        ),
         opt(
             "hugepages",
             Ty::BoolOrSize,
@@ -283,7 +370,13 @@ pub static MEMORY: TableSpec = TableSpec {
             "A host file to back the memory, such as a device-dax node.",
             "\"/dev/dax0.0\"",
         ),
-        opt("host-nodes", Ty::CpuList, "none", "Host NUMA nodes to take the memory from.", "\"0\""),
+        opt(
+            "host-nodes",
+            Ty::CpuList,
+            "none",
+            "Host NUMA nodes to take the memory from.",
+            "\"0\"",
+        ),
         opt(
             "policy",
             Ty::Enum(HostPolicy::KEYWORDS),
@@ -291,7 +384,13 @@ pub static MEMORY: TableSpec = TableSpec {
             "Host memory policy.",
             "\"bind\"",
         ),
-        opt("prealloc", Ty::Bool, "false", "Allocate all host memory at start.", "true"),
+        opt(
+            "prealloc",
+            Ty::Bool,
+            "false",
+            "Allocate all host memory at start.",
+            "true",
+        ),
         opt(
             "reserve",
             Ty::Bool,
@@ -313,7 +412,13 @@ pub static SPM_RANGE: TableSpec = TableSpec {
     path: "node.memory.spm",
     doc: "A part of a node's memory marked Specific Purpose.",
     fields: &[
-        opt("offset", Ty::Size, "0", "Start, from the beginning of the node's memory.", "\"2GiB\""),
+        opt(
+            "offset",
+            Ty::Size,
+            "0",
+            "Start, from the beginning of the node's memory.",
+            "\"2GiB\"",
+        ),
         req("size", Ty::Size, "Length.", "\"2GiB\""),
     ],
 };
@@ -322,7 +427,12 @@ pub static CACHE: TableSpec = TableSpec {
     path: "node.memory.cache",
     doc: "A memory-side cache level.",
     fields: &[
-        req("level", Ty::Int { min: 1, max: 3 }, "Cache level, 1 nearest the memory user.", "1"),
+        req(
+            "level",
+            Ty::Int { min: 1, max: 3 },
+            "Cache level, 1 nearest the memory user.",
+            "1",
+        ),
         req("size", Ty::Size, "Cache size.", "\"256MiB\""),
         opt(
             "associativity",
@@ -331,8 +441,20 @@ pub static CACHE: TableSpec = TableSpec {
             "How addresses map to cache lines.",
             "\"direct\"",
         ),
-        opt("policy", Ty::Enum(WritePolicy::KEYWORDS), "\"write-back\"", "Write policy.", "\"write-back\""),
-        opt("line", Ty::Int { min: 1, max: 65535 }, "64", "Line size in bytes.", "64"),
+        opt(
+            "policy",
+            Ty::Enum(WritePolicy::KEYWORDS),
+            "\"write-back\"",
+            "Write policy.",
+            "\"write-back\"",
+        ),
+        opt(
+            "line",
+            Ty::Int { min: 1, max: 65535 },
+            "64",
+            "Line size in bytes.",
+            "64",
+        ),
     ],
 };
 
@@ -340,8 +462,19 @@ pub static DEVICE: TableSpec = TableSpec {
     path: "device",
     doc: "A PCI device that initiates memory traffic, such as a GPU.",
     fields: &[
-        req("name", Ty::Name, "The device's name; also its id on the VMM command line.", "\"gpu0\""),
-        opt("kind", Ty::Enum(DeviceKind::KEYWORDS), "\"gpu\"", "What the device is.", "\"gpu\""),
+        req(
+            "name",
+            Ty::Name,
+            "The device's name; also its id on the VMM command line.",
+            "\"gpu0\"",
+        ),
+        opt(
+            "kind",
+            Ty::Enum(DeviceKind::KEYWORDS),
+            "\"gpu\"",
+            "What the device is.",
+            "\"gpu\"",
+        ),
         opt(
             "host",
             Ty::Pci,
@@ -379,9 +512,25 @@ pub static LINK: TableSpec = TableSpec {
     fields: &[
         req("from", Ty::Ref, "One end: a node or device.", "\"socket0\""),
         req("to", Ty::Ref, "The other end.", "\"socket1\""),
-        req("kind", Ty::Enum(LinkKind::KEYWORDS), "The interconnect.", "\"xgmi\""),
-        req("latency", Ty::Latency, "Latency added by crossing the link, from → to.", "\"40ns\""),
-        opt("bandwidth", Ty::Bandwidth, "unlimited", "Bandwidth from → to.", "\"64GB/s\""),
+        req(
+            "kind",
+            Ty::Enum(LinkKind::KEYWORDS),
+            "The interconnect.",
+            "\"xgmi\"",
+        ),
+        req(
+            "latency",
+            Ty::Latency,
+            "Latency added by crossing the link, from → to.",
+            "\"40ns\"",
+        ),
+        opt(
+            "bandwidth",
+            Ty::Bandwidth,
+            "unlimited",
+            "Bandwidth from → to.",
+            "\"64GB/s\"",
+        ),
         opt(
             "reverse-latency",
             Ty::Latency,
@@ -433,7 +582,12 @@ pub static DISTANCE_PAIR: TableSpec = TableSpec {
     fields: &[
         req("from", Ty::Ref, "Source node.", "\"socket0\""),
         req("to", Ty::Ref, "Destination node.", "\"socket1\""),
-        req("value", Ty::Int { min: 0, max: 255 }, "The distance; 10 means local.", "21"),
+        req(
+            "value",
+            Ty::Int { min: 0, max: 255 },
+            "The distance; 10 means local.",
+            "21",
+        ),
     ],
 };
 
@@ -441,14 +595,55 @@ pub static HMAT: TableSpec = TableSpec {
     path: "hmat",
     doc: "Explicit HMAT values for one initiator and one memory target.",
     fields: &[
-        req("initiator", Ty::Ref, "A node with CPUs or a Generic Initiator node.", "\"socket0\""),
+        req(
+            "initiator",
+            Ty::Ref,
+            "A node with CPUs or a Generic Initiator node.",
+            "\"socket0\"",
+        ),
         req("target", Ty::Ref, "A node with memory.", "\"hbm0\""),
-        opt("latency", Ty::Latency, "derived", "Access latency (read and write).", "\"200ns\""),
-        opt("read-latency", Ty::Latency, "latency", "Read latency.", "\"190ns\""),
-        opt("write-latency", Ty::Latency, "latency", "Write latency.", "\"210ns\""),
-        opt("bandwidth", Ty::Bandwidth, "derived", "Access bandwidth.", "\"400GiB/s\""),
-        opt("read-bandwidth", Ty::Bandwidth, "bandwidth", "Read bandwidth.", "\"400GiB/s\""),
-        opt("write-bandwidth", Ty::Bandwidth, "bandwidth", "Write bandwidth.", "\"300GiB/s\""),
+        opt(
+            "latency",
+            Ty::Latency,
+            "derived",
+            "Access latency (read and write).",
+            "\"200ns\"",
+        ),
+        opt(
+            "read-latency",
+            Ty::Latency,
+            "latency",
+            "Read latency.",
+            "\"190ns\"",
+        ),
+        opt(
+            "write-latency",
+            Ty::Latency,
+            "latency",
+            "Write latency.",
+            "\"210ns\"",
+        ),
+        opt(
+            "bandwidth",
+            Ty::Bandwidth,
+            "derived",
+            "Access bandwidth.",
+            "\"400GiB/s\"",
+        ),
+        opt(
+            "read-bandwidth",
+            Ty::Bandwidth,
+            "bandwidth",
+            "Read bandwidth.",
+            "\"400GiB/s\"",
+        ),
+        opt(
+            "write-bandwidth",
+            Ty::Bandwidth,
+            "bandwidth",
+            "Write bandwidth.",
+            "\"300GiB/s\"",
+        ),
     ],
 };
 
@@ -475,7 +670,13 @@ pub static QEMU: TableSpec = TableSpec {
             "The QEMU release the command line is for.",
             "\"10.0\"",
         ),
-        opt("machine", Ty::Enum(QemuMachine::KEYWORDS), "\"q35\"", "The machine type.", "\"q35\""),
+        opt(
+            "machine",
+            Ty::Enum(QemuMachine::KEYWORDS),
+            "\"q35\"",
+            "The machine type.",
+            "\"q35\"",
+        ),
         opt(
             "spm",
             Ty::Enum(SpmDialect::KEYWORDS),
@@ -523,8 +724,20 @@ pub static QEMU: TableSpec = TableSpec {
 
 /// Every table spec, for schema and documentation generation.
 pub static ALL_TABLES: &[&TableSpec] = &[
-    &ROOT, &MACHINE, &CPUS, &NODE, &MEMORY, &SPM_RANGE, &CACHE, &DEVICE, &LINK, &DISTANCES,
-    &DISTANCE_PAIR, &HMAT, &TARGET, &QEMU,
+    &ROOT,
+    &MACHINE,
+    &CPUS,
+    &NODE,
+    &MEMORY,
+    &SPM_RANGE,
+    &CACHE,
+    &DEVICE,
+    &LINK,
+    &DISTANCES,
+    &DISTANCE_PAIR,
+    &HMAT,
+    &TARGET,
+    &QEMU,
 ];
 
 #[cfg(test)]
@@ -538,13 +751,20 @@ mod tests {
             for f in t.fields {
                 assert!(seen.insert(f.key), "{}.{} twice", t.path, f.key);
                 assert!(
-                    f.key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                    f.key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                     "{}.{} is not kebab-case",
                     t.path,
                     f.key
                 );
                 assert_eq!(f.required, f.default.is_none(), "{}.{}", t.path, f.key);
-                assert!(f.doc.ends_with('.'), "{}.{} doc is a sentence", t.path, f.key);
+                assert!(
+                    f.doc.ends_with('.'),
+                    "{}.{} doc is a sentence",
+                    t.path,
+                    f.key
+                );
             }
         }
     }
