@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod decode;
 pub mod diag;
 pub mod e820;
 pub mod emit;
@@ -18,6 +19,7 @@ pub mod layout;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod probe;
 pub mod schema;
 pub mod source;
 pub mod target;
