@@ -116,12 +116,24 @@ pub fn schema() -> Value {
     for t in ALL_TABLES.iter().filter(|t| !t.path.is_empty()) {
         defs.insert(def_name(t), table_schema(t));
     }
-    let mut root = table_schema(&ROOT);
-    root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
-    root["$id"] = json!("https://topoc.dev/schemas/topoc.schema.json");
-    root["title"] = json!("topoc topology, input language version 1");
-    root["$defs"] = Value::Object(defs);
-    root
+    let mut root = Map::new();
+    root.insert(
+        "$schema".into(),
+        json!("https://json-schema.org/draft/2020-12/schema"),
+    );
+    root.insert(
+        "$id".into(),
+        json!("https://topoc.dev/schemas/topoc.schema.json"),
+    );
+    root.insert(
+        "title".into(),
+        json!("topoc topology, input language version 1"),
+    );
+    if let Value::Object(body) = table_schema(&ROOT) {
+        root.extend(body);
+    }
+    root.insert("$defs".into(), Value::Object(defs));
+    Value::Object(root)
 }
 
 /// The schema as pretty JSON with a trailing newline.

@@ -172,8 +172,8 @@ mod tests {
             qemu_bandwidth(&one(&[1_000_000])),
             Err(EncodeError::NotWholeMib { .. })
         ));
-        // 10G → unit 1024 MB/s, entry 10 (guest-boot experiment a).
-        let e = qemu_bandwidth(&one(&[10 << 30, 20 << 30, 40 << 30])).unwrap();
+        // 10G, 5G, 40G, 20G → unit 1024 MB/s, entry 10 (guest-boot experiment a).
+        let e = qemu_bandwidth(&one(&[10 << 30, 5 << 30, 40 << 30, 20 << 30])).unwrap();
         assert_eq!((e.base_unit, e.entries[0][0]), (1024, 10));
     }
 }

@@ -155,9 +155,9 @@ fn memory(r: &mut Reader, t: &Table<'_, '_>) -> Option<Memory> {
     let size = r.size(t, "size");
     let kind = r.keyword(t, "kind", crate::kinds::MemKind::parse);
     let spm = match r.bool_or_tables(t, "spm") {
-        Ok(Some(b)) if b.value => Spm::Whole(b.span),
-        Ok(Some(_)) => Spm::None,
-        Ok(None) => {
+        reader::BoolOrTables::Bool(b) if b.value => Spm::Whole(b.span),
+        reader::BoolOrTables::Bool(_) | reader::BoolOrTables::Absent => Spm::None,
+        reader::BoolOrTables::Tables => {
             let parts: Vec<Option<SpmPart>> = r
                 .tables(t, "spm")
                 .iter()
@@ -178,7 +178,7 @@ fn memory(r: &mut Reader, t: &Table<'_, '_>) -> Option<Memory> {
                 Spm::Parts(parts)
             }
         }
-        Err(()) => Spm::None,
+        reader::BoolOrTables::Invalid => Spm::None,
     };
     let latency = r.latency(t, "latency");
     let bandwidth = r.bandwidth(t, "bandwidth");

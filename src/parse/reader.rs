@@ -523,21 +523,17 @@ impl Reader {
             .collect()
     }
 
-    /// `true`/`false` or an array of tables: `Ok(Some(bool))` for a boolean,
-    /// `Ok(None)` when absent or an array (read it with [`Reader::tables`]).
-    pub fn bool_or_tables(&mut self, t: &Table<'_, '_>, key: &str) -> Result<Option<Sp<bool>>, ()> {
-        let Some(v) = t.map.get(key) else {
-            return Ok(None);
-        };
-        let Some(field) = t.spec.field(key) else {
-            return Err(());
+    /// `true`/`false` or an array of tables; read the tables with [`Reader::tables`].
+    pub fn bool_or_tables(&mut self, t: &Table<'_, '_>, key: &str) -> BoolOrTables {
+        let (Some(v), Some(field)) = (t.map.get(key), t.spec.field(key)) else {
+            return BoolOrTables::Absent;
         };
         match v.get_ref() {
-            DeValue::Boolean(b) => Ok(Some(Sp::new(*b, span_of(v)))),
-            DeValue::Array(_) => Ok(None),
+            DeValue::Boolean(b) => BoolOrTables::Bool(Sp::new(*b, span_of(v))),
+            DeValue::Array(_) => BoolOrTables::Tables,
             _ => {
                 self.wrong_type(t.spec, field, v);
-                Err(())
+                BoolOrTables::Invalid
             }
         }
     }
@@ -572,6 +568,17 @@ impl std::fmt::Display for RefName {
             RefName::Id(i) => write!(f, "node {i}"),
         }
     }
+}
+
+/// What a `BoolOrTables` key holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BoolOrTables {
+    Absent,
+    Bool(Sp<bool>),
+    /// An array: read it with [`Reader::tables`].
+    Tables,
+    /// Neither; already reported.
+    Invalid,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
