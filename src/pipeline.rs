@@ -67,12 +67,12 @@ impl Default for Options {
 /// (errors and warnings) in report order.
 pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
     let doc = parse(source)?;
-    let topo = lower(&doc)?;
+    let (topo, mut diags) = lower(&doc);
     let graph = TopologyGraph::new(&topo);
     let derived = derive::derive(&topo, &graph);
     let target = Target::resolve(opts.target, &topo, &opts.qemu);
     let qemu_layout = target.qemu().map(|p| qemu::layout(&topo, p));
-    let mut diags = {
+    {
         let cx = Context {
             topo: &topo,
             graph: &graph,
@@ -80,8 +80,9 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
             target: &target,
             qemu_layout: qemu_layout.as_ref(),
         };
-        check::check(&cx)
-    };
+        diags.extend(check::check(&cx));
+        crate::diag::sort(&mut diags);
+    }
     if opts.deny_warnings {
         for d in &mut diags {
             d.severity = crate::diag::Severity::Error;

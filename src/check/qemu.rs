@@ -31,7 +31,10 @@ pub fn node_ids(cx: &Context, out: &mut Vec<Diagnostic>) {
     if profile(cx).is_none() {
         return;
     }
-    for (ix, n) in cx.topo.nodes.iter().enumerate() {
+    // Duplicate ids are T010's business: judge the distinct ids.
+    let mut expected = 0u32;
+    let mut gap_reported = false;
+    for n in &cx.topo.nodes {
         let id = n.id.value;
         if id >= MAX_NODES {
             out.push(
@@ -44,22 +47,26 @@ pub fn node_ids(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .help(format!("number nodes from 0 to {}", MAX_NODES - 1))
                 .note("QEMU refuses: \"Max number of NUMA nodes reached\""),
             );
-        } else if id as usize != ix {
+        } else if id > expected && !gap_reported {
+            gap_reported = true;
+            let count = cx.topo.nodes.len();
             out.push(
                 Diagnostic::new(
                     &codes::T100,
-                    format!("QEMU needs node ids 0, 1, 2, … without gaps; node id {ix} is missing"),
+                    format!(
+                        "QEMU needs node ids 0, 1, 2, … without gaps; node id {expected} is missing"
+                    ),
                     n.id.span,
-                    format!("expected id {ix} before this node"),
+                    format!("expected id {expected} before this node"),
                 )
                 .help(format!(
                     "renumber the nodes so ids run from 0 to {}",
-                    cx.topo.nodes.len() - 1
+                    count.saturating_sub(1)
                 ))
                 .note("QEMU refuses: \"numa: Node ID missing\""),
             );
-            break;
         }
+        expected = expected.max(id.saturating_add(1));
     }
 }
 

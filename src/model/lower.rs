@@ -24,7 +24,10 @@ struct Names {
     by_id: BTreeMap<u32, NodeIx>,
 }
 
-pub fn lower(doc: &syn::Document) -> Result<Topology, Vec<Diagnostic>> {
+/// Lowers a document. Unresolvable references are reported and left out, so
+/// the returned topology is always well formed and the check stage can still
+/// report everything else in the same run.
+pub fn lower(doc: &syn::Document) -> (Topology, Vec<Diagnostic>) {
     let mut diags = Vec::new();
 
     // Nodes sorted by id; a stable sort keeps file order among duplicates.
@@ -308,10 +311,7 @@ pub fn lower(doc: &syn::Document) -> Result<Topology, Vec<Diagnostic>> {
         }
     }
 
-    if !diags.is_empty() {
-        crate::diag::sort(&mut diags);
-        return Err(diags);
-    }
+    crate::diag::sort(&mut diags);
 
     let m = &doc.machine;
     let c = &m.cpus;
@@ -325,7 +325,7 @@ pub fn lower(doc: &syn::Document) -> Result<Topology, Vec<Diagnostic>> {
         threads: one(&c.threads),
     };
     let max = u32::try_from(topology.max_cpus()).unwrap_or(u32::MAX);
-    Ok(Topology {
+    let topo = Topology {
         machine: Machine {
             span: m.span,
             name: m.name.clone(),
@@ -347,7 +347,8 @@ pub fn lower(doc: &syn::Document) -> Result<Topology, Vec<Diagnostic>> {
         distances,
         hmat,
         qemu: doc.qemu.clone(),
-    })
+    };
+    (topo, diags)
 }
 
 fn memory(m: &syn::Memory) -> Memory {
