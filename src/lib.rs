@@ -8,6 +8,7 @@
 //! `parse` → `model` → `check` → `layout` → `emit`, with `decode` reading
 //! binary outputs back for `inspect`, `verify` and the tests.
 
+pub mod acpi;
 pub mod check;
 pub mod cli;
 pub mod decode;
