@@ -34,6 +34,9 @@ pub struct Compiled {
     pub layout: Layout,
     /// Warnings (errors stop the pipeline).
     pub warnings: Vec<Diagnostic>,
+    /// OEM revision written into ACPI table headers (QEMU writes 1; a guest
+    /// replaces firmware tables from its initrd only with a higher one).
+    pub acpi_oem_revision: u32,
 }
 
 impl Compiled {
@@ -51,6 +54,8 @@ pub struct Options {
     pub qemu: QemuOverrides,
     /// `--deny warnings`: warnings become errors.
     pub deny_warnings: bool,
+    /// OEM revision for emitted ACPI tables.
+    pub acpi_oem_revision: u32,
 }
 
 impl Default for Options {
@@ -59,6 +64,7 @@ impl Default for Options {
             target: TargetKind::Qemu,
             qemu: QemuOverrides::default(),
             deny_warnings: false,
+            acpi_oem_revision: 1,
         }
     }
 }
@@ -109,5 +115,6 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
         target,
         layout,
         warnings: diags,
+        acpi_oem_revision: opts.acpi_oem_revision,
     })
 }

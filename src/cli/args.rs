@@ -71,6 +71,10 @@ pub struct TargetArgs {
     /// QEMU `-cpu` model (overrides `[target.qemu] cpu-model`).
     #[arg(long, value_name = "MODEL")]
     pub cpu_model: Option<String>,
+    /// OEM revision in emitted ACPI table headers. QEMU writes 1; a guest
+    /// kernel replaces firmware tables from its initrd only with a higher one.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub acpi_oem_revision: u32,
 }
 
 fn keyword<K>(s: &str, parse: fn(&str) -> Option<K>, words: &[&str]) -> Result<K, String> {

@@ -134,6 +134,7 @@ fn options(t: &TargetArgs, deny: Option<Deny>) -> Options {
             cpu_model: t.cpu_model.clone(),
         },
         deny_warnings: deny == Some(Deny::Warnings),
+        acpi_oem_revision: t.acpi_oem_revision,
     }
 }
 
@@ -221,7 +222,12 @@ fn build(
     };
     report(ui, &c.warnings, &source, format);
     if let Some(a) = artifact {
-        let bytes = (a.render)(&c);
+        let Some(bytes) = (a.render)(&c) else {
+            return err(format!(
+                "{} has no {} ({})",
+                source.name, a.name, a.description
+            ));
+        };
         return match output {
             None => print_out(&bytes),
             Some(p) if p.as_os_str() == "-" => print_out(&bytes),
@@ -235,7 +241,7 @@ fn build(
         return err("give --out DIR or --emit ARTIFACT");
     };
     let files: Vec<(PathBuf, Vec<u8>)> = crate::emit::for_target(t.target)
-        .map(|a| (dir.join(a.file), (a.render)(&c)))
+        .filter_map(|a| (a.render)(&c).map(|b| (dir.join(a.file), b)))
         .collect();
     if let Err(e) = write::write_all(&files) {
         return err(e);

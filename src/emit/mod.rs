@@ -8,6 +8,7 @@
 //! **Architecture invariant:** emitters see the IR, the derived values and the
 //! layout; never TOML, never diagnostics.
 
+pub mod acpi;
 pub mod e820;
 pub mod qemu;
 pub mod resolved;
@@ -22,14 +23,21 @@ pub struct Artifact {
     pub file: &'static str,
     pub description: &'static str,
     pub targets: &'static [TargetKind],
-    pub render: fn(&Compiled) -> Vec<u8>,
+    /// `None` when the topology has nothing for this artifact (no SLIT
+    /// without distances, no HMAT without HMAT data): no file is written.
+    pub render: fn(&Compiled) -> Option<Vec<u8>>,
 }
 
 const QEMU: &[TargetKind] = &[TargetKind::Qemu];
 const ALL: &[TargetKind] = &[TargetKind::Qemu];
 
-fn text(s: String) -> Vec<u8> {
-    s.into_bytes()
+fn text(s: String) -> Option<Vec<u8>> {
+    Some(s.into_bytes())
+}
+
+fn table(t: Option<crate::acpi::Table>) -> Option<Vec<u8>> {
+    // Encoding fails only for tables beyond 4 GiB, which no checked topology makes.
+    t.and_then(|t| t.to_bytes().ok())
 }
 
 /// Every artifact, in the order `build --out` writes them.
@@ -67,7 +75,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "e820.fw_cfg.bin",
         description: "fw_cfg etc/e820 as QEMU builds it (binary, 20-byte entries)",
         targets: QEMU,
-        render: e820::vmm_binary,
+        render: |c| Some(e820::vmm_binary(c)),
     },
     Artifact {
         name: "e820-vmm-text",
@@ -96,6 +104,27 @@ pub static ARTIFACTS: &[Artifact] = &[
         description: "the guest's E820 view as JSON, with firmware windows and assumptions",
         targets: QEMU,
         render: |c| text(e820::guest_json(c)),
+    },
+    Artifact {
+        name: "srat",
+        file: "SRAT.dat",
+        description: "ACPI SRAT as the VMM builds it (binary)",
+        targets: QEMU,
+        render: |c| table(acpi::srat::build(c, acpi::Flavor::Qemu).map(crate::acpi::Table::Srat)),
+    },
+    Artifact {
+        name: "slit",
+        file: "SLIT.dat",
+        description: "ACPI SLIT (binary); absent without distances",
+        targets: QEMU,
+        render: |c| table(acpi::slit::build(c, acpi::Flavor::Qemu).map(crate::acpi::Table::Slit)),
+    },
+    Artifact {
+        name: "hmat",
+        file: "HMAT.dat",
+        description: "ACPI HMAT (binary); absent without HMAT data",
+        targets: QEMU,
+        render: |c| table(acpi::hmat::build(c, acpi::Flavor::Qemu).map(crate::acpi::Table::Hmat)),
     },
     Artifact {
         name: "resolved",

@@ -14,7 +14,7 @@ use crate::units::{fmt_cpulist, fmt_qemu_size, ranges};
 pub const QEMU_BINARY: &str = "qemu-system-x86_64";
 
 fn backend_id(node_id: u32) -> String {
-    format!("mem{node_id}")
+    crate::layout::qemu::memory_backend_id(node_id)
 }
 
 /// One `-object memory-backend-*` for a node's memory of `size` bytes.
@@ -231,8 +231,9 @@ pub fn args(c: &Compiled) -> Vec<String> {
             push(
                 "-object",
                 format!(
-                    "acpi-generic-initiator,id=gi-{}-{id},pci-dev={},node={id}",
-                    d.name.value, d.name.value
+                    "acpi-generic-initiator,id={},pci-dev={},node={id}",
+                    crate::layout::qemu::generic_initiator_id(&d.name.value, id),
+                    d.name.value
                 ),
             );
         }
@@ -240,13 +241,20 @@ pub fn args(c: &Compiled) -> Vec<String> {
     for s in &l.sp_mem {
         push(
             "-object",
-            backend(t, s.node, &format!("spm{}", s.node_id), s.region.size),
+            backend(
+                t,
+                s.node,
+                &crate::layout::qemu::sp_mem_backend_id(s.node_id),
+                s.region.size,
+            ),
         );
         push(
             "-device",
             format!(
-                "sp-mem,id=sp-mem{},memdev=spm{},node={}",
-                s.node_id, s.node_id, s.node_id
+                "sp-mem,id=sp-mem{},memdev={},node={}",
+                s.node_id,
+                crate::layout::qemu::sp_mem_backend_id(s.node_id),
+                s.node_id
             ),
         );
     }
