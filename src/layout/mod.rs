@@ -11,6 +11,7 @@
 pub mod firmware;
 pub mod hmat;
 pub mod qemu;
+pub mod qom;
 
 /// `[start, start + size)` in guest-physical address space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -341,6 +341,45 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
     }
 }
 
+/// QOM id of a node's boot-RAM backend (`-object memory-backend-*,id=`).
+pub fn memory_backend_id(node_id: u32) -> String {
+    format!("mem{node_id}")
+}
+
+/// QOM id of the backend of a node's `sp-mem` device.
+pub fn sp_mem_backend_id(node_id: u32) -> String {
+    format!("spm{node_id}")
+}
+
+/// QOM id of the `acpi-generic-initiator` joining `device` to a node.
+pub fn generic_initiator_id(device: &str, node_id: u32) -> String {
+    format!("gi-{device}-{node_id}")
+}
+
+/// `(device, node)` of every `acpi-generic-initiator`, in the order QEMU
+/// writes their SRAT Generic Initiator structures: the iteration order of the
+/// `/objects` hash table (see [`super::qom`]), filled with the early objects
+/// (the Generic Initiators, in command-line order) and then the late ones
+/// (the memory backends, in command-line order).
+pub fn generic_initiator_order(t: &Topology, l: &QemuLayout) -> Vec<(DevIx, NodeIx)> {
+    let mut gis = Vec::new();
+    for (d, dev) in t.devices.iter().enumerate() {
+        for n in &dev.gi_nodes {
+            gis.push((d, n.value));
+        }
+    }
+    let mut keys: Vec<String> = gis
+        .iter()
+        .map(|&(d, n)| generic_initiator_id(&t.devices[d].name.value, t.nodes[n].id.value))
+        .collect();
+    keys.extend(l.nodes.iter().map(|n| memory_backend_id(n.node_id)));
+    keys.extend(l.sp_mem.iter().map(|s| sp_mem_backend_id(s.node_id)));
+    super::qom::iteration_order(&keys)
+        .into_iter()
+        .filter_map(|i| gis.get(i).copied())
+        .collect()
+}
+
 /// Devices go on the root bus: the slot the file asks for, else the next
 /// free slot from 0x10 (low slots belong to QEMU's own devices).
 pub fn place_devices(t: &Topology) -> Vec<PciPlacement> {
@@ -489,6 +528,23 @@ mod tests {
                 Entry::new(6 * GIB, 2 * GIB, Kind::Ram),
             ]
         );
+    }
+
+    #[test]
+    fn generic_initiators_in_qemu_10_0_srat_order() {
+        // Measured: mi300a's guest SRAT lists PXM 5 before PXM 4.
+        let src = crate::source::SourceFile::new(
+            "mi300a.toml",
+            include_str!("../../examples/mi300a.toml"),
+        );
+        let c = crate::pipeline::compile(&src, &crate::pipeline::Options::default())
+            .unwrap_or_else(|_| panic!("mi300a compiles"));
+        let (_, l, _) = c.qemu().unwrap_or_else(|| panic!("qemu target"));
+        let ids: Vec<u32> = generic_initiator_order(&c.topo, l)
+            .into_iter()
+            .map(|(_, n)| c.topo.nodes[n].id.value)
+            .collect();
+        assert_eq!(ids, [5, 4]);
     }
 
     #[test]
