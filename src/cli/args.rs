@@ -153,6 +153,21 @@ pub enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Describe SRAT, SLIT and HMAT tables, E820 maps and guest dumps.
+    #[command(
+        after_help = "Inputs are recognised by content: SRAT/SLIT/HMAT tables, binary E820 tables (fw_cfg \
+etc/e820), guest dumps from `topoc probe-script`, and directories such as a copy of /sys/firmware/acpi/tables.\n\n\
+Examples:\n  topoc inspect out/mi300a/SRAT.dat out/mi300a/HMAT.dat\n  topoc inspect --format json tables/\n\n\
+Exit status: 0 all inputs read, 1 an input is malformed, 2 an input cannot be read."
+    )]
+    Inspect {
+        /// Files or directories.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print the JSON Schema of the input language.
     #[command(after_help = "Example:\n  topoc schema > topoc.schema.json")]
     Schema,

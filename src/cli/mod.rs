@@ -100,6 +100,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Schema => print_out(crate::schema::render().as_bytes()),
+        Command::Inspect { inputs, format } => inspect(&inputs, format),
     }
 }
 
@@ -260,6 +261,28 @@ fn build(
         }
     }
     ExitCode::from(OK)
+}
+
+fn inspect(inputs: &[PathBuf], format: Format) -> ExitCode {
+    use crate::decode::inspect;
+    let items = match inspect::load(inputs) {
+        Ok(i) => i,
+        Err(e) => return err(e),
+    };
+    let out = match format {
+        Format::Text => inspect::text(&items),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&inspect::json(&items)).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    };
+    let code = print_out(out.as_bytes());
+    if items.iter().any(inspect::Item::is_invalid) {
+        ExitCode::from(INVALID)
+    } else {
+        code
+    }
 }
 
 fn list_artifacts() -> ExitCode {

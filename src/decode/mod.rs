@@ -4,3 +4,4 @@
 //! format topoc writes or a guest reports has a decoder here.
 
 pub mod dump;
+pub mod inspect;
