@@ -168,6 +168,42 @@ Exit status: 0 all inputs read, 1 an input is malformed, 2 an input cannot be re
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Print the guest probe script, to run as root inside a guest.
+    #[command(
+        after_help = "The script is POSIX sh (busybox works), only reads, and prints the topoc dump \
+format (book/src/reference/dump-format.md) between =====TOPOC-DUMP-BEGIN v1===== and \
+=====TOPOC-DUMP-END=====. Hand its output to `topoc verify`.\n\n\
+Examples:\n  topoc probe-script > probe.sh\n  ssh root@guest sh -s < probe.sh > guest.dump\n  \
+topoc verify examples/mi300a.toml --guest guest.dump"
+    )]
+    ProbeScript,
+    /// Compare what a guest sees with what topoc predicts for a topology.
+    #[command(
+        after_help = "DUMP is the output of `topoc probe-script` run in the guest (a whole serial \
+console log works too). Use the same target options the VM was built with: --firmware ovmf for \
+a UEFI guest, --acpi-oem-revision 2 when the guest took topoc's tables through the initrd table \
+upgrade.\n\n\
+Examples:\n  topoc verify examples/mi300a.toml --guest guest.dump\n  \
+topoc verify examples/mi300a.toml --firmware ovmf --guest console.log --format json\n\n\
+Exit status: 0 the guest agrees with every prediction, 1 it differs (each difference is \
+reported with what was expected, what the guest showed and the likely cause), 2 usage or I/O \
+error, an invalid topology, or a dump that cannot be read."
+    )]
+    Verify {
+        /// The topology file.
+        file: PathBuf,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// The guest dump (`-` for standard input).
+        #[arg(long, value_name = "DUMP")]
+        guest: PathBuf,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Also list what each passing check expected.
+        #[arg(long)]
+        all: bool,
+    },
     /// Print the JSON Schema of the input language.
     #[command(after_help = "Example:\n  topoc schema > topoc.schema.json")]
     Schema,

@@ -101,6 +101,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Schema => print_out(crate::schema::render().as_bytes()),
         Command::Inspect { inputs, format } => inspect(&inputs, format),
+        Command::ProbeScript => print_out(crate::probe::PROBE_SCRIPT.as_bytes()),
+        Command::Verify {
+            file,
+            target,
+            guest,
+            format,
+            all,
+        } => verify(&ui, &file, &target, &guest, format, all),
     }
 }
 
@@ -283,6 +291,55 @@ fn inspect(inputs: &[PathBuf], format: Format) -> ExitCode {
     } else {
         code
     }
+}
+
+/// `topoc verify`: 0 when the guest agrees, 1 when it differs, 2 when the
+/// topology or the dump cannot be used (the prediction needs a valid
+/// topology, so an invalid one is a usage error here).
+fn verify(
+    ui: &Ui,
+    file: &Path,
+    t: &TargetArgs,
+    guest: &Path,
+    format: Format,
+    all: bool,
+) -> ExitCode {
+    let text = if guest.as_os_str() == "-" {
+        let mut s = String::new();
+        match std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
+            Ok(_) => s,
+            Err(e) => return err(format!("cannot read the dump from standard input: {e}")),
+        }
+    } else {
+        match std::fs::read(guest) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(e) => return err(format!("cannot read {}: {e}", guest.display())),
+        }
+    };
+    let dump = match crate::decode::dump::GuestDump::parse(&text) {
+        Ok(d) => d,
+        Err(e) => return err(format!("{}: {e}", guest.display())),
+    };
+    let (c, source) = match compile(ui, file, t, None, Format::Text) {
+        Ok(x) => x,
+        Err(_) => return ExitCode::from(USAGE),
+    };
+    if format == Format::Text && !ui.quiet {
+        report(ui, &c.warnings, &source, format);
+        for w in &dump.warnings {
+            eprintln!("warning: {}: {w}", guest.display());
+        }
+    }
+    let r = crate::verify::verify(&c, &dump);
+    let out = match format {
+        Format::Json => r.render_json(),
+        Format::Text => r.render_text(all || ui.verbose),
+    };
+    let code = print_out(out.as_bytes());
+    if code != ExitCode::from(OK) {
+        return code;
+    }
+    ExitCode::from(if r.passed() { OK } else { INVALID })
 }
 
 fn list_artifacts() -> ExitCode {
