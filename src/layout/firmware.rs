@@ -190,18 +190,9 @@ pub fn guest_e820(t: &Topology, p: &QemuProfile, l: &QemuLayout) -> GuestE820 {
     }
     let bios = sanitize(&map, rules).unwrap_or(map);
     let user = (!l.kernel_args.is_empty()).then(|| {
-        let mut table = bios.clone();
-        for s in &l.spm {
-            table = crate::e820::convert_range(
-                &table,
-                s.region.start,
-                s.region.size,
-                Kind::Ram,
-                Kind::SoftReserved,
-                rules,
-            );
-        }
-        table
+        let mut spm: Vec<Region> = l.spm.iter().map(|s| s.region).collect();
+        spm.sort();
+        soft_reserve(&bios, &spm, rules)
     });
     GuestE820 {
         firmware: p.firmware.value,
@@ -211,6 +202,151 @@ pub fn guest_e820(t: &Topology, p: &QemuProfile, l: &QemuLayout) -> GuestE820 {
         assumptions,
         dropped,
     }
+}
+
+/// What the kernel's `memmap=<size>%<start>-1+0xefffffff` arguments make of
+/// a table: the RAM inside each (sorted, disjoint) region becomes soft
+/// reserved. One pass and one sanitize, as [`crate::e820::convert_range`]
+/// region by region would give, without its quadratic cost for many parts.
+fn soft_reserve(table: &[Entry], regions: &[Region], rules: KernelRules) -> Vec<Entry> {
+    let mut out = Vec::with_capacity(table.len() + 2 * regions.len());
+    for e in table {
+        if e.kind != Kind::Ram {
+            out.push(*e);
+            continue;
+        }
+        let mut cur = e.addr;
+        let first = regions.partition_point(|r| r.end() <= e.addr);
+        for r in regions[first..].iter().take_while(|r| r.start < e.end()) {
+            let (a, b) = (r.start.max(e.addr), r.end().min(e.end()));
+            if cur < a {
+                out.push(Entry::new(cur, a - cur, Kind::Ram));
+            }
+            if a < b {
+                out.push(Entry::new(a, b - a, Kind::SoftReserved));
+            }
+            cur = cur.max(b);
+        }
+        if cur < e.end() {
+            out.push(Entry::new(cur, e.end() - cur, Kind::Ram));
+        }
+    }
+    sanitize(&out, rules).unwrap_or(out)
+}
+
+/// `MAX_NUMNODES` of the guest kernel topoc predicts for: Debian's 6.1
+/// kernels set `CONFIG_NODES_SHIFT=10` (with `CONFIG_MAXSMP=y`; read in
+/// `config-6.1.0-56-cloud-amd64`), so 1024 nodes. `MAX_PXM_DOMAINS`
+/// (include/acpi/acpi_numa.h) is then `MAX_NUMNODES` too, as it exceeds 256.
+pub const GUEST_MAX_NUMNODES: u32 = 1024;
+
+/// `E820_MAX_ENTRIES_ZEROPAGE`: the boot protocol's `boot_params.e820_table`.
+pub const ZEROPAGE_E820_ENTRIES: usize = 128;
+
+/// SeaBIOS's `BUILD_MAX_E820`: its own E820 list (src/e820map.c drops further
+/// entries with `warn_noalloc()`).
+pub const SEABIOS_E820_ENTRIES: usize = 128;
+
+/// The kernel's own table, `E820_MAX_ENTRIES` =
+/// `E820_MAX_ENTRIES_ZEROPAGE + 3 * MAX_NUMNODES`
+/// (arch/x86/include/asm/e820/types.h).
+pub const KERNEL_E820_ENTRIES: usize = ZEROPAGE_E820_ENTRIES + 3 * GUEST_MAX_NUMNODES as usize;
+
+/// One place the guest's E820 map passes through on its way into the
+/// kernel, with the entries it would have to hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct E820Hop {
+    /// Who holds the table, e.g. "the boot zero page (boot_params.e820_table)".
+    pub holder: &'static str,
+    /// Entries predicted there.
+    pub entries: usize,
+    /// Entries it can hold.
+    pub capacity: usize,
+    /// What happens to the entries beyond `capacity`.
+    pub overflow: &'static str,
+}
+
+impl E820Hop {
+    pub fn overflows(&self) -> bool {
+        self.entries > self.capacity
+    }
+}
+
+/// The tables the guest's E820 map passes through, in boot order, with the
+/// entries each would hold.
+///
+/// - SeaBIOS keeps its own list (`BUILD_MAX_E820` = 128) and hands it out by
+///   INT 15h E820; the kernel's real-mode setup (`arch/x86/boot/memory.c
+///   detect_memory_e820()`) copies at most 128 entries into the zero page and
+///   silently stops there.
+/// - Under OVMF the EFI stub builds the map from the UEFI memory map and puts
+///   entries beyond 128 into a `SETUP_E820_EXT` setup_data node, so only the
+///   kernel's table limits it; the firmware window's entries are not
+///   predicted, so the count is a lower bound.
+/// - `memmap=` edits (the kernel-memmap SPM dialect) happen in the kernel's
+///   own table (`E820_MAX_ENTRIES`); `__e820__range_add()` prints "too many
+///   entries; ignoring [mem …]" and drops the rest.
+pub fn e820_hops(g: &GuestE820) -> Vec<E820Hop> {
+    let mut hops = Vec::new();
+    match g.firmware {
+        Firmware::Seabios => {
+            hops.push(E820Hop {
+                holder: "SeaBIOS's E820 list (BUILD_MAX_E820)",
+                entries: g.bios.len(),
+                capacity: SEABIOS_E820_ENTRIES,
+                overflow: "SeaBIOS drops the entries beyond it (warn_noalloc)",
+            });
+            hops.push(E820Hop {
+                holder: "the boot zero page (boot_params.e820_table)",
+                entries: g.bios.len(),
+                capacity: ZEROPAGE_E820_ENTRIES,
+                overflow: "the kernel's setup code stops reading INT 15h E820 after 128 entries",
+            });
+        }
+        Firmware::Ovmf | Firmware::OvmfSp => hops.push(E820Hop {
+            holder: "the kernel's E820 table (E820_MAX_ENTRIES)",
+            entries: g.bios.len(),
+            capacity: KERNEL_E820_ENTRIES,
+            overflow: "the kernel prints \"too many entries; ignoring [mem …]\" and drops them",
+        }),
+    }
+    if let Some(user) = &g.user {
+        hops.push(E820Hop {
+            holder: "the kernel's E820 table after memmap= (E820_MAX_ENTRIES)",
+            entries: user.len(),
+            capacity: KERNEL_E820_ENTRIES,
+            overflow: "the kernel prints \"too many entries; ignoring [mem …]\" and drops them",
+        });
+    }
+    hops
+}
+
+/// The guest kernel's memory block size: the unit memory hotplug, and so
+/// dax `kmem`, onlines (arch/x86/mm/init_64.c `probe_memory_block_size()`,
+/// 6.1). Below 64 GiB of boot memory (the end of the last RAM entry,
+/// `max_pfn`) it is 128 MiB; above, in a VM (QEMU sets the CPUID hypervisor
+/// bit), the largest power of two from 2 GiB down to 128 MiB that divides
+/// the end of boot memory.
+pub fn memory_block_size(g: &GuestE820) -> u64 {
+    const MIN: u64 = 128 * MIB;
+    const MAX: u64 = 2 << 30;
+    const LARGE: u64 = 64 << 30;
+    let table = g.user.as_ref().unwrap_or(&g.bios);
+    let ram_end = table
+        .iter()
+        .filter(|e| e.kind == Kind::Ram)
+        .map(Entry::end)
+        .chain(g.windows.iter().map(|w| w.region.end()))
+        .max()
+        .unwrap_or(0);
+    if ram_end < LARGE {
+        return MIN;
+    }
+    let mut bz = MAX;
+    while bz > MIN && ram_end % bz != 0 {
+        bz >>= 1;
+    }
+    bz
 }
 
 #[cfg(test)]

@@ -103,6 +103,14 @@ pub struct QemuLayout {
     pub kernel_args: Vec<String>,
 }
 
+impl QemuLayout {
+    /// Guest-physical pieces of `size` bytes at `offset` inside the RAM
+    /// container: one piece, or two when they straddle the end of low RAM.
+    pub fn gpa_pieces(&self, offset: u64, size: u64) -> Vec<Region> {
+        gpa_pieces(offset, size, self.below_4g, self.above_4g_start)
+    }
+}
+
 /// The low RAM split for `ram` bytes: `(below_4g, above_4g)`.
 pub fn split(machine: QemuMachine, ram: u64, max_ram_below_4g: Option<u64>) -> (u64, u64) {
     let lowmem = match machine {
