@@ -5,6 +5,8 @@
 //! - `# expect: T020 T021` — the codes the run must report, and no others;
 //!   `# expect: none` for a clean file.
 //! - `# args: --spm-dialect numa-spm` — extra command-line arguments.
+//! - `# expect-count: 10` — how many diagnostics the run reports in all
+//!   (optional; `expect` alone compares only the set of codes).
 //!
 //! Goldens beside each case: `<case>.out` (exit status and the text
 //! diagnostics, no colour) and `<case>.json` (`--format json`). Run with
@@ -97,6 +99,15 @@ fn run_case(rel: &str) -> Result<(), Failed> {
         .unwrap_or_default();
     if seen != expect {
         return Err(format!("expected codes {expect:?}, got {seen:?}\n{stderr}").into());
+    }
+    if let Some(count) = header(&text, "expect-count:") {
+        let want: usize = count
+            .parse()
+            .map_err(|e| format!("bad `# expect-count:` {count:?}: {e}"))?;
+        let got = doc["diagnostics"].as_array().map_or(0, Vec::len);
+        if got != want {
+            return Err(format!("expected {want} diagnostics, got {got}\n{stderr}").into());
+        }
     }
     let has_error = doc["errors"].as_u64().unwrap_or(0) > 0;
     let want_exit = if has_error { 1 } else { 0 };

@@ -129,3 +129,124 @@ pub fn boot_cpus(cx: &Context, out: &mut Vec<Diagnostic>) {
         );
     }
 }
+
+/// T023: threads of one core, or cores of one die, in different nodes.
+///
+/// One finding per pair of nodes, at the finest level split between them:
+/// a core (Linux's "smt" sibling check) before a die (its "llc" check, the
+/// die being where QEMU shares the emulated L3). Cores of one socket on
+/// different dies may sit in different nodes: Linux accepts NUMA inside a
+/// package.
+pub fn topology_split(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let t = cx.topo;
+    let topo = &t.machine.topology;
+    if [topo.threads.value, topo.cores.value, topo.dies.value].contains(&0) {
+        return;
+    }
+    let max = topo.max_cpus();
+    // (socket, die, core) → node → CPUs; (socket, die) → node → CPUs.
+    let mut cores: BTreeMap<(u32, u32, u32), BTreeMap<usize, Vec<u32>>> = BTreeMap::new();
+    let mut dies: BTreeMap<(u32, u32), BTreeMap<usize, Vec<u32>>> = BTreeMap::new();
+    let mut listed: BTreeMap<u32, usize> = BTreeMap::new();
+    for node in &t.nodes {
+        for &c in node.cpus.iter() {
+            *listed.entry(c).or_default() += 1;
+        }
+    }
+    for (n, node) in t.nodes.iter().enumerate() {
+        for &c in node.cpus.iter() {
+            if u64::from(c) >= max || listed[&c] > 1 {
+                continue; // T021's or T020's
+            }
+            let (s, d, core, _) = topo.coords(c);
+            cores
+                .entry((s, d, core))
+                .or_default()
+                .entry(n)
+                .or_default()
+                .push(c);
+            dies.entry((s, d))
+                .or_default()
+                .entry(n)
+                .or_default()
+                .push(c);
+        }
+    }
+    // (first node, other node) → (level, units split, CPUs of both).
+    let mut pairs: BTreeMap<(usize, usize), (&str, Vec<String>)> = BTreeMap::new();
+    let mut split = |level: &'static str, unit: String, by_node: &BTreeMap<usize, Vec<u32>>| {
+        let nodes: Vec<&usize> = by_node.keys().collect();
+        for w in nodes.windows(2) {
+            let e = pairs.entry((*w[0], *w[1])).or_insert((level, Vec::new()));
+            if e.0 == level {
+                e.1.push(unit.clone());
+            }
+        }
+    };
+    for ((s, d, c), by_node) in &cores {
+        if by_node.len() > 1 {
+            let cpus: Vec<u32> = by_node.values().flatten().copied().collect();
+            split(
+                "smt",
+                format!(
+                    "core {c} of socket {s}{} (CPUs {})",
+                    die_name(topo.dies.value, *d),
+                    fmt_cpulist(&sorted(cpus))
+                ),
+                by_node,
+            );
+        }
+    }
+    for ((s, d), by_node) in &dies {
+        if by_node.len() > 1 {
+            let unit = if topo.dies.value > 1 {
+                format!("die {d} of socket {s}")
+            } else {
+                format!("socket {s}")
+            };
+            split("llc", unit, by_node);
+        }
+    }
+    for ((a, b), (level, units)) in pairs {
+        let (na, nb) = (&t.nodes[a], &t.nodes[b]);
+        let (what, note) = if level == "smt" {
+            (
+                "threads of",
+                "Linux warns once at boot, with a stack trace: \"sched: CPU #N's smt-sibling CPU #M is not on the same node! [node: A != B]. Ignoring dependency.\" (arch/x86/kernel/smpboot.c topology_sane), and the scheduler then treats the threads as unrelated; QEMU's pc/q35 accept the split silently",
+            )
+        } else {
+            (
+                "cores of",
+                "QEMU shares its emulated L3 per die, so Linux warns once at boot, with a stack trace: \"sched: CPU #N's llc-sibling CPU #M is not on the same node! [node: A != B]. Ignoring dependency.\" (topology_sane); for Intel family-6 CPU models it instead assumes Sub-NUMA Clustering and silently splits the LLC; QEMU's pc/q35 accept the split silently",
+            )
+        };
+        out.push(
+            Diagnostic::new(
+                &codes::T023,
+                format!("{what} {} are split between {} and {}", units.join(", "), na.label(), nb.label()),
+                nb.cpus.span,
+                "the rest of them",
+            )
+            .label(na.cpus.span, "part here")
+            .help(if level == "smt" {
+                "give all threads of a core to one node (CPU numbers run thread-fastest: threads × cores × dies per socket)"
+            } else {
+                "give all cores of a die to one node, or make each node's CPUs a die of their own (`dies`)"
+            })
+            .note(note),
+        );
+    }
+}
+
+fn die_name(dies: u32, d: u32) -> String {
+    if dies > 1 {
+        format!(" die {d}")
+    } else {
+        String::new()
+    }
+}
+
+fn sorted(mut v: Vec<u32>) -> Vec<u32> {
+    v.sort_unstable();
+    v
+}

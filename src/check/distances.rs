@@ -5,7 +5,9 @@
 use super::Context;
 use crate::diag::{Diagnostic, codes};
 use crate::model::derive::Origin;
+use crate::source::Span;
 use crate::units::fmt_latency;
+use std::collections::BTreeMap;
 
 /// T050: an explicit distance from a node to itself other than 10.
 pub fn local_distance(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -124,11 +126,17 @@ pub fn asymmetric(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// T053: node pairs with no path between them.
 pub fn unreachable(cx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(slit) = &cx.derived.slit else { return };
+    // Islands T080, T073 and T081 explain are theirs.
+    let explained = super::graph::explained_islands(cx);
     let n = slit.matrix.len();
     for i in 0..n {
+        if explained[i] {
+            continue;
+        }
         let targets: Vec<String> = (0..n)
             .filter(|&j| {
                 j != i
+                    && !explained[j]
                     && slit.origin[i][j] == Origin::Unreachable
                     && (i < j || slit.origin[j][i] != Origin::Unreachable)
             })
@@ -149,6 +157,138 @@ pub fn unreachable(cx: &Context, out: &mut Vec<Diagnostic>) {
                 "this node",
             )
             .help("add a `[[link]]` that connects them, or give the pair an explicit distance"),
+        );
+    }
+}
+
+/// One triangle: the distance i→k against the route i→j→k.
+#[derive(Clone, Copy)]
+struct Triangle {
+    i: usize,
+    j: usize,
+    k: usize,
+    /// How far d(i,k) exceeds d(i,j) + d(j,k) − 10.
+    excess: u32,
+}
+
+/// T054: an explicit distance that, with the distances derived from links,
+/// breaks the triangle inequality: d(i,k) − 10 > (d(i,j) − 10) + (d(j,k) − 10)
+/// by more than rounding can explain (1).
+///
+/// Distances measure latency above local (10): `d − 10 = 10 × P / R`, and
+/// shortest-path latencies obey `P(i,k) ≤ P(i,j) + P(j,k)`, so derived
+/// distances alone satisfy the inequality within 1 (each is rounded by at
+/// most ½). A violation therefore needs an explicit value, which topoc does
+/// not feed back into the links; triples of explicit values only are the
+/// file's own numbers and are left alone.
+pub fn triangle(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(slit) = &cx.derived.slit else { return };
+    let n = slit.matrix.len();
+    let explicit: Vec<(usize, usize)> = (0..n)
+        .flat_map(|a| (0..n).map(move |b| (a, b)))
+        .filter(|&(a, b)| a != b && matches!(slit.origin[a][b], Origin::Explicit(_)))
+        .collect();
+    if explicit.is_empty() {
+        return;
+    }
+    let symmetric = slit.is_symmetric();
+    let ok = |a: usize, b: usize| (11..=254).contains(&slit.matrix[a][b]);
+    let d = |a: usize, b: usize| u32::from(slit.matrix[a][b]);
+    let span = |a: usize, b: usize| match slit.origin[a][b] {
+        Origin::Explicit(s) => Some(s),
+        _ => None,
+    };
+    // Worst triangle per blamed explicit value.
+    let mut worst: BTreeMap<Span, (Triangle, usize)> = BTreeMap::new();
+    let mut consider = |i: usize, j: usize, k: usize| {
+        if i == j || j == k || i == k || (symmetric && i > k) {
+            return;
+        }
+        if !(ok(i, k) && ok(i, j) && ok(j, k)) {
+            return;
+        }
+        let spans = [span(i, k), span(i, j), span(j, k)];
+        if spans.iter().all(Option::is_some) {
+            return;
+        }
+        let via = d(i, j) + d(j, k) - 10;
+        if d(i, k) <= via + 1 {
+            return;
+        }
+        // Blame the long side when it is explicit, else the explicit short side.
+        let Some(blame) = spans[0].or(spans[1]).or(spans[2]) else {
+            return;
+        };
+        let tri = Triangle {
+            i,
+            j,
+            k,
+            excess: d(i, k) - via,
+        };
+        let e = worst
+            .entry(blame)
+            .or_insert((Triangle { excess: 0, ..tri }, 0));
+        e.1 += 1;
+        if tri.excess > e.0.excess {
+            e.0 = tri;
+        }
+    };
+    for &(a, b) in &explicit {
+        for x in 0..n {
+            consider(a, b, x); // (i,j) = (a,b)
+            consider(x, a, b); // (j,k) = (a,b)
+            consider(a, x, b); // (i,k) = (a,b)
+        }
+    }
+    for (blame, (tri, count)) in worst {
+        let Triangle { i, j, k, excess } = tri;
+        let via = d(i, j) + d(j, k) - 10;
+        let long_explicit = span(i, k) == Some(blame);
+        let (label, help) = if long_explicit {
+            (
+                format!("{} here", d(i, k)),
+                format!(
+                    "lower this distance to at most {via}, or remove it and let topoc derive it from the links"
+                ),
+            )
+        } else {
+            (
+                "shorter than the links say".to_string(),
+                format!(
+                    "express this closeness as a `[[link]]` so the derived distances follow it, or give {} → {} an explicit distance of at most {}",
+                    cx.node_label(i),
+                    cx.node_label(k),
+                    via
+                ),
+            )
+        };
+        let more = if count > 1 {
+            format!(" ({count} such triangles)")
+        } else {
+            String::new()
+        };
+        let mut diag = Diagnostic::new(
+            &codes::T054,
+            format!(
+                "the distance from {} to {} is {}, but through {} it is {} + {} − 10 = {via}: {excess} more than the detour{more}",
+                cx.node_label(i),
+                cx.node_label(k),
+                d(i, k),
+                cx.node_label(j),
+                d(i, j),
+                d(j, k)
+            ),
+            blame,
+            label,
+        );
+        for s in [span(i, k), span(i, j), span(j, k)].into_iter().flatten() {
+            if s != blame {
+                diag = diag.label(s, "explicit distance");
+            }
+        }
+        out.push(
+            diag.help(help)
+                .note("no consumer checks this: QEMU and Linux take any distances in 11..=254, and Linux orders its page-allocator fallback and its scheduler's NUMA levels by them, so the guest treats the direct pair as farther than the detour"),
         );
     }
 }

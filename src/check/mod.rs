@@ -16,7 +16,9 @@
 mod cpus;
 mod devices;
 mod distances;
+mod graph;
 mod hmat;
+mod ids;
 mod memory;
 mod qemu;
 
@@ -52,6 +54,10 @@ pub struct Rule {
 /// Every check rule, in code order.
 pub static RULES: &[Rule] = &[
     Rule {
+        code: &codes::T013,
+        run: ids::pxm_beyond_guest,
+    },
+    Rule {
         code: &codes::T020,
         run: cpus::cpu_in_two_nodes,
     },
@@ -62,6 +68,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         code: &codes::T022,
         run: cpus::cpu_in_no_node,
+    },
+    Rule {
+        code: &codes::T023,
+        run: cpus::topology_split,
     },
     Rule {
         code: &codes::T024,
@@ -76,12 +86,24 @@ pub static RULES: &[Rule] = &[
         run: memory::misaligned_memory,
     },
     Rule {
+        code: &codes::T035,
+        run: memory::e820_entries,
+    },
+    Rule {
         code: &codes::T040,
         run: memory::spm_outside_node,
     },
     Rule {
         code: &codes::T041,
         run: memory::spm_overlap,
+    },
+    Rule {
+        code: &codes::T042,
+        run: memory::spm_on_cpu_node,
+    },
+    Rule {
+        code: &codes::T044,
+        run: memory::spm_alignment,
     },
     Rule {
         code: &codes::T050,
@@ -100,6 +122,10 @@ pub static RULES: &[Rule] = &[
         run: distances::unreachable,
     },
     Rule {
+        code: &codes::T054,
+        run: distances::triangle,
+    },
+    Rule {
         code: &codes::T060,
         run: hmat::attached_initiator,
     },
@@ -108,12 +134,40 @@ pub static RULES: &[Rule] = &[
         run: hmat::entry_ends,
     },
     Rule {
+        code: &codes::T062,
+        run: hmat::target_without_data,
+    },
+    Rule {
+        code: &codes::T063,
+        run: hmat::partial_matrix,
+    },
+    Rule {
         code: &codes::T064,
         run: hmat::cache_levels,
     },
     Rule {
+        code: &codes::T065,
+        run: hmat::precision,
+    },
+    Rule {
         code: &codes::T072,
         run: devices::initiator_node_twice,
+    },
+    Rule {
+        code: &codes::T073,
+        run: devices::gpu_hbm_no_cpu_path,
+    },
+    Rule {
+        code: &codes::T080,
+        run: graph::unreachable_memory_rule,
+    },
+    Rule {
+        code: &codes::T081,
+        run: graph::empty_node,
+    },
+    Rule {
+        code: &codes::T082,
+        run: graph::bad_link,
     },
     Rule {
         code: &codes::T100,

@@ -36,6 +36,9 @@ pub fn node_ids(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut gap_reported = false;
     for n in &cx.topo.nodes {
         let id = n.id.value;
+        if id >= crate::layout::firmware::GUEST_MAX_NUMNODES {
+            continue; // T013's: beyond what the guest kernel maps at all
+        }
         if id >= MAX_NODES {
             out.push(
                 Diagnostic::new(
@@ -339,7 +342,7 @@ pub fn hmat_values(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 /// The span behind an HMAT value: the explicit entry, or the target memory's
 /// latency or bandwidth it was derived from.
-fn value_span(
+pub(super) fn value_span(
     cx: &Context,
     origin: crate::model::derive::Origin,
     dt: DataType,
@@ -370,20 +373,7 @@ pub fn hmat_cache_needs_lb(cx: &Context, out: &mut Vec<Diagnostic>) {
     for (ix, n) in cx.topo.nodes.iter().enumerate() {
         let Some(m) = &n.memory else { continue };
         let Some(c) = m.caches.first() else { continue };
-        let has = |dt: DataType| {
-            cx.derived.hmat.as_ref().is_some_and(|h| {
-                h.initiators
-                    .iter()
-                    .any(|&i| h.value(dt, i, ix).is_some_and(|v| v.value > 0))
-            })
-        };
-        let lat = has(DataType::AccessLatency)
-            || has(DataType::ReadLatency)
-            || has(DataType::WriteLatency);
-        let bw = has(DataType::AccessBandwidth)
-            || has(DataType::ReadBandwidth)
-            || has(DataType::WriteBandwidth);
-        if !(lat && bw) {
+        if cache_lacks_lb(cx, ix) {
             out.push(
                 Diagnostic::new(&codes::T107, format!("QEMU needs latency and bandwidth for {} before it takes its memory-side cache", n.label()), c.span, "cache")
                     .help("give the node's memory `latency` and `bandwidth`, or add an `[[hmat]]` entry targeting it")
@@ -391,6 +381,33 @@ pub fn hmat_cache_needs_lb(cx: &Context, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// Whether T107 applies to a node: the qemu target, a memory-side cache, and
+/// no latency or no bandwidth for it from any initiator.
+pub(super) fn cache_lacks_lb(cx: &Context, ix: usize) -> bool {
+    if profile(cx).is_none() {
+        return false;
+    }
+    let Some(m) = &cx.topo.nodes[ix].memory else {
+        return false;
+    };
+    if m.caches.is_empty() {
+        return false;
+    }
+    let has = |dt: DataType| {
+        cx.derived.hmat.as_ref().is_some_and(|h| {
+            h.initiators
+                .iter()
+                .any(|&i| h.value(dt, i, ix).is_some_and(|v| v.value > 0))
+        })
+    };
+    let lat =
+        has(DataType::AccessLatency) || has(DataType::ReadLatency) || has(DataType::WriteLatency);
+    let bw = has(DataType::AccessBandwidth)
+        || has(DataType::ReadBandwidth)
+        || has(DataType::WriteBandwidth);
+    !(lat && bw)
 }
 
 /// T108: a CPU model whose vendor the host decides.
