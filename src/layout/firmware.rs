@@ -353,6 +353,56 @@ pub fn memory_block_size(g: &GuestE820) -> u64 {
 mod tests {
     use super::*;
 
+    fn guest(bios: Vec<Entry>, user: Option<Vec<Entry>>) -> GuestE820 {
+        GuestE820 {
+            firmware: Firmware::Seabios,
+            bios,
+            user,
+            windows: Vec::new(),
+            assumptions: Vec::new(),
+            dropped: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn memory_block_size_follows_probe_memory_block_size() {
+        const G: u64 = 1 << 30;
+        let ram = |start: u64, size: u64| Entry::new(start, size, Kind::Ram);
+        // Below 64 GiB of boot RAM: 128 MiB.
+        assert_eq!(
+            memory_block_size(&guest(vec![ram(0, 2 * G), ram(4 * G, 30 * G)], None)),
+            128 * MIB
+        );
+        // Above, the largest power of two up to 2 GiB dividing the end.
+        assert_eq!(
+            memory_block_size(&guest(vec![ram(4 * G, 96 * G)], None)),
+            2 * G
+        );
+        assert_eq!(
+            memory_block_size(&guest(vec![ram(4 * G, 96 * G + 512 * MIB)], None)),
+            512 * MIB
+        );
+        // Soft-reserved memory at the top does not count (max_pfn is RAM).
+        let user = vec![
+            ram(4 * G, 64 * G),
+            Entry::new(68 * G, 384 * MIB, Kind::SoftReserved),
+        ];
+        assert_eq!(memory_block_size(&guest(Vec::new(), Some(user))), 2 * G);
+    }
+
+    #[test]
+    fn e820_hops_under_seabios() {
+        let g = guest(
+            vec![Entry::new(0, 0x9fc00, Kind::Ram); 3],
+            Some(vec![Entry::new(0, 1, Kind::Ram); 3201]),
+        );
+        let hops = e820_hops(&g);
+        assert_eq!(hops.len(), 3);
+        assert!(!hops[0].overflows() && !hops[1].overflows());
+        assert_eq!((hops[2].entries, hops[2].capacity), (3201, 3200));
+        assert!(hops[2].overflows());
+    }
+
     #[test]
     fn smbios_lengths_match_qemu_10_0() {
         // Measured: pc-q35-10.0 is 213 + 66·sockets + 33·ram entries.
