@@ -205,6 +205,10 @@ pub static RULES: &[Rule] = &[
         code: &codes::T108,
         run: qemu::cpu_vendor,
     },
+    Rule {
+        code: &codes::T109,
+        run: qemu::kernel_cmdline_length,
+    },
 ];
 
 /// Runs every rule; returns the findings sorted.

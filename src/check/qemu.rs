@@ -421,3 +421,42 @@ pub fn cpu_vendor(cx: &Context, out: &mut Vec<Diagnostic>) {
         );
     }
 }
+
+/// The x86 kernel command line holds `COMMAND_LINE_SIZE - 1` bytes.
+pub const KERNEL_CMDLINE_MAX: usize = 2047;
+
+/// T109: `memmap=` arguments longer than the kernel command line.
+pub fn kernel_cmdline_length(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let (Some(_), Some(l)) = (profile(cx), cx.qemu_layout) else {
+        return;
+    };
+    let len = l
+        .kernel_args
+        .iter()
+        .map(|a| a.len() + 1)
+        .sum::<usize>()
+        .saturating_sub(1);
+    if len <= KERNEL_CMDLINE_MAX {
+        return;
+    }
+    let span = cx
+        .topo
+        .nodes
+        .iter()
+        .filter_map(|n| n.memory.as_ref())
+        .find_map(|m| m.spm.first().map(|r| r.span))
+        .unwrap_or(cx.topo.machine.name.span);
+    out.push(
+        Diagnostic::new(
+            &codes::T109,
+            format!(
+                "the {} memmap= arguments for Specific Purpose Memory take {len} bytes, more than the {KERNEL_CMDLINE_MAX} the x86 kernel command line holds",
+                l.kernel_args.len()
+            ),
+            span,
+            "first SPM part",
+        )
+        .help("merge adjacent SPM parts, or use a QEMU SPM dialect with firmware = \"ovmf-sp\"")
+        .note("x86 Linux keeps COMMAND_LINE_SIZE (2048) bytes of its command line and drops the rest, so later ranges would stay ordinary RAM"),
+    );
+}

@@ -108,6 +108,7 @@ codes! {
     T106 = "T106" "qemu-hmat-values" Error Target "HMAT values QEMU's hmat-lb cannot carry";
     T107 = "T107" "qemu-cache-without-lb" Error Target "A memory-side cache on a node without latency and bandwidth";
     T108 = "T108" "unpinned-cpu-vendor" Warning Target "The CPU model leaves the vendor, and so the E820, to the host";
+    T109 = "T109" "kernel-cmdline-too-long" Error Target "The memmap= arguments SPM needs do not fit the kernel command line";
 }
 
 /// Looks a code up by its code (`T010`) or its name (`duplicate-node-id`),
