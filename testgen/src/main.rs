@@ -1,0 +1,27 @@
+//! `topoc-testgen NODES [SEED]`: print one generated topology, for scripts
+//! (scripts/bench.sh times topoc on them) and for looking at what the
+//! property tests feed topoc.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let nodes = args.first().and_then(|a| a.parse::<usize>().ok());
+    let seed = match args.get(1) {
+        None => Some(1),
+        Some(s) => s.parse::<u64>().ok(),
+    };
+    match (nodes, seed) {
+        (Some(n), Some(seed)) if (2..=topoc_testgen::MAX_NODES).contains(&n) && args.len() <= 2 => {
+            print!("{}", topoc_testgen::generate(n, seed).toml);
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!(
+                "usage: topoc-testgen NODES [SEED]   (NODES from 2 to {})",
+                topoc_testgen::MAX_NODES
+            );
+            ExitCode::from(2)
+        }
+    }
+}
