@@ -161,6 +161,109 @@ fn a_different_node_numbering_is_named_as_the_cause() {
     assert!(cause.contains("numa.pxm-map"), "{}", r.render_text(false));
 }
 
+/// Replaces the body of each named section.
+fn with_sections(dump: &str, bodies: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in dump.lines() {
+        if let Some(name) = line.strip_prefix("### ") {
+            skipping = false;
+            out.push_str(line);
+            out.push('\n');
+            if let Some((_, body)) = bodies.iter().find(|(n, _)| *n == name) {
+                out.push_str(body);
+                out.push('\n');
+                skipping = true;
+            }
+            continue;
+        }
+        if line.starts_with("=====TOPOC-DUMP-END") {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn a_dump_taken_without_root_says_what_it_could_not_check() {
+    let dump = read("mi300a.seabios.dump");
+    let zeroed: String = dump
+        .split("### iomem\n")
+        .nth(1)
+        .and_then(|rest| rest.split("### ").next())
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            let body = l.trim_start();
+            let indent = &l[..l.len() - body.len()];
+            match body.split_once(" : ") {
+                Some((_, name)) => format!("{indent}00000000-00000000 : {name}"),
+                None => l.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let iomem = format!("!not-root /proc/iomem shows zero addresses to other users\n{zeroed}");
+    let user = with_sections(
+        &dump,
+        &[
+            ("dmesg", "!unreadable dmesg (not root)"),
+            ("iomem", &iomem),
+            (
+                "fw_cfg.e820",
+                "!unreadable /sys/firmware/qemu_fw_cfg/by_name/etc/e820/raw (not root)",
+            ),
+            (
+                "acpi.SRAT",
+                "!unreadable /sys/firmware/acpi/tables/SRAT (not root)",
+            ),
+            (
+                "acpi.SLIT",
+                "!unreadable /sys/firmware/acpi/tables/SLIT (not root)",
+            ),
+            (
+                "acpi.HMAT",
+                "!unreadable /sys/firmware/acpi/tables/HMAT (not root)",
+            ),
+        ],
+    );
+    let r = verify("mi300a", &user);
+    assert!(r.passed(), "{}", r.render_text(false));
+    for name in [
+        "e820.fw_cfg",
+        "e820.bios",
+        "e820.user",
+        "numa.srat-cpus",
+        "numa.pxm-map",
+        "node0.srat",
+        "node0.initmem",
+        "spm.iomem",
+        "gi.srat",
+        "acpi.SRAT",
+    ] {
+        assert_eq!(status(&r, name), Status::NotApplicable, "{name}");
+        let reason = r
+            .check(name)
+            .and_then(|c| c.reason.clone())
+            .unwrap_or_default();
+        assert!(!reason.is_empty(), "{name} has no reason");
+    }
+    // What sysfs shows to anyone is still compared.
+    for name in [
+        "numa.online",
+        "node0.cpulist",
+        "node0.memtotal",
+        "node0.distance",
+        "spm.dax",
+    ] {
+        assert_eq!(status(&r, name), Status::Pass, "{name}");
+    }
+}
+
 #[test]
 fn json_report_has_every_check() {
     let r = verify("two-socket", &read("two-socket.seabios.dump"));

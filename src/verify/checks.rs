@@ -119,6 +119,29 @@ impl Ctx<'_> {
             .map(|n| n.text.clone())
     }
 
+    /// Why the boot log cannot be used, if it cannot (the probe was not
+    /// root, or the system has no dmesg).
+    fn dmesg_missing(&self) -> Option<String> {
+        if let Some(n) = self.d.notes_in("dmesg").next() {
+            return Some(format!("the probe could not read the boot log ({n})"));
+        }
+        self.d
+            .dmesg
+            .is_empty()
+            .then(|| "the dump has no boot log lines".to_string())
+    }
+
+    /// Why `/proc/iomem` addresses cannot be used, if they cannot.
+    fn iomem_missing(&self) -> Option<String> {
+        if let Some(n) = self.d.notes_in("iomem").next() {
+            return Some(format!("/proc/iomem is not usable ({n})"));
+        }
+        self.d
+            .iomem
+            .is_empty()
+            .then(|| "the dump has no /proc/iomem".to_string())
+    }
+
     /// A cause that mentions node numbering first when that already differs.
     fn node_cause(&self, own: &str) -> String {
         if self.numbering_differs {
@@ -497,6 +520,17 @@ fn e820(cx: &mut Ctx) -> Vec<Entry> {
     };
     let bios = cx.p.bios.clone();
     let seen_bios = cx.d.bios_e820.clone();
+    if let Some(why) = cx.dmesg_missing() {
+        cx.not_applicable(
+            "e820.bios",
+            "BIOS-e820 lines: the map the firmware handed the kernel",
+            why.clone(),
+        );
+        if cx.p.user.is_some() {
+            cx.not_applicable("e820.user", "user: lines, the map after memmap=", why);
+        }
+        return final_map(cx);
+    }
     check(
         cx,
         "e820.bios",
@@ -545,22 +579,46 @@ fn e820(cx: &mut Ctx) -> Vec<Entry> {
         None => {}
     }
 
-    // The kernel's final table: the prediction, with window contents taken
-    // from the guest (they were just checked to tile their windows).
+    final_map(cx)
+}
+
+/// The kernel's final table: the prediction, with the firmware windows
+/// filled from the guest (the boot log, which `e820.bios` checked to tile
+/// them; without a boot log, `/sys/firmware/memmap`).
+fn final_map(cx: &Ctx) -> Vec<Entry> {
+    let windows = &cx.p.windows;
+    let in_window = |s: u64, e: u64| {
+        windows
+            .iter()
+            .any(|w| s < w.region.end() && w.region.start <= e)
+    };
     let mut map = cx.p.user.clone().unwrap_or_else(|| cx.p.bios.clone());
-    if !windows.is_empty() {
-        let seen = if cx.p.user.is_some() && !cx.d.user_e820.is_empty() {
-            &cx.d.user_e820
-        } else {
-            &cx.d.bios_e820
-        };
-        for l in seen.iter().filter(|l| in_window(l.start, l.end)) {
-            if let Some(k) = Kind::from_linux_name(&l.kind) {
-                map.push(Entry::new(l.start, l.end - l.start + 1, k));
-            }
-        }
-        map.sort_by_key(|e| e.addr);
+    if windows.is_empty() {
+        return map;
     }
+    let seen = if cx.p.user.is_some() && !cx.d.user_e820.is_empty() {
+        &cx.d.user_e820
+    } else {
+        &cx.d.bios_e820
+    };
+    if seen.is_empty() {
+        for m in cx.d.memmap.iter().filter(|m| in_window(m.start, m.end)) {
+            let kind = match m.kind.as_str() {
+                "System RAM" => Kind::Ram,
+                "ACPI Tables" => Kind::Acpi,
+                "ACPI Non-volatile Storage" => Kind::Nvs,
+                "Unusable memory" => Kind::Unusable,
+                _ => Kind::Reserved,
+            };
+            map.push(Entry::new(m.start, m.end - m.start + 1, kind));
+        }
+    }
+    for l in seen.iter().filter(|l| in_window(l.start, l.end)) {
+        if let Some(k) = Kind::from_linux_name(&l.kind) {
+            map.push(Entry::new(l.start, l.end - l.start + 1, k));
+        }
+    }
+    map.sort_by_key(|e| e.addr);
     map
 }
 
@@ -689,6 +747,10 @@ fn srat_cpus(cx: &mut Ctx) {
             }
         })
         .collect();
+    if let Some(why) = cx.dmesg_missing() {
+        cx.not_applicable("numa.srat-cpus", title, why);
+        return;
+    }
     if cx.d.srat_cpus.is_empty() {
         if cx.at_least(6, 12) {
             cx.rule(RULE_SRAT_CPU_DEBUG, "numa.srat-cpus");
@@ -1032,7 +1094,15 @@ fn per_node(cx: &mut Ctx, g: &Guest, map: &[Entry]) {
                 .filter(|m| m.node == n)
                 .map(|m| fmt_srat(m.node, m.pxm, m.start, m.end, m.hotplug))
                 .collect();
-        if !exp.is_empty() || !got.is_empty() {
+        if let Some(why) = cx.dmesg_missing() {
+            if !exp.is_empty() {
+                cx.not_applicable(
+                    &format!("node{n}.srat"),
+                    &format!("{label}: SRAT memory ranges (ACPI: SRAT: Node N PXM P lines)"),
+                    why,
+                );
+            }
+        } else if !exp.is_empty() || !got.is_empty() {
             let diffs = if exp == got {
                 Vec::new()
             } else {
@@ -1063,7 +1133,9 @@ fn per_node(cx: &mut Ctx, g: &Guest, map: &[Entry]) {
         // Initmem span.
         if g.possible.contains(&n) || cx.d.initmem.iter().any(|i| i.node == n) {
             let title = format!("{label}: Initmem span (the node's boot RAM, first to last page)");
-            if initmem_printed {
+            if let Some(why) = cx.dmesg_missing() {
+                cx.not_applicable(&format!("node{n}.initmem"), &title, why);
+            } else if initmem_printed {
                 let ranges: Vec<(u64, u64)> = numa
                     .memory
                     .iter()
@@ -1522,7 +1594,9 @@ fn spm(cx: &mut Ctx, g: &Guest, map: &[Entry]) {
         .map(|&(s, e)| format!("{s:x}-{e:x} : Soft Reserved"))
         .collect();
     let title = "soft-reserved ranges in /proc/iomem";
-    if got_sr.is_empty() && !exp_sr.is_empty() && cx.at_least(7, 0) {
+    if let Some(why) = cx.iomem_missing() {
+        cx.not_applicable("spm.iomem", title, why);
+    } else if got_sr.is_empty() && !exp_sr.is_empty() && cx.at_least(7, 0) {
         cx.rule(RULE_IOMEM_SOFT_RESERVED, "spm.iomem");
         cx.not_applicable(
             "spm.iomem",
@@ -1552,7 +1626,12 @@ fn spm(cx: &mut Ctx, g: &Guest, map: &[Entry]) {
     // Soft-reserved memory is not System RAM (unless kmem onlined it) and
     // not in MemTotal.
     let mut diffs = Vec::new();
-    for e in cx.d.iomem.iter().filter(|e| e.name == "System RAM") {
+    let iomem_ok = cx.iomem_missing().is_none();
+    for e in
+        cx.d.iomem
+            .iter()
+            .filter(|e| iomem_ok && e.name == "System RAM")
+    {
         for &(s, end) in &g.soft_reserved {
             if let Some((a, b)) = overlap((e.start, e.end + 1), (s, end)) {
                 diffs.push(format!(
