@@ -622,6 +622,47 @@ mod tests {
     }
 
     #[test]
+    fn an_attached_generic_initiator_rules_access0_only() {
+        // CPU PXM 0, GI PXM 1, memory PXM 2 whose MPDA names the GI.
+        let mut s = Srat::new(header(b"SRAT", 1));
+        s.entries = vec![
+            cpu(0, 0),
+            gi(1),
+            mem(0, 0, 1 << 30),
+            mem(2, 1 << 30, 1 << 30),
+        ];
+        let numa = numa_view(&s);
+        let h = Hmat {
+            header: header(b"HMAT", 2),
+            reserved: 0,
+            structures: vec![
+                HmatStructure::Mpda(Mpda {
+                    flags: Mpda::INITIATOR_VALID,
+                    initiator: 1,
+                    memory: 2,
+                    ..Mpda::default()
+                }),
+                // 20 ns from the CPU, 50 ns from the GI: the GI is worse, but attached.
+                loc(
+                    hmat::ACCESS_LATENCY,
+                    10_000,
+                    &[0, 1],
+                    &[0, 2],
+                    &[1, 2, 3, 5],
+                ),
+            ],
+        };
+        let cpus = |n: u32| n == 0;
+        let v = hmat_view(&h, &numa, &cpus, &BTreeSet::from([0, 2])).unwrap();
+        let t = v.iter().find(|t| t.pxm == 2).unwrap();
+        assert_eq!(t.access[0].initiators, BTreeSet::from([1]));
+        assert_eq!(t.access[0].read_latency, 50);
+        // access1 falls back to the best CPU initiator.
+        assert_eq!(t.access[1].initiators, BTreeSet::from([0]));
+        assert_eq!(t.access[1].read_latency, 20);
+    }
+
+    #[test]
     fn nearest_online_node_prefers_the_lowest_id_on_ties() {
         let online = BTreeSet::from([0, 1, 2]);
         let d = |_: u32, b: u32| if b == 0 { 30 } else { 20 };
