@@ -60,6 +60,8 @@ struct Ctx<'a> {
     numbering_differs: bool,
     /// The guest lacks the kernel arguments topoc asked for.
     cmdline_missing: bool,
+    /// QEMU's own etc/e820 already differs from the prediction.
+    fw_cfg_differs: bool,
 }
 
 impl Ctx<'_> {
@@ -275,6 +277,7 @@ pub fn run(p: &Prediction, d: &GuestDump) -> (Vec<Check>, Vec<String>) {
         out: Vec::new(),
         numbering_differs: false,
         cmdline_missing: false,
+        fw_cfg_differs: false,
     };
     if !p.problems.is_empty() {
         cx.compare(
@@ -415,6 +418,7 @@ fn fw_cfg(cx: &mut Ctx) {
     } else {
         diff_lines(&expected, &seen)
     };
+    cx.fw_cfg_differs = !diffs.is_empty();
     cx.compare(
         "e820.fw_cfg",
         title,
@@ -499,6 +503,7 @@ fn e820(cx: &mut Ctx) -> Vec<Entry> {
         }
         let seen_text: Vec<String> = seen.iter().map(line_text).collect();
         let firmware = cx.p.firmware;
+        let fw_cfg_differs = cx.fw_cfg_differs;
         cx.compare(
             name,
             title,
@@ -506,6 +511,9 @@ fn e820(cx: &mut Ctx) -> Vec<Entry> {
             seen_text.join("\n"),
             diffs,
             || match firmware {
+                _ if fw_cfg_differs => "QEMU's own map already differs (see e820.fw_cfg): the \
+                    QEMU layout, not the firmware model, is the first thing to fix"
+                    .into(),
                 Firmware::Seabios => "the SeaBIOS model in src/layout/firmware.rs (its high-zone \
                 reservation below the top of low RAM grows when SeaBIOS drives disks, USB or \
                 network boot ROMs: boot with -nodefaults and only the emitted devices), or the \
