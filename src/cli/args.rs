@@ -207,4 +207,47 @@ error, an invalid topology, or a dump that cannot be read."
     /// Print the JSON Schema of the input language.
     #[command(after_help = "Example:\n  topoc schema > topoc.schema.json")]
     Schema,
+    /// Draw a topology: nodes with their CPUs and memory, devices, links.
+    #[command(
+        after_help = "SVG is drawn by topoc itself (no Graphviz or browser needed); dot is Graphviz \
+input and mermaid a Mermaid flowchart. The topology is checked first: an invalid one is reported \
+and not drawn.\n\n\
+Examples:\n  topoc graph examples/mi300a.toml -o mi300a.svg\n  \
+topoc graph examples/mi300x.toml --format dot | dot -Tpng -o mi300x.png\n  \
+topoc graph examples/grace-hopper.toml --format mermaid"
+    )]
+    Graph {
+        /// The topology file.
+        file: PathBuf,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Picture format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Svg)]
+        format: GraphFormat,
+        /// Where to write: a file, or `-` for standard output (the default).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Formats `topoc graph` draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A self-contained SVG picture.
+    Svg,
+    /// Graphviz dot.
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+}
+
+impl GraphFormat {
+    /// The artifact (`emit::ARTIFACTS`) that renders this format.
+    pub fn artifact(self) -> &'static str {
+        match self {
+            GraphFormat::Svg => "graph-svg",
+            GraphFormat::Dot => "graph-dot",
+            GraphFormat::Mermaid => "graph-mermaid",
+        }
+    }
 }

@@ -100,6 +100,12 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Schema => print_out(crate::schema::render().as_bytes()),
+        Command::Graph {
+            file,
+            target,
+            format,
+            output,
+        } => graph(&ui, &file, &target, format, output.as_deref()),
         Command::Inspect { inputs, format } => inspect(&inputs, format),
         Command::ProbeScript => print_out(crate::probe::PROBE_SCRIPT.as_bytes()),
         Command::Verify {
@@ -269,6 +275,40 @@ fn build(
         }
     }
     ExitCode::from(OK)
+}
+
+/// `topoc graph`: check the topology, then draw it.
+fn graph(
+    ui: &Ui,
+    file: &Path,
+    t: &TargetArgs,
+    format: args::GraphFormat,
+    output: Option<&Path>,
+) -> ExitCode {
+    let Some(a) = crate::emit::lookup(format.artifact()) else {
+        return err(format!("no artifact `{}`", format.artifact()));
+    };
+    let (c, source) = match compile(ui, file, t, None, Format::Text) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    report(ui, &c.warnings, &source, Format::Text);
+    let Some(bytes) = (a.render)(&c) else {
+        return err(format!("{} has no {}", source.name, a.name));
+    };
+    match output {
+        None => print_out(&bytes),
+        Some(p) if p.as_os_str() == "-" => print_out(&bytes),
+        Some(p) => match write::write_all(&[(p.to_path_buf(), bytes)]) {
+            Ok(()) => {
+                if ui.verbose {
+                    eprintln!("{}: drew {}", source.name, p.display());
+                }
+                ExitCode::from(OK)
+            }
+            Err(e) => err(e),
+        },
+    }
 }
 
 fn inspect(inputs: &[PathBuf], format: Format) -> ExitCode {

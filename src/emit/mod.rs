@@ -10,6 +10,7 @@
 
 pub mod acpi;
 pub mod e820;
+pub mod graph;
 pub mod qemu;
 pub mod resolved;
 
@@ -132,6 +133,27 @@ pub static ARTIFACTS: &[Artifact] = &[
         description: "the resolved topology with every derived value",
         targets: ALL,
         render: |c| text(resolved::render(c)),
+    },
+    Artifact {
+        name: "graph-svg",
+        file: "topology.svg",
+        description: "a picture of the topology (SVG, as `topoc graph` draws it)",
+        targets: ALL,
+        render: |c| text(graph::render_svg(&c.topo)),
+    },
+    Artifact {
+        name: "graph-dot",
+        file: "topology.dot",
+        description: "the topology as Graphviz dot",
+        targets: ALL,
+        render: |c| text(graph::render_dot(&c.topo)),
+    },
+    Artifact {
+        name: "graph-mermaid",
+        file: "topology.mmd",
+        description: "the topology as a Mermaid flowchart",
+        targets: ALL,
+        render: |c| text(graph::render_mermaid(&c.topo)),
     },
 ];
 
