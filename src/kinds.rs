@@ -117,6 +117,19 @@ keywords! {
     }
 }
 
+keywords! {
+    /// How cloud-hypervisor enters the guest, which decides the E820 map the
+    /// guest kernel receives (`arch/src/x86_64/mod.rs` `configure_system`).
+    pub enum ChBoot {
+        /// An ELF with a PVH note (a `vmlinux`, rust-hypervisor-firmware,
+        /// CLOUDHV.fd): the `hvm_start_info` memmap (`configure_pvh`).
+        Pvh = "pvh",
+        /// A bzImage through the 32-bit Linux boot protocol: the zero page's
+        /// `e820_table` (`configure_32bit_entry`).
+        Bzimage = "bzimage",
+    }
+}
+
 impl QemuVersion {
     /// `-object acpi-generic-initiator` first appeared in QEMU 9.0.
     pub fn has_generic_initiator(self) -> bool {

@@ -7,6 +7,7 @@
 
 use crate::check::{self, Context};
 use crate::diag::Diagnostic;
+use crate::layout::cloud_hypervisor::{self, ChLayout};
 use crate::layout::firmware::{self, GuestE820};
 use crate::layout::qemu::{self, QemuLayout};
 use crate::model::derive::{self, Derived};
@@ -14,7 +15,7 @@ use crate::model::graph::TopologyGraph;
 use crate::model::{Topology, lower::lower};
 use crate::parse::parse;
 use crate::source::SourceFile;
-use crate::target::{QemuOverrides, Target, TargetKind};
+use crate::target::{ChOverrides, ChProfile, QemuOverrides, Target, TargetKind};
 
 /// Target-specific results of the layout stage.
 #[derive(Clone, Debug)]
@@ -22,6 +23,9 @@ pub enum Layout {
     Qemu {
         layout: QemuLayout,
         guest: GuestE820,
+    },
+    CloudHypervisor {
+        layout: ChLayout,
     },
 }
 
@@ -43,6 +47,14 @@ impl Compiled {
     pub fn qemu(&self) -> Option<(&crate::target::QemuProfile, &QemuLayout, &GuestE820)> {
         match (&self.target, &self.layout) {
             (Target::Qemu(p), Layout::Qemu { layout, guest }) => Some((p, layout, guest)),
+            _ => None,
+        }
+    }
+
+    pub fn ch(&self) -> Option<(&ChProfile, &ChLayout)> {
+        match (&self.target, &self.layout) {
+            (Target::CloudHypervisor(p), Layout::CloudHypervisor { layout }) => Some((p, layout)),
+            _ => None,
         }
     }
 }
@@ -52,6 +64,7 @@ impl Compiled {
 pub struct Options {
     pub target: TargetKind,
     pub qemu: QemuOverrides,
+    pub ch: ChOverrides,
     /// `--deny warnings`: warnings become errors.
     pub deny_warnings: bool,
     /// OEM revision for emitted ACPI tables.
@@ -63,6 +76,7 @@ impl Default for Options {
         Options {
             target: TargetKind::Qemu,
             qemu: QemuOverrides::default(),
+            ch: ChOverrides::default(),
             deny_warnings: false,
             acpi_oem_revision: 1,
         }
@@ -76,8 +90,11 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
     let (topo, mut diags) = lower(&doc);
     let graph = TopologyGraph::new(&topo);
     let derived = derive::derive(&topo, &graph);
-    let target = Target::resolve(opts.target, &topo, &opts.qemu);
+    let target = Target::resolve_with(opts.target, &topo, &opts.qemu, &opts.ch);
     let qemu_layout = target.qemu().map(|p| qemu::layout(&topo, p));
+    let ch_layout = target
+        .ch()
+        .map(|p| cloud_hypervisor::layout(&topo, &derived, p));
     {
         let cx = Context {
             topo: &topo,
@@ -85,6 +102,7 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
             derived: &derived,
             target: &target,
             qemu_layout: qemu_layout.as_ref(),
+            ch_layout: ch_layout.as_ref(),
         };
         diags.extend(check::check(&cx));
         crate::diag::sort(&mut diags);
@@ -97,16 +115,20 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
-    let layout = match (&target, qemu_layout) {
-        (Target::Qemu(p), Some(l)) => {
+    let layout = match (&target, qemu_layout, ch_layout) {
+        (Target::Qemu(p), Some(l), _) => {
             let guest = firmware::guest_e820(&topo, p, &l);
             Layout::Qemu { layout: l, guest }
         }
-        (Target::Qemu(p), None) => {
+        (Target::Qemu(p), None, _) => {
             let l = qemu::layout(&topo, p);
             let guest = firmware::guest_e820(&topo, p, &l);
             Layout::Qemu { layout: l, guest }
         }
+        (Target::CloudHypervisor(_), _, Some(l)) => Layout::CloudHypervisor { layout: l },
+        (Target::CloudHypervisor(p), _, None) => Layout::CloudHypervisor {
+            layout: cloud_hypervisor::layout(&topo, &derived, p),
+        },
     };
     Ok(Compiled {
         source: source.clone(),

@@ -16,6 +16,8 @@ use crate::units::GIB;
 pub enum TargetKind {
     /// QEMU (x86_64 q35 or pc).
     Qemu,
+    /// cloud-hypervisor (x86_64, KVM), v51 or later.
+    CloudHypervisor,
 }
 
 /// Command-line overrides for the qemu target; `None` keeps the file's value.
@@ -62,29 +64,101 @@ impl QemuProfile {
     }
 }
 
+/// Command-line overrides for the cloud-hypervisor target; `None` keeps the
+/// file's value.
+#[derive(Clone, Debug, Default)]
+pub struct ChOverrides {
+    pub boot: Option<ChBoot>,
+    pub kernel: Option<String>,
+    pub initramfs: Option<String>,
+    pub cmdline: Option<String>,
+    pub firmware: Option<String>,
+    /// `--fallback`: only ever turns the fallback on.
+    pub fallback: bool,
+}
+
+/// The cloud-hypervisor target: how the guest boots (which E820 map it gets),
+/// the payload to put on the command line, and whether what cloud-hypervisor
+/// cannot express is refused or compiled into its closest form.
+#[derive(Clone, Debug)]
+pub struct ChProfile {
+    pub boot: Sp<ChBoot>,
+    pub kernel: Option<Sp<String>>,
+    pub initramfs: Option<Sp<String>>,
+    pub cmdline: Option<Sp<String>>,
+    pub firmware: Option<Sp<String>>,
+    pub fallback: Sp<bool>,
+}
+
 #[derive(Clone, Debug)]
 pub enum Target {
     Qemu(QemuProfile),
+    CloudHypervisor(ChProfile),
 }
 
 impl Target {
     pub fn kind(&self) -> TargetKind {
         match self {
             Target::Qemu(_) => TargetKind::Qemu,
+            Target::CloudHypervisor(_) => TargetKind::CloudHypervisor,
         }
     }
 
     pub fn qemu(&self) -> Option<&QemuProfile> {
         match self {
             Target::Qemu(q) => Some(q),
+            Target::CloudHypervisor(_) => None,
+        }
+    }
+
+    pub fn ch(&self) -> Option<&ChProfile> {
+        match self {
+            Target::CloudHypervisor(p) => Some(p),
+            Target::Qemu(_) => None,
         }
     }
 
     /// Combines the file's settings with overrides.
     pub fn resolve(kind: TargetKind, topo: &Topology, o: &QemuOverrides) -> Target {
+        Target::resolve_with(kind, topo, o, &ChOverrides::default())
+    }
+
+    /// [`Target::resolve`] with the cloud-hypervisor overrides too.
+    pub fn resolve_with(
+        kind: TargetKind,
+        topo: &Topology,
+        qemu: &QemuOverrides,
+        ch: &ChOverrides,
+    ) -> Target {
         match kind {
-            TargetKind::Qemu => Target::Qemu(qemu_profile(topo, o)),
+            TargetKind::Qemu => Target::Qemu(qemu_profile(topo, qemu)),
+            TargetKind::CloudHypervisor => Target::CloudHypervisor(ch_profile(topo, ch)),
         }
+    }
+}
+
+/// A path or string setting: the flag wins over the file.
+fn pick_opt(flag: &Option<String>, file: &Option<Sp<String>>) -> Option<Sp<String>> {
+    match (flag, file) {
+        (Some(v), _) => Some(Sp::detached(v.clone())),
+        (None, f) => f.clone(),
+    }
+}
+
+fn ch_profile(topo: &Topology, o: &ChOverrides) -> ChProfile {
+    let s = &topo.ch;
+    let fallback = if o.fallback {
+        Sp::detached(true)
+    } else {
+        s.fallback.clone().unwrap_or(Sp::detached(false))
+    };
+    ChProfile {
+        boot: pick(&o.boot, &s.boot, ChBoot::Pvh),
+        kernel: pick_opt(&o.kernel, &s.kernel),
+        initramfs: pick_opt(&o.initramfs, &s.initramfs),
+        cmdline: pick_opt(&o.cmdline, &s.cmdline),
+        firmware: pick_opt(&o.firmware, &s.firmware),
+        fallback,
     }
 }
 

@@ -13,6 +13,7 @@
 //! here, list it in [`RULES`], and add `tests/cases/<code>-*.toml` with its
 //! golden output.
 
+mod cloud_hypervisor;
 mod cpus;
 mod devices;
 mod distances;
@@ -37,6 +38,8 @@ pub struct Context<'a> {
     pub target: &'a Target,
     /// The qemu layout, when the target is qemu.
     pub qemu_layout: Option<&'a QemuLayout>,
+    /// The cloud-hypervisor layout, when the target is cloud-hypervisor.
+    pub ch_layout: Option<&'a crate::layout::cloud_hypervisor::ChLayout>,
 }
 
 impl Context<'_> {
@@ -208,6 +211,74 @@ pub static RULES: &[Rule] = &[
     Rule {
         code: &codes::T109,
         run: qemu::kernel_cmdline_length,
+    },
+    Rule {
+        code: &codes::T200,
+        run: cloud_hypervisor::hmat,
+    },
+    Rule {
+        code: &codes::T201,
+        run: cloud_hypervisor::spm,
+    },
+    Rule {
+        code: &codes::T202,
+        run: cloud_hypervisor::node_ids,
+    },
+    Rule {
+        code: &codes::T203,
+        run: cloud_hypervisor::stand_in,
+    },
+    Rule {
+        code: &codes::T204,
+        run: cloud_hypervisor::host_policy,
+    },
+    Rule {
+        code: &codes::T205,
+        run: cloud_hypervisor::initiator_resources,
+    },
+    Rule {
+        code: &codes::T206,
+        run: cloud_hypervisor::initiator_shared,
+    },
+    Rule {
+        code: &codes::T207,
+        run: cloud_hypervisor::empty_node,
+    },
+    Rule {
+        code: &codes::T208,
+        run: cloud_hypervisor::threads_per_core,
+    },
+    Rule {
+        code: &codes::T209,
+        run: cloud_hypervisor::too_many_vcpus,
+    },
+    Rule {
+        code: &codes::T210,
+        run: cloud_hypervisor::shared_file_host_node,
+    },
+    Rule {
+        code: &codes::T211,
+        run: cloud_hypervisor::unpinned_hugepages,
+    },
+    Rule {
+        code: &codes::T212,
+        run: cloud_hypervisor::pci_slots,
+    },
+    Rule {
+        code: &codes::T213,
+        run: cloud_hypervisor::duplicate_device,
+    },
+    Rule {
+        code: &codes::T214,
+        run: cloud_hypervisor::memory_map,
+    },
+    Rule {
+        code: &codes::T215,
+        run: cloud_hypervisor::address_space,
+    },
+    Rule {
+        code: &codes::T216,
+        run: cloud_hypervisor::payload,
     },
 ];
 

@@ -1,7 +1,7 @@
 //! The command-line interface, defined once: `--help`, the man page and the
 //! shell completions are all generated from these types.
 
-use crate::kinds::{Firmware, QemuMachine, QemuVersion, SpmDialect};
+use crate::kinds::{ChBoot, Firmware, QemuMachine, QemuVersion, SpmDialect};
 use crate::target::TargetKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -71,6 +71,27 @@ pub struct TargetArgs {
     /// QEMU `-cpu` model (overrides `[target.qemu] cpu-model`).
     #[arg(long, value_name = "MODEL")]
     pub cpu_model: Option<String>,
+    /// cloud-hypervisor boot path, which decides the guest's E820 map
+    /// (overrides `[target.cloud-hypervisor] boot`).
+    #[arg(long, value_parser = parse_ch_boot, value_name = "pvh|bzimage")]
+    pub ch_boot: Option<ChBoot>,
+    /// cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`).
+    #[arg(long, value_name = "PATH")]
+    pub ch_kernel: Option<String>,
+    /// cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`).
+    #[arg(long, value_name = "PATH")]
+    pub ch_initramfs: Option<String>,
+    /// cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`).
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub ch_cmdline: Option<String>,
+    /// cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`).
+    #[arg(long, value_name = "PATH")]
+    pub ch_firmware: Option<String>,
+    /// Compile what the target cannot express into its closest faithful form,
+    /// with a warning for each, instead of refusing it (cloud-hypervisor:
+    /// HMAT dropped, SPM as ordinary RAM, stand-in devices dropped).
+    #[arg(long)]
+    pub fallback: bool,
     /// OEM revision in emitted ACPI table headers. QEMU writes 1; a guest
     /// kernel replaces firmware tables from its initrd only with a higher one.
     #[arg(long, value_name = "N", default_value_t = 1)]
@@ -92,6 +113,9 @@ fn parse_spm(s: &str) -> Result<SpmDialect, String> {
 }
 fn parse_firmware(s: &str) -> Result<Firmware, String> {
     keyword(s, Firmware::parse, Firmware::KEYWORDS)
+}
+fn parse_ch_boot(s: &str) -> Result<ChBoot, String> {
+    keyword(s, ChBoot::parse, ChBoot::KEYWORDS)
 }
 
 #[derive(Subcommand, Debug)]

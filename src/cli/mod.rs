@@ -9,7 +9,7 @@ use crate::diag::render::{self, TextStyle};
 use crate::diag::{Diagnostic, codes};
 use crate::pipeline::{self, Compiled, Options};
 use crate::source::SourceFile;
-use crate::target::QemuOverrides;
+use crate::target::{ChOverrides, QemuOverrides};
 use args::{Cli, ColorChoice, Command, Deny, Format, TargetArgs};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -147,6 +147,14 @@ fn options(t: &TargetArgs, deny: Option<Deny>) -> Options {
             spm: t.spm_dialect,
             firmware: t.firmware,
             cpu_model: t.cpu_model.clone(),
+        },
+        ch: ChOverrides {
+            boot: t.ch_boot,
+            kernel: t.ch_kernel.clone(),
+            initramfs: t.ch_initramfs.clone(),
+            cmdline: t.ch_cmdline.clone(),
+            firmware: t.ch_firmware.clone(),
+            fallback: t.fallback,
         },
         deny_warnings: deny == Some(Deny::Warnings),
         acpi_oem_revision: t.acpi_oem_revision,

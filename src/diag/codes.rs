@@ -8,7 +8,8 @@
 //! Codes are stable: once released, a code keeps its meaning. Ranges:
 //! T00x input syntax, T01x identity and references, T02x CPUs, T03x memory,
 //! T04x SPM, T05x distances, T06x HMAT, T07x devices, T08x graph,
-//! T1xx target capabilities.
+//! T1xx qemu target capabilities, T2xx cloud-hypervisor target capabilities
+//! and the cloud-hypervisor rules topoc mirrors.
 
 use super::Severity;
 
@@ -109,6 +110,23 @@ codes! {
     T107 = "T107" "qemu-cache-without-lb" Error Target "A memory-side cache on a node without latency and bandwidth";
     T108 = "T108" "unpinned-cpu-vendor" Warning Target "The CPU model leaves the vendor, and so the E820, to the host";
     T109 = "T109" "kernel-cmdline-too-long" Error Target "The memmap= arguments SPM needs do not fit the kernel command line";
+    T200 = "T200" "ch-no-hmat" Error Target "HMAT data cloud-hypervisor cannot build";
+    T201 = "T201" "ch-no-spm" Error Target "Specific Purpose Memory cloud-hypervisor cannot mark";
+    T202 = "T202" "ch-node-ids" Error Target "Node ids cloud-hypervisor's positional SLIT misplaces";
+    T203 = "T203" "ch-stand-in-device" Error Target "An emulated stand-in device cloud-hypervisor does not have";
+    T204 = "T204" "ch-host-memory-policy" Error Target "Host memory placement cloud-hypervisor cannot express";
+    T205 = "T205" "ch-initiator-node-resources" Error Target "A Generic Initiator node with CPUs or memory";
+    T206 = "T206" "ch-initiator-node-shared" Error Target "Two devices on one Generic Initiator node";
+    T207 = "T207" "ch-empty-node" Error Target "A node with no CPUs, no memory and no device";
+    T208 = "T208" "ch-threads-per-core" Error Target "More than 2 threads per core";
+    T209 = "T209" "ch-too-many-vcpus" Error Target "More vCPUs than cloud-hypervisor creates";
+    T210 = "T210" "ch-shared-file-host-node" Error Target "A shared, file-backed memory bound to a host node";
+    T211 = "T211" "ch-unpinned-hugepage-size" Warning Target "Hugepages of the host's default size leave the layout to the host";
+    T212 = "T212" "ch-pci-slot" Error Target "Two devices in one PCI slot, or no slot left";
+    T213 = "T213" "ch-duplicate-device" Error Target "One host PCI device passed through twice";
+    T214 = "T214" "ch-memory-map" Error Target "A memory map cloud-hypervisor cannot build, or builds wrong";
+    T215 = "T215" "ch-address-space" Error Target "The guest does not fit cloud-hypervisor's address space";
+    T216 = "T216" "ch-payload" Error Target "A kernel, firmware, initramfs and cmdline combination cloud-hypervisor will not boot as written";
 }
 
 /// Looks a code up by its code (`T010`) or its name (`duplicate-node-id`),

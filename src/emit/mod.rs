@@ -9,6 +9,7 @@
 //! layout; never TOML, never diagnostics.
 
 pub mod acpi;
+pub mod cloud_hypervisor;
 pub mod e820;
 pub mod graph;
 pub mod qemu;
@@ -30,7 +31,8 @@ pub struct Artifact {
 }
 
 const QEMU: &[TargetKind] = &[TargetKind::Qemu];
-const ALL: &[TargetKind] = &[TargetKind::Qemu];
+const CH: &[TargetKind] = &[TargetKind::CloudHypervisor];
+const ALL: &[TargetKind] = &[TargetKind::Qemu, TargetKind::CloudHypervisor];
 
 fn text(s: String) -> Option<Vec<u8>> {
     Some(s.into_bytes())
@@ -96,29 +98,35 @@ pub static ARTIFACTS: &[Artifact] = &[
         name: "e820-guest",
         file: "e820.guest.txt",
         description: "the E820 lines the guest kernel prints (BIOS-e820:, user:)",
-        targets: QEMU,
-        render: |c| text(e820::guest_text(c)),
+        targets: ALL,
+        render: |c| match c.ch() {
+            Some(_) => text(cloud_hypervisor::guest_text(c)),
+            None => text(e820::guest_text(c)),
+        },
     },
     Artifact {
         name: "e820-guest-json",
         file: "e820.guest.json",
         description: "the guest's E820 view as JSON, with firmware windows and assumptions",
-        targets: QEMU,
-        render: |c| text(e820::guest_json(c)),
+        targets: ALL,
+        render: |c| match c.ch() {
+            Some(_) => text(cloud_hypervisor::guest_json(c)),
+            None => text(e820::guest_json(c)),
+        },
     },
     Artifact {
         name: "srat",
         file: "SRAT.dat",
         description: "ACPI SRAT as the VMM builds it (binary)",
-        targets: QEMU,
-        render: |c| table(acpi::srat::build(c, acpi::Flavor::Qemu).map(crate::acpi::Table::Srat)),
+        targets: ALL,
+        render: |c| table(acpi::srat::build(c, acpi::Flavor::of(c)).map(crate::acpi::Table::Srat)),
     },
     Artifact {
         name: "slit",
         file: "SLIT.dat",
-        description: "ACPI SLIT (binary); absent without distances",
-        targets: QEMU,
-        render: |c| table(acpi::slit::build(c, acpi::Flavor::Qemu).map(crate::acpi::Table::Slit)),
+        description: "ACPI SLIT (binary); absent without distances (qemu)",
+        targets: ALL,
+        render: |c| table(acpi::slit::build(c, acpi::Flavor::of(c)).map(crate::acpi::Table::Slit)),
     },
     Artifact {
         name: "hmat",
@@ -126,6 +134,55 @@ pub static ARTIFACTS: &[Artifact] = &[
         description: "ACPI HMAT (binary); absent without HMAT data",
         targets: QEMU,
         render: |c| table(acpi::hmat::build(c, acpi::Flavor::Qemu).map(crate::acpi::Table::Hmat)),
+    },
+    Artifact {
+        name: "ch-args",
+        file: "ch.args",
+        description: "cloud-hypervisor arguments, one per line",
+        targets: CH,
+        render: |c| text(cloud_hypervisor::args_file(c)),
+    },
+    Artifact {
+        name: "ch-cmdline",
+        file: "ch.sh.txt",
+        description: "the cloud-hypervisor command line, shell-quoted on one line",
+        targets: CH,
+        render: |c| text(cloud_hypervisor::shell_line(c)),
+    },
+    Artifact {
+        name: "ch-json",
+        file: "ch.args.json",
+        description: "cloud-hypervisor arguments as a JSON array",
+        targets: CH,
+        render: |c| text(cloud_hypervisor::json_args(c)),
+    },
+    Artifact {
+        name: "e820-pvh",
+        file: "e820.pvh.txt",
+        description: "the PVH memmap cloud-hypervisor hands a PVH kernel or firmware, in its order",
+        targets: CH,
+        render: |c| text(cloud_hypervisor::pvh_text(c)),
+    },
+    Artifact {
+        name: "e820-pvh-json",
+        file: "e820.pvh.json",
+        description: "the PVH memmap as JSON",
+        targets: CH,
+        render: |c| text(cloud_hypervisor::pvh_json(c)),
+    },
+    Artifact {
+        name: "e820-bzimage",
+        file: "e820.bzimage.txt",
+        description: "the zero page e820_table cloud-hypervisor hands a bzImage, in its order",
+        targets: CH,
+        render: |c| text(cloud_hypervisor::bzimage_text(c)),
+    },
+    Artifact {
+        name: "e820-bzimage-json",
+        file: "e820.bzimage.json",
+        description: "the bzImage e820_table as JSON",
+        targets: CH,
+        render: |c| text(cloud_hypervisor::bzimage_json(c)),
     },
     Artifact {
         name: "resolved",

@@ -149,7 +149,21 @@ pub fn render(c: &Compiled) -> String {
             "layout": l,
             "guest_e820": g,
         }),
-        None => Value::Null,
+        None => match c.ch() {
+            Some((p, l)) => json!({
+                "kind": "cloud-hypervisor",
+                "boot": p.boot.value,
+                "fallback": p.fallback.value,
+                "layout": l,
+                "dropped": {
+                    "devices": l.dropped_devices.iter().map(|&d| &t.devices[d].name.value).collect::<Vec<_>>(),
+                    "nodes": l.dropped_nodes.iter().map(|&n| t.nodes[n].id.value).collect::<Vec<_>>(),
+                    "hmat": c.derived.hmat.is_some(),
+                    "spm_nodes": t.nodes.iter().filter(|n| n.memory.as_ref().is_some_and(|m| !m.spm.is_empty())).map(|n| n.id.value).collect::<Vec<_>>(),
+                },
+            }),
+            None => Value::Null,
+        },
     };
     let doc = json!({
         "topoc": env!("CARGO_PKG_VERSION"),

@@ -8,6 +8,7 @@
 //! a target profile: they never fail. Targets differ only here and in their
 //! emitters.
 
+pub mod cloud_hypervisor;
 pub mod firmware;
 pub mod hmat;
 pub mod qemu;

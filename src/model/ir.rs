@@ -22,6 +22,8 @@ pub struct Topology {
     pub hmat: Vec<HmatEntry>,
     /// `[target.qemu]` as written; the target profile combines it with flags.
     pub qemu: crate::parse::syntax::QemuSettings,
+    /// `[target.cloud-hypervisor]` as written.
+    pub ch: crate::parse::syntax::ChSettings,
 }
 
 #[derive(Clone, Debug)]

@@ -347,6 +347,7 @@ pub fn lower(doc: &syn::Document) -> (Topology, Vec<Diagnostic>) {
         distances,
         hmat,
         qemu: doc.qemu.clone(),
+        ch: doc.ch.clone(),
     };
     (topo, diags)
 }

@@ -89,10 +89,16 @@ fn document(r: &mut Reader, t: &Table<'_, '_>) -> Option<Document> {
         None => Some(Distances::default()),
     };
     let hmat: Vec<Option<HmatEntry>> = r.tables(t, "hmat").iter().map(|h| hmat(r, h)).collect();
-    let qemu = r
-        .table(t, "target")
-        .and_then(|tt| r.table(&tt, "qemu"))
+    let target = r.table(t, "target");
+    let qemu = target
+        .as_ref()
+        .and_then(|tt| r.table(tt, "qemu"))
         .map(|q| qemu(r, &q))
+        .unwrap_or_default();
+    let ch = target
+        .as_ref()
+        .and_then(|tt| r.table(tt, "cloud-hypervisor"))
+        .map(|c| cloud_hypervisor(r, &c))
         .unwrap_or_default();
     Some(Document {
         version: version?,
@@ -103,6 +109,7 @@ fn document(r: &mut Reader, t: &Table<'_, '_>) -> Option<Document> {
         distances: distances?,
         hmat: hmat.into_iter().collect::<Option<_>>()?,
         qemu,
+        ch,
     })
 }
 
@@ -323,5 +330,17 @@ fn qemu(r: &mut Reader, t: &Table<'_, '_>) -> QemuSettings {
         max_ram_below_4g: r.size(t, "max-ram-below-4g"),
         memory_slots: narrow(r.int(t, "memory-slots")),
         max_memory: r.size(t, "max-memory"),
+    }
+}
+
+fn cloud_hypervisor(r: &mut Reader, t: &Table<'_, '_>) -> ChSettings {
+    ChSettings {
+        span: Some(t.span),
+        boot: r.keyword(t, "boot", crate::kinds::ChBoot::parse),
+        kernel: r.str(t, "kernel"),
+        initramfs: r.str(t, "initramfs"),
+        cmdline: r.str(t, "cmdline"),
+        firmware: r.str(t, "firmware"),
+        fallback: r.bool(t, "fallback"),
     }
 }

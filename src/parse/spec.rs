@@ -650,13 +650,22 @@ pub static HMAT: TableSpec = TableSpec {
 pub static TARGET: TableSpec = TableSpec {
     path: "target",
     doc: "Per-target settings.",
-    fields: &[opt(
-        "qemu",
-        Ty::Table(&QEMU),
-        "QEMU 10.0, q35, SeaBIOS",
-        "Settings for the qemu target.",
-        "{ version = \"10.0\", machine = \"q35\" }",
-    )],
+    fields: &[
+        opt(
+            "qemu",
+            Ty::Table(&QEMU),
+            "QEMU 10.0, q35, SeaBIOS",
+            "Settings for the qemu target.",
+            "{ version = \"10.0\", machine = \"q35\" }",
+        ),
+        opt(
+            "cloud-hypervisor",
+            Ty::Table(&CLOUD_HYPERVISOR),
+            "PVH boot, no payload, no fallback",
+            "Settings for the cloud-hypervisor target.",
+            "{ boot = \"pvh\", kernel = \"vmlinux\" }",
+        ),
+    ],
 };
 
 pub static QEMU: TableSpec = TableSpec {
@@ -722,6 +731,55 @@ pub static QEMU: TableSpec = TableSpec {
     ],
 };
 
+pub static CLOUD_HYPERVISOR: TableSpec = TableSpec {
+    path: "target.cloud-hypervisor",
+    doc: "Settings for the cloud-hypervisor target.",
+    fields: &[
+        opt(
+            "boot",
+            Ty::Enum(ChBoot::KEYWORDS),
+            "\"pvh\"",
+            "How the guest is entered, which decides its E820 map: `pvh` for an ELF with a PVH note (a vmlinux, rust-hypervisor-firmware, CLOUDHV.fd), `bzimage` for the 32-bit Linux boot protocol.",
+            "\"pvh\"",
+        ),
+        opt(
+            "kernel",
+            Ty::Str,
+            "none: add --kernel or --firmware yourself",
+            "The guest kernel (`--kernel`): a vmlinux with a PVH note, or a bzImage with boot = \"bzimage\".",
+            "\"/boot/vmlinux\"",
+        ),
+        opt(
+            "initramfs",
+            Ty::Str,
+            "none",
+            "The initramfs (`--initramfs`); needs `kernel`.",
+            "\"initrd.img\"",
+        ),
+        opt(
+            "cmdline",
+            Ty::Str,
+            "none",
+            "The guest kernel command line (`--cmdline`); needs `kernel`.",
+            "\"console=ttyS0\"",
+        ),
+        opt(
+            "firmware",
+            Ty::Str,
+            "none",
+            "A PVH firmware (`--firmware`), such as rust-hypervisor-firmware or CLOUDHV.fd; not together with `kernel`.",
+            "\"hypervisor-fw\"",
+        ),
+        opt(
+            "fallback",
+            Ty::Bool,
+            "false",
+            "Compile what cloud-hypervisor cannot express into its closest faithful form (HMAT dropped, Specific Purpose Memory kept as ordinary RAM, stand-in devices dropped), each reported as a warning, instead of refusing it.",
+            "true",
+        ),
+    ],
+};
+
 /// Every table spec, for schema and documentation generation.
 pub static ALL_TABLES: &[&TableSpec] = &[
     &ROOT,
@@ -738,6 +796,7 @@ pub static ALL_TABLES: &[&TableSpec] = &[
     &HMAT,
     &TARGET,
     &QEMU,
+    &CLOUD_HYPERVISOR,
 ];
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub struct Document {
     pub distances: Distances,
     pub hmat: Vec<HmatEntry>,
     pub qemu: QemuSettings,
+    pub ch: ChSettings,
 }
 
 #[derive(Clone, Debug)]
@@ -158,4 +159,16 @@ pub struct QemuSettings {
     pub max_ram_below_4g: Option<Sp<u64>>,
     pub memory_slots: Option<Sp<u32>>,
     pub max_memory: Option<Sp<u64>>,
+}
+
+/// `[target.cloud-hypervisor]` as written.
+#[derive(Clone, Debug, Default)]
+pub struct ChSettings {
+    pub span: Option<Span>,
+    pub boot: Option<Sp<ChBoot>>,
+    pub kernel: Option<Sp<String>>,
+    pub initramfs: Option<Sp<String>>,
+    pub cmdline: Option<Sp<String>>,
+    pub firmware: Option<Sp<String>>,
+    pub fallback: Option<Sp<bool>>,
 }

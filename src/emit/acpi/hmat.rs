@@ -22,6 +22,8 @@ pub fn build(c: &Compiled, flavor: Flavor) -> Option<Hmat> {
     let t = &c.topo;
     let header = match flavor {
         Flavor::Qemu => qemu_header(Hmat::SIGNATURE, Hmat::REVISION, c.acpi_oem_revision),
+        // cloud-hypervisor has no HMAT builder.
+        Flavor::CloudHypervisor => return None,
     };
     let mut hmat = Hmat::new(header);
 

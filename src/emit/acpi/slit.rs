@@ -1,15 +1,62 @@
 //! SLIT: the derived distance matrix, one locality per node in id order.
+//!
+//! For cloud-hypervisor the matrix is what `create_slit_table`
+//! (`vmm/src/acpi.rs`) computes from the emitted `--numa distances=`: one
+//! locality per `--numa` node in ascending `guest_numa_id` (a `BTreeMap`), the
+//! entry for (i, j) being 10 on the diagonal, else i's distance to j when i
+//! lists j, else j's distance to i (mirrored), else 20. It is positional: the
+//! row of node k is row k whatever its id, which is why ids must run 0..N-1.
 
-use super::{Flavor, qemu_header};
+use super::{Flavor, ch_header, qemu_header};
 use crate::acpi::slit::Slit;
 use crate::pipeline::Compiled;
 
 /// The SLIT, or `None` when the topology has no distances (QEMU then builds
-/// none either: it needs at least one `-numa dist`).
+/// none either: it needs at least one `-numa dist`). cloud-hypervisor builds
+/// one whenever there is a `--numa` node.
 pub fn build(c: &Compiled, flavor: Flavor) -> Option<Slit> {
+    if flavor == Flavor::CloudHypervisor {
+        return build_ch(c);
+    }
     let slit = c.derived.slit.as_ref()?;
-    let header = match flavor {
-        Flavor::Qemu => qemu_header(Slit::SIGNATURE, Slit::REVISION, c.acpi_oem_revision),
-    };
+    let header = qemu_header(Slit::SIGNATURE, Slit::REVISION, c.acpi_oem_revision);
     Slit::from_rows(header, &slit.matrix)
+}
+
+fn build_ch(c: &Compiled) -> Option<Slit> {
+    let (_, l) = c.ch()?;
+    if l.nodes.is_empty() {
+        return None;
+    }
+    let header = ch_header(
+        Slit::SIGNATURE,
+        Slit::REVISION,
+        *b"CHSLIT  ",
+        c.acpi_oem_revision,
+    );
+    let given = |from: u32, to: u32| {
+        l.nodes
+            .iter()
+            .find(|n| n.guest_numa_id == from)
+            .and_then(|n| n.distances.iter().find(|&&(d, _)| d == to))
+            .map(|&(_, v)| v)
+    };
+    let rows: Vec<Vec<u8>> = l
+        .nodes
+        .iter()
+        .map(|i| {
+            l.nodes
+                .iter()
+                .map(|j| {
+                    let (a, b) = (i.guest_numa_id, j.guest_numa_id);
+                    if a == b {
+                        Slit::LOCAL
+                    } else {
+                        given(a, b).or_else(|| given(b, a)).unwrap_or(20)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    Slit::from_rows(header, &rows)
 }

@@ -8,8 +8,11 @@
 //! 3. zero, disabled memory structures until there are nodes + 2 of them;
 //! 4. Generic Initiator structures, in the order QEMU walks its objects;
 //! 5. the hotplug region, hot-pluggable, in the last node.
+//!
+//! For cloud-hypervisor, [`build_ch`] follows `create_srat_table`
+//! (`vmm/src/acpi.rs`) instead.
 
-use super::{Flavor, qemu_header};
+use super::{Flavor, ch_header, qemu_header};
 use crate::acpi::srat::{
     DeviceHandle, ENABLED, GenericAffinity, LocalApicAffinity, MemoryAffinity, Srat, SratEntry,
     X2ApicAffinity,
@@ -33,11 +36,12 @@ fn memory(pxm: u32, base: u64, length: u64, flags: u32) -> SratEntry {
 }
 
 pub fn build(c: &Compiled, flavor: Flavor) -> Option<Srat> {
+    if flavor == Flavor::CloudHypervisor {
+        return build_ch(c);
+    }
     let (_, l, _) = c.qemu()?;
     let t = &c.topo;
-    let header = match flavor {
-        Flavor::Qemu => qemu_header(Srat::SIGNATURE, 1, c.acpi_oem_revision),
-    };
+    let header = qemu_header(Srat::SIGNATURE, 1, c.acpi_oem_revision);
     let mut srat = Srat::new(header);
 
     // 1. CPUs.
@@ -171,4 +175,80 @@ pub fn gi_order(c: &Compiled) -> Vec<(usize, usize)> {
         .into_iter()
         .filter_map(|i| pairs.get(i).copied())
         .collect()
+}
+
+/// cloud-hypervisor's PCI Device Handle (`GenericInitiatorAffinity::from_pci_bdf`,
+/// `vmm/src/acpi.rs`): segment (LE), then bus, bus, device, device,
+/// function, function as start/end pairs (its comment cites ACPI 6.6 Table
+/// 5-66), then zeros. This is not the segment + 16-bit BDF layout QEMU and
+/// the ACPI 6.3-6.5 tables use, so the handle decodes as raw bytes; Linux
+/// does not read the handle beyond printing it.
+pub fn ch_pci_handle(segment: u16, bus: u8, device: u8, function: u8) -> DeviceHandle {
+    let mut bytes = [0u8; 16];
+    bytes[0..2].copy_from_slice(&segment.to_le_bytes());
+    bytes[2] = bus;
+    bytes[3] = bus;
+    bytes[4] = device;
+    bytes[5] = device;
+    bytes[6] = function;
+    bytes[7] = function;
+    DeviceHandle::from_bytes(1, bytes)
+}
+
+/// The SRAT cloud-hypervisor's `create_srat_table` builds: revision 3, OEM
+/// "CLOUDH"/"CHSRAT  ", 12 zero bytes after the header (not the 1 the spec
+/// asks for at byte 36), then for each `--numa` node in ascending
+/// `guest_numa_id`:
+///
+/// 1. a Memory Affinity structure (enabled) per region of each of its zones,
+///    covering the whole region, [0, 1 MiB) included;
+/// 2. its virtio-mem hotplug regions (topoc emits none);
+/// 3. a Processor Local x2APIC Affinity structure per vCPU in `cpus=` order,
+///    x2APIC id from `get_x2apic_id`, enabled, clock domain 0;
+/// 4. for a Generic Initiator node, one Generic Initiator Affinity structure
+///    (handle type 1, flags enabled only) for the device's guest BDF.
+///
+/// There are no padding structures and no CPU structures for vCPUs no node
+/// lists.
+pub fn build_ch(c: &Compiled) -> Option<Srat> {
+    let (_, l) = c.ch()?;
+    if l.nodes.is_empty() {
+        return None;
+    }
+    let t = &c.topo;
+    let mut srat = Srat::new(ch_header(
+        Srat::SIGNATURE,
+        Srat::REVISION,
+        *b"CHSRAT  ",
+        c.acpi_oem_revision,
+    ));
+    srat.reserved1 = 0;
+    srat.reserved2 = 0;
+    for n in &l.nodes {
+        let pxm = n.guest_numa_id;
+        if let Some(z) = n.zone.and_then(|z| l.zones.get(z)) {
+            for r in &z.regions {
+                srat.entries.push(memory(pxm, r.start, r.size, ENABLED));
+            }
+        }
+        for &cpu in &n.cpus {
+            srat.entries.push(SratEntry::X2Apic(X2ApicAffinity {
+                pxm,
+                x2apic_id: crate::layout::cloud_hypervisor::x2apic_id(t, cpu),
+                flags: ENABLED,
+                ..X2ApicAffinity::default()
+            }));
+        }
+        if let Some(slot) = n.device.and_then(|d| l.slot(d)) {
+            srat.entries
+                .push(SratEntry::GenericInitiator(GenericAffinity {
+                    pxm,
+                    handle: ch_pci_handle(0, 0, slot, 0),
+                    flags: ENABLED,
+                    reserved1: 0,
+                    reserved2: 0,
+                }));
+        }
+    }
+    Some(srat)
 }
