@@ -3,7 +3,7 @@
 //! Every value a user could be pointed at carries a [`Span`] from parse to check.
 //! Later stages (layout, emit) ignore spans: they run only on checked input.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A byte range `[start, end)` into the TOML source.
 ///
@@ -104,6 +104,9 @@ impl<T> std::ops::Deref for Sp<T> {
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
+    /// Byte offsets where lines start, built on the first [`SourceFile::line_col`]:
+    /// a report of many findings would otherwise rescan the file for each.
+    line_starts: Arc<OnceLock<Vec<usize>>>,
 }
 
 impl SourceFile {
@@ -111,16 +114,21 @@ impl SourceFile {
         SourceFile {
             name: name.into(),
             text: text.into(),
+            line_starts: Arc::default(),
         }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let column = before[line_start..].chars().count() + 1;
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        // `starts[0]` is 0, so at least one start is at or before `offset`.
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let column = self.text[starts[line - 1]..offset].chars().count() + 1;
         (line, column)
     }
 }

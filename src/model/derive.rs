@@ -27,6 +27,7 @@ use super::graph::{Cost, TopologyGraph};
 use super::ir::*;
 use crate::source::Span;
 use crate::units::{GIB, MIB};
+use std::collections::BTreeMap;
 
 /// 100 ns, the reference latency when nothing better is known.
 pub const DEFAULT_REFERENCE_LATENCY: u64 = 100_000;
@@ -81,6 +82,11 @@ pub struct HmatData {
     pub attached: Vec<Option<NodeIx>>,
     /// One table per data type that has at least one value, in type order.
     pub tables: Vec<HmatTable>,
+    /// Position in `initiators` and in `targets` of each node (by
+    /// `NodeIx`), so [`HmatData::value`] is O(1): rules and emitters ask
+    /// for every pair, and a linear search made that cubic in the nodes.
+    initiator_pos: Vec<Option<usize>>,
+    target_pos: Vec<Option<usize>>,
 }
 
 impl HmatData {
@@ -90,8 +96,8 @@ impl HmatData {
 
     /// The value for a pair, by node index.
     pub fn value(&self, t: DataType, initiator: NodeIx, target: NodeIx) -> Option<HmatValue> {
-        let i = self.initiators.iter().position(|&x| x == initiator)?;
-        let j = self.targets.iter().position(|&x| x == target)?;
+        let i = (*self.initiator_pos.get(initiator)?)?;
+        let j = (*self.target_pos.get(target)?)?;
         self.table(t)?.values[i][j]
     }
 }
@@ -159,18 +165,19 @@ pub fn derive(t: &Topology, g: &TopologyGraph) -> Derived {
             }
         }
         let symmetric = !t.distances.asymmetric.as_ref().is_some_and(|a| a.value);
+        let written: std::collections::BTreeSet<(NodeIx, NodeIx)> = t
+            .distances
+            .pairs
+            .iter()
+            .map(|q| (q.from.value, q.to.value))
+            .collect();
         for p in &t.distances.pairs {
             let (a, b) = (p.from.value, p.to.value);
             matrix[a][b] = p.value.value;
             origin[a][b] = Origin::Explicit(p.span);
             if symmetric && a != b {
                 // The reverse direction follows unless it is written too.
-                let reverse_written = t
-                    .distances
-                    .pairs
-                    .iter()
-                    .any(|q| q.from.value == b && q.to.value == a);
-                if !reverse_written {
+                if !written.contains(&(b, a)) {
                     matrix[b][a] = p.value.value;
                     origin[b][a] = Origin::Explicit(p.span);
                 }
@@ -201,22 +208,22 @@ fn derive_hmat(t: &Topology, costs: &[Vec<Option<Cost>>]) -> HmatData {
                 .or(node.has_cpus().then_some(m))
         })
         .collect();
+    // Explicit values by (initiator, target, type); a later entry wins.
+    let mut explicit_values: BTreeMap<(NodeIx, NodeIx, usize), (u64, Span)> = BTreeMap::new();
+    for e in &t.hmat {
+        for (k, v) in e.values.iter().enumerate() {
+            if let Some(v) = v {
+                explicit_values.insert((e.initiator.value, e.target.value, k), (v.value, e.span));
+            }
+        }
+    }
     let mut tables = Vec::new();
     for dt in DataType::ALL {
         let mut values = vec![vec![None; targets.len()]; initiators.len()];
         let mut any = false;
         for (ii, &i) in initiators.iter().enumerate() {
             for (ti, &m) in targets.iter().enumerate() {
-                let explicit = t
-                    .hmat
-                    .iter()
-                    .rev()
-                    .find(|e| {
-                        e.initiator.value == i
-                            && e.target.value == m
-                            && e.values[dt as usize].is_some()
-                    })
-                    .and_then(|e| e.values[dt as usize].as_ref().map(|v| (v.value, e.span)));
+                let explicit = explicit_values.get(&(i, m, dt as usize)).copied();
                 let v = match explicit {
                     Some((value, span)) => Some(HmatValue {
                         value,
@@ -235,7 +242,16 @@ fn derive_hmat(t: &Topology, costs: &[Vec<Option<Cost>>]) -> HmatData {
             });
         }
     }
+    let positions = |nodes: &[NodeIx]| {
+        let mut pos = vec![None; t.nodes.len()];
+        for (k, &n) in nodes.iter().enumerate() {
+            pos[n] = Some(k);
+        }
+        pos
+    };
     HmatData {
+        initiator_pos: positions(&initiators),
+        target_pos: positions(&targets),
         initiators,
         targets,
         attached,

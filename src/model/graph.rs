@@ -8,8 +8,8 @@
 //!
 //! Path cost is (latency, bottleneck bandwidth), compared lexicographically:
 //! lowest total latency first, then highest bottleneck bandwidth. Extending a
-//! path never improves its cost, so Dijkstra applies; petgraph's
-//! implementation runs with [`Cost`] as its measure.
+//! path never improves its cost, so Dijkstra applies, with [`Cost`] as its
+//! measure ([`TopologyGraph::costs_from`]).
 
 use super::ir::*;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -146,8 +146,32 @@ impl TopologyGraph {
     /// Best path cost from `from` to every node (indexed by `NodeIx`);
     /// `None` where no path exists.
     pub fn costs_from(&self, from: Endpoint) -> Vec<Option<Cost>> {
-        let map = petgraph::algo::dijkstra(&self.graph, self.vertex(from), None, |e| e.weight().1);
-        self.node_vx.iter().map(|v| map.get(v).copied()).collect()
+        // Dijkstra over vectors indexed by vertex: petgraph's version keeps
+        // its scores in a HashMap, which dominated `derive` for large
+        // machines (one run per node, so n runs).
+        use petgraph::visit::EdgeRef;
+        use std::cmp::Reverse;
+        let n = self.graph.node_count();
+        let mut best: Vec<Option<Cost>> = vec![None; n];
+        let mut done = vec![false; n];
+        let mut heap = std::collections::BinaryHeap::new();
+        let start = self.vertex(from).index();
+        best[start] = Some(Cost::default());
+        heap.push(Reverse((Cost::default(), start)));
+        while let Some(Reverse((cost, v))) = heap.pop() {
+            if std::mem::replace(&mut done[v], true) {
+                continue;
+            }
+            for e in self.graph.edges(NodeIndex::new(v)) {
+                let w = e.target().index();
+                let next = cost + e.weight().1;
+                if !done[w] && best[w].is_none_or(|b| next < b) {
+                    best[w] = Some(next);
+                    heap.push(Reverse((next, w)));
+                }
+            }
+        }
+        self.node_vx.iter().map(|v| best[v.index()]).collect()
     }
 
     /// All-pairs best path costs between nodes: `[from][to]`.
