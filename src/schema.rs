@@ -4,7 +4,7 @@
 //! copy that a test keeps current. Editors use it through taplo's
 //! `#:schema` directive for completion and validation.
 
-use crate::parse::spec::{ALL_TABLES, Field, ROOT, TableSpec, Ty};
+use crate::parse::spec::{ALL_TABLES, Field, ROOT, TableSpec, Ty, VERSIONS};
 use serde_json::{Map, Value, json};
 
 const SIZE_UNITS: &str = "B|KiB|MiB|GiB|TiB|PiB|K|M|G|T|KB|MB|GB|TB";
@@ -129,7 +129,18 @@ pub fn schema() -> Value {
         "title".into(),
         json!("topoc topology, input language version 1"),
     );
-    if let Value::Object(body) = table_schema(&ROOT) {
+    if let Value::Object(mut body) = table_schema(&ROOT) {
+        // The parser reads any integer as the version so it can report an
+        // unknown one as T006; an editor should flag anything but the
+        // versions this topoc reads.
+        if let Some(Value::Object(v)) = body
+            .get_mut("properties")
+            .and_then(|p| p.get_mut("topoc"))
+        {
+            v.remove("minimum");
+            v.remove("maximum");
+            v.insert("enum".into(), json!(VERSIONS));
+        }
         root.extend(body);
     }
     root.insert("$defs".into(), Value::Object(defs));

@@ -13,3 +13,81 @@ fn committed_schema_is_current() {
         "schemas/topoc.schema.json is stale: run `topoc schema > schemas/topoc.schema.json`"
     );
 }
+
+/// TOML as the JSON a schema validator reads.
+fn toml_to_json(text: &str) -> Result<serde_json::Value, String> {
+    let v: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    serde_json::to_value(v).map_err(|e| e.to_string())
+}
+
+fn validator() -> jsonschema::Validator {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/topoc.schema.json");
+    let text = std::fs::read_to_string(&path).expect("schemas/topoc.schema.json");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+    jsonschema::draft202012::new(&schema).expect("the schema is a valid draft 2020-12 schema")
+}
+
+fn files(dir: &str) -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut v: Vec<_> = std::fs::read_dir(&dir)
+        .expect("directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// An independent validator (the `jsonschema` crate, not topoc's parser)
+/// accepts every bundled example: what editors show agrees with topoc.
+#[test]
+fn every_example_validates_against_the_schema() {
+    let v = validator();
+    let examples = files("examples");
+    assert!(examples.len() >= 5);
+    for path in examples {
+        let text = std::fs::read_to_string(&path).expect("read");
+        let json = toml_to_json(&text).expect("examples are TOML");
+        let errors: Vec<String> = v
+            .iter_errors(&json)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+    }
+}
+
+/// Codes the schema alone can see: unknown keys, wrong types, bad values,
+/// missing keys, unknown language versions, malformed PCI addresses.
+const SCHEMA_CODES: [&str; 6] = ["T002", "T003", "T004", "T005", "T006", "T070"];
+
+/// Every bad-input case whose `# expect:` header names a schema-level code
+/// fails the schema too, so an editor flags it before topoc runs.
+#[test]
+fn schema_level_cases_fail_the_schema() {
+    let v = validator();
+    let mut checked = Vec::new();
+    for path in files("tests/cases") {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.ends_with(".fixed.toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        let codes: Vec<&str> = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# expect:"))
+            .map(|l| l.split_whitespace().collect())
+            .unwrap_or_default();
+        let Some(code) = codes.iter().find(|c| SCHEMA_CODES.contains(c)) else {
+            continue;
+        };
+        let json = toml_to_json(&text).unwrap_or_else(|e| panic!("{name} is not TOML: {e}"));
+        assert!(
+            !v.is_valid(&json),
+            "{name} expects {code}, but the schema accepts it"
+        );
+        checked.push(code.to_string());
+    }
+    for code in SCHEMA_CODES {
+        assert!(checked.iter().any(|c| c == code), "no schema-level case for {code}");
+    }
+}
