@@ -1,0 +1,212 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'topoc' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'topoc'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'topoc' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check a topology and report every problem in one pass')
+            [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Compile a topology into its artifacts')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a diagnostic code, like `rustc --explain`')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Describe SRAT, SLIT and HMAT tables, E820 maps and guest dumps')
+            [CompletionResult]::new('probe-script', 'probe-script', [CompletionResultType]::ParameterValue, 'Print the guest probe script, to run as root inside a guest')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Compare what a guest sees with what topoc predicts for a topology')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of the input language')
+            [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Draw a topology: nodes with their CPUs and memory, devices, links')
+            break
+        }
+        'topoc;check' {
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'The VMM to compile for')
+            [CompletionResult]::new('--qemu-version', '--qemu-version', [CompletionResultType]::ParameterName, 'QEMU release (overrides `[target.qemu] version`)')
+            [CompletionResult]::new('--machine-type', '--machine-type', [CompletionResultType]::ParameterName, 'QEMU machine type (overrides `[target.qemu] machine`)')
+            [CompletionResult]::new('--spm-dialect', '--spm-dialect', [CompletionResultType]::ParameterName, 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)')
+            [CompletionResult]::new('--firmware', '--firmware', [CompletionResultType]::ParameterName, 'Guest firmware (overrides `[target.qemu] firmware`)')
+            [CompletionResult]::new('--cpu-model', '--cpu-model', [CompletionResultType]::ParameterName, 'QEMU `-cpu` model (overrides `[target.qemu] cpu-model`)')
+            [CompletionResult]::new('--ch-boot', '--ch-boot', [CompletionResultType]::ParameterName, 'cloud-hypervisor boot path, which decides the guest''s E820 map (overrides `[target.cloud-hypervisor] boot`)')
+            [CompletionResult]::new('--ch-kernel', '--ch-kernel', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`)')
+            [CompletionResult]::new('--ch-initramfs', '--ch-initramfs', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)')
+            [CompletionResult]::new('--ch-cmdline', '--ch-cmdline', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)')
+            [CompletionResult]::new('--ch-firmware', '--ch-firmware', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)')
+            [CompletionResult]::new('--acpi-oem-revision', '--acpi-oem-revision', [CompletionResultType]::ParameterName, 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format for diagnostics')
+            [CompletionResult]::new('--deny', '--deny', [CompletionResultType]::ParameterName, 'Treat warnings as errors')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR')
+            [CompletionResult]::new('--fallback', '--fallback', [CompletionResultType]::ParameterName, 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'topoc;build' {
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'The VMM to compile for')
+            [CompletionResult]::new('--qemu-version', '--qemu-version', [CompletionResultType]::ParameterName, 'QEMU release (overrides `[target.qemu] version`)')
+            [CompletionResult]::new('--machine-type', '--machine-type', [CompletionResultType]::ParameterName, 'QEMU machine type (overrides `[target.qemu] machine`)')
+            [CompletionResult]::new('--spm-dialect', '--spm-dialect', [CompletionResultType]::ParameterName, 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)')
+            [CompletionResult]::new('--firmware', '--firmware', [CompletionResultType]::ParameterName, 'Guest firmware (overrides `[target.qemu] firmware`)')
+            [CompletionResult]::new('--cpu-model', '--cpu-model', [CompletionResultType]::ParameterName, 'QEMU `-cpu` model (overrides `[target.qemu] cpu-model`)')
+            [CompletionResult]::new('--ch-boot', '--ch-boot', [CompletionResultType]::ParameterName, 'cloud-hypervisor boot path, which decides the guest''s E820 map (overrides `[target.cloud-hypervisor] boot`)')
+            [CompletionResult]::new('--ch-kernel', '--ch-kernel', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`)')
+            [CompletionResult]::new('--ch-initramfs', '--ch-initramfs', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)')
+            [CompletionResult]::new('--ch-cmdline', '--ch-cmdline', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)')
+            [CompletionResult]::new('--ch-firmware', '--ch-firmware', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)')
+            [CompletionResult]::new('--acpi-oem-revision', '--acpi-oem-revision', [CompletionResultType]::ParameterName, 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write every artifact of the target into this directory')
+            [CompletionResult]::new('--emit', '--emit', [CompletionResultType]::ParameterName, 'Write one artifact')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where `--emit` writes: a file, or `-` for standard output (the default)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where `--emit` writes: a file, or `-` for standard output (the default)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Diagnostics format')
+            [CompletionResult]::new('--deny', '--deny', [CompletionResultType]::ParameterName, 'Treat warnings as errors')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR')
+            [CompletionResult]::new('--fallback', '--fallback', [CompletionResultType]::ParameterName, 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the artifacts and exit')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'topoc;explain' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List every code with its title')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'topoc;inspect' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'topoc;probe-script' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'topoc;verify' {
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'The VMM to compile for')
+            [CompletionResult]::new('--qemu-version', '--qemu-version', [CompletionResultType]::ParameterName, 'QEMU release (overrides `[target.qemu] version`)')
+            [CompletionResult]::new('--machine-type', '--machine-type', [CompletionResultType]::ParameterName, 'QEMU machine type (overrides `[target.qemu] machine`)')
+            [CompletionResult]::new('--spm-dialect', '--spm-dialect', [CompletionResultType]::ParameterName, 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)')
+            [CompletionResult]::new('--firmware', '--firmware', [CompletionResultType]::ParameterName, 'Guest firmware (overrides `[target.qemu] firmware`)')
+            [CompletionResult]::new('--cpu-model', '--cpu-model', [CompletionResultType]::ParameterName, 'QEMU `-cpu` model (overrides `[target.qemu] cpu-model`)')
+            [CompletionResult]::new('--ch-boot', '--ch-boot', [CompletionResultType]::ParameterName, 'cloud-hypervisor boot path, which decides the guest''s E820 map (overrides `[target.cloud-hypervisor] boot`)')
+            [CompletionResult]::new('--ch-kernel', '--ch-kernel', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`)')
+            [CompletionResult]::new('--ch-initramfs', '--ch-initramfs', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)')
+            [CompletionResult]::new('--ch-cmdline', '--ch-cmdline', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)')
+            [CompletionResult]::new('--ch-firmware', '--ch-firmware', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)')
+            [CompletionResult]::new('--acpi-oem-revision', '--acpi-oem-revision', [CompletionResultType]::ParameterName, 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one')
+            [CompletionResult]::new('--guest', '--guest', [CompletionResultType]::ParameterName, 'The guest dump (`-` for standard input)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR')
+            [CompletionResult]::new('--fallback', '--fallback', [CompletionResultType]::ParameterName, 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list what each passing check expected')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'topoc;schema' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'topoc;graph' {
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'The VMM to compile for')
+            [CompletionResult]::new('--qemu-version', '--qemu-version', [CompletionResultType]::ParameterName, 'QEMU release (overrides `[target.qemu] version`)')
+            [CompletionResult]::new('--machine-type', '--machine-type', [CompletionResultType]::ParameterName, 'QEMU machine type (overrides `[target.qemu] machine`)')
+            [CompletionResult]::new('--spm-dialect', '--spm-dialect', [CompletionResultType]::ParameterName, 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)')
+            [CompletionResult]::new('--firmware', '--firmware', [CompletionResultType]::ParameterName, 'Guest firmware (overrides `[target.qemu] firmware`)')
+            [CompletionResult]::new('--cpu-model', '--cpu-model', [CompletionResultType]::ParameterName, 'QEMU `-cpu` model (overrides `[target.qemu] cpu-model`)')
+            [CompletionResult]::new('--ch-boot', '--ch-boot', [CompletionResultType]::ParameterName, 'cloud-hypervisor boot path, which decides the guest''s E820 map (overrides `[target.cloud-hypervisor] boot`)')
+            [CompletionResult]::new('--ch-kernel', '--ch-kernel', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`)')
+            [CompletionResult]::new('--ch-initramfs', '--ch-initramfs', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)')
+            [CompletionResult]::new('--ch-cmdline', '--ch-cmdline', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)')
+            [CompletionResult]::new('--ch-firmware', '--ch-firmware', [CompletionResultType]::ParameterName, 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)')
+            [CompletionResult]::new('--acpi-oem-revision', '--acpi-oem-revision', [CompletionResultType]::ParameterName, 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Picture format')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write: a file, or `-` for standard output (the default)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write: a file, or `-` for standard output (the default)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR')
+            [CompletionResult]::new('--fallback', '--fallback', [CompletionResultType]::ParameterName, 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

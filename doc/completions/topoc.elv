@@ -1,0 +1,198 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[topoc] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'topoc'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'topoc'= {
+            cand --color 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more about what is done'
+            cand --verbose 'Say more about what is done'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand check 'Check a topology and report every problem in one pass'
+            cand build 'Compile a topology into its artifacts'
+            cand explain 'Explain a diagnostic code, like `rustc --explain`'
+            cand inspect 'Describe SRAT, SLIT and HMAT tables, E820 maps and guest dumps'
+            cand probe-script 'Print the guest probe script, to run as root inside a guest'
+            cand verify 'Compare what a guest sees with what topoc predicts for a topology'
+            cand schema 'Print the JSON Schema of the input language'
+            cand graph 'Draw a topology: nodes with their CPUs and memory, devices, links'
+        }
+        &'topoc;check'= {
+            cand --target 'The VMM to compile for'
+            cand --qemu-version 'QEMU release (overrides `[target.qemu] version`)'
+            cand --machine-type 'QEMU machine type (overrides `[target.qemu] machine`)'
+            cand --spm-dialect 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)'
+            cand --firmware 'Guest firmware (overrides `[target.qemu] firmware`)'
+            cand --cpu-model 'QEMU `-cpu` model (overrides `[target.qemu] cpu-model`)'
+            cand --ch-boot 'cloud-hypervisor boot path, which decides the guest''s E820 map (overrides `[target.cloud-hypervisor] boot`)'
+            cand --ch-kernel 'cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`)'
+            cand --ch-initramfs 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)'
+            cand --ch-cmdline 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)'
+            cand --ch-firmware 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)'
+            cand --acpi-oem-revision 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one'
+            cand --format 'Output format for diagnostics'
+            cand --deny 'Treat warnings as errors'
+            cand --color 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR'
+            cand --fallback 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more about what is done'
+            cand --verbose 'Say more about what is done'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'topoc;build'= {
+            cand --target 'The VMM to compile for'
+            cand --qemu-version 'QEMU release (overrides `[target.qemu] version`)'
+            cand --machine-type 'QEMU machine type (overrides `[target.qemu] machine`)'
+            cand --spm-dialect 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)'
+            cand --firmware 'Guest firmware (overrides `[target.qemu] firmware`)'
+            cand --cpu-model 'QEMU `-cpu` model (overrides `[target.qemu] cpu-model`)'
+            cand --ch-boot 'cloud-hypervisor boot path, which decides the guest''s E820 map (overrides `[target.cloud-hypervisor] boot`)'
+            cand --ch-kernel 'cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`)'
+            cand --ch-initramfs 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)'
+            cand --ch-cmdline 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)'
+            cand --ch-firmware 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)'
+            cand --acpi-oem-revision 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one'
+            cand --out 'Write every artifact of the target into this directory'
+            cand --emit 'Write one artifact'
+            cand -o 'Where `--emit` writes: a file, or `-` for standard output (the default)'
+            cand --output 'Where `--emit` writes: a file, or `-` for standard output (the default)'
+            cand --format 'Diagnostics format'
+            cand --deny 'Treat warnings as errors'
+            cand --color 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR'
+            cand --fallback 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)'
+            cand --list 'List the artifacts and exit'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more about what is done'
+            cand --verbose 'Say more about what is done'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'topoc;explain'= {
+            cand --color 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR'
+            cand --list 'List every code with its title'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more about what is done'
+            cand --verbose 'Say more about what is done'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'topoc;inspect'= {
+            cand --format 'Output format'
+            cand --color 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more about what is done'
+            cand --verbose 'Say more about what is done'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'topoc;probe-script'= {
+            cand --color 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more about what is done'
+            cand --verbose 'Say more about what is done'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'topoc;verify'= {
+            cand --target 'The VMM to compile for'
+            cand --qemu-version 'QEMU release (overrides `[target.qemu] version`)'
+            cand --machine-type 'QEMU machine type (overrides `[target.qemu] machine`)'
+            cand --spm-dialect 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)'
+            cand --firmware 'Guest firmware (overrides `[target.qemu] firmware`)'
+            cand --cpu-model 'QEMU `-cpu` model (overrides `[target.qemu] cpu-model`)'
+            cand --ch-boot 'cloud-hypervisor boot path, which decides the guest''s E820 map (overrides `[target.cloud-hypervisor] boot`)'
+            cand --ch-kernel 'cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`)'
+            cand --ch-initramfs 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)'
+            cand --ch-cmdline 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)'
+            cand --ch-firmware 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)'
+            cand --acpi-oem-revision 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one'
+            cand --guest 'The guest dump (`-` for standard input)'
+            cand --format 'Report format'
+            cand --color 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR'
+            cand --fallback 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)'
+            cand --all 'Also list what each passing check expected'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more about what is done'
+            cand --verbose 'Say more about what is done'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'topoc;schema'= {
+            cand --color 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more about what is done'
+            cand --verbose 'Say more about what is done'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'topoc;graph'= {
+            cand --target 'The VMM to compile for'
+            cand --qemu-version 'QEMU release (overrides `[target.qemu] version`)'
+            cand --machine-type 'QEMU machine type (overrides `[target.qemu] machine`)'
+            cand --spm-dialect 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)'
+            cand --firmware 'Guest firmware (overrides `[target.qemu] firmware`)'
+            cand --cpu-model 'QEMU `-cpu` model (overrides `[target.qemu] cpu-model`)'
+            cand --ch-boot 'cloud-hypervisor boot path, which decides the guest''s E820 map (overrides `[target.cloud-hypervisor] boot`)'
+            cand --ch-kernel 'cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`)'
+            cand --ch-initramfs 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)'
+            cand --ch-cmdline 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)'
+            cand --ch-firmware 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)'
+            cand --acpi-oem-revision 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one'
+            cand --format 'Picture format'
+            cand -o 'Where to write: a file, or `-` for standard output (the default)'
+            cand --output 'Where to write: a file, or `-` for standard output (the default)'
+            cand --color 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR'
+            cand --fallback 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)'
+            cand -q 'Print nothing but errors'
+            cand --quiet 'Print nothing but errors'
+            cand -v 'Say more about what is done'
+            cand --verbose 'Say more about what is done'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+    ]
+    $completions[$command]
+}
