@@ -133,9 +133,7 @@ pub fn schema() -> Value {
         // The parser reads any integer as the version so it can report an
         // unknown one as T006; an editor should flag anything but the
         // versions this topoc reads.
-        if let Some(Value::Object(v)) = body
-            .get_mut("properties")
-            .and_then(|p| p.get_mut("topoc"))
+        if let Some(Value::Object(v)) = body.get_mut("properties").and_then(|p| p.get_mut("topoc"))
         {
             v.remove("minimum");
             v.remove("maximum");

@@ -86,7 +86,11 @@ fn man_pages_and_completions_are_current() {
     // No committed page for a subcommand that no longer exists.
     let wanted: Vec<&PathBuf> = files.iter().map(|f| &f.0).collect();
     for d in ["doc/man", "doc/completions"] {
-        for e in std::fs::read_dir(root().join(d)).into_iter().flatten().flatten() {
+        for e in std::fs::read_dir(root().join(d))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let p = PathBuf::from(d).join(e.file_name());
             if !wanted.contains(&&p) {
                 stale.push(format!("{} (no longer generated)", p.display()));
@@ -136,7 +140,13 @@ fn quiet_is_quiet_everywhere() {
     let runs: Vec<Vec<&str>> = vec![
         vec!["-q", "check", "examples/two-socket.toml"],
         vec!["-q", "build", "examples/two-socket.toml", "--out", &out],
-        vec!["-q", "build", "examples/two-socket.toml", "--emit", "qemu-args"],
+        vec![
+            "-q",
+            "build",
+            "examples/two-socket.toml",
+            "--emit",
+            "qemu-args",
+        ],
         vec!["-q", "graph", "examples/two-socket.toml", "-o", &svg],
         vec!["-q", "explain", "T020"],
         vec!["-q", "schema"],
@@ -146,13 +156,24 @@ fn quiet_is_quiet_everywhere() {
     for args in runs {
         let o = topoc(&args, &[]);
         assert!(o.status.success(), "{args:?}");
-        assert!(o.stderr.is_empty(), "{args:?} wrote to stderr: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.stderr.is_empty(),
+            "{args:?} wrote to stderr: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
     // -v says more than the default.
     let plain = topoc(&["build", "examples/two-socket.toml", "--out", &out], &[]);
-    let verbose = topoc(&["-v", "build", "examples/two-socket.toml", "--out", &out], &[]);
+    let verbose = topoc(
+        &["-v", "build", "examples/two-socket.toml", "--out", &out],
+        &[],
+    );
     assert!(verbose.stderr.len() > plain.stderr.len());
-    assert_eq!(topoc(&["-q", "-v", "schema"], &[]).status.code(), Some(2), "-q and -v conflict");
+    assert_eq!(
+        topoc(&["-q", "-v", "schema"], &[]).status.code(),
+        Some(2),
+        "-q and -v conflict"
+    );
 }
 
 const ESC: u8 = 0x1b;
@@ -172,7 +193,9 @@ fn on_terminal(args: &str, no_color: bool) -> Vec<u8> {
     if no_color {
         c.env("NO_COLOR", "1");
     }
-    c.output().expect("util-linux `script` runs topoc on a terminal").stdout
+    c.output()
+        .expect("util-linux `script` runs topoc on a terminal")
+        .stdout
 }
 
 #[test]
@@ -181,12 +204,40 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     // A pipe: no colour, unless asked for.
     let o = topoc(&["check", "tests/cases/T020-cpu-in-two-nodes.toml"], &[]);
     assert!(!o.stderr.is_empty() && !has_colour(&o.stderr));
-    let o = topoc(&["--color", "always", "check", "tests/cases/T020-cpu-in-two-nodes.toml"], &[]);
+    let o = topoc(
+        &[
+            "--color",
+            "always",
+            "check",
+            "tests/cases/T020-cpu-in-two-nodes.toml",
+        ],
+        &[],
+    );
     assert!(has_colour(&o.stderr), "--color always colours a pipe");
-    let o = topoc(&["--color", "always", "check", "tests/cases/T020-cpu-in-two-nodes.toml"], &[("NO_COLOR", "1")]);
-    assert!(has_colour(&o.stderr), "an explicit --color always wins over NO_COLOR");
+    let o = topoc(
+        &[
+            "--color",
+            "always",
+            "check",
+            "tests/cases/T020-cpu-in-two-nodes.toml",
+        ],
+        &[("NO_COLOR", "1")],
+    );
+    assert!(
+        has_colour(&o.stderr),
+        "an explicit --color always wins over NO_COLOR"
+    );
     // A terminal: colour, unless NO_COLOR is set (to anything non-empty).
-    assert!(has_colour(&on_terminal(bad, false)), "auto colours a terminal");
-    assert!(!has_colour(&on_terminal(bad, true)), "NO_COLOR turns colour off");
-    assert!(!has_colour(&on_terminal(&format!("--color never {bad}"), false)));
+    assert!(
+        has_colour(&on_terminal(bad, false)),
+        "auto colours a terminal"
+    );
+    assert!(
+        !has_colour(&on_terminal(bad, true)),
+        "NO_COLOR turns colour off"
+    );
+    assert!(!has_colour(&on_terminal(
+        &format!("--color never {bad}"),
+        false
+    )));
 }

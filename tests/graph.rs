@@ -20,7 +20,9 @@ fn assert_readable(name: &str, s: &layout::Scene) -> Result<(), String> {
     s.check().map_err(|e| format!("{name}: {e}"))?;
     let through = s.lines_through_boxes();
     if !through.is_empty() {
-        return Err(format!("{name}: lines through boxes (path, box): {through:?}"));
+        return Err(format!(
+            "{name}: lines through boxes (path, box): {through:?}"
+        ));
     }
     Ok(())
 }
@@ -96,7 +98,10 @@ fn arbitrary_toml(
         if e < nodes.len() {
             format!("\"node-number-{e}\"")
         } else {
-            format!("\"accelerator{}\"", (e - nodes.len()) % devices.len().max(1))
+            format!(
+                "\"accelerator{}\"",
+                (e - nodes.len()) % devices.len().max(1)
+            )
         }
     };
     let link_kinds = ["xgmi", "pcie", "cxl", "nvlink", "other"];

@@ -67,7 +67,10 @@ fn schema_level_cases_fail_the_schema() {
     let v = validator();
     let mut checked = Vec::new();
     for path in files("tests/cases") {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if name.ends_with(".fixed.toml") {
             continue;
         }
@@ -88,6 +91,9 @@ fn schema_level_cases_fail_the_schema() {
         checked.push(code.to_string());
     }
     for code in SCHEMA_CODES {
-        assert!(checked.iter().any(|c| c == code), "no schema-level case for {code}");
+        assert!(
+            checked.iter().any(|c| c == code),
+            "no schema-level case for {code}"
+        );
     }
 }

@@ -427,7 +427,10 @@ impl Scene {
                 if bi == p.ends.0 || bi == p.ends.1 {
                     continue;
                 }
-                if p.points.windows(2).any(|w| bx.rect.hits_segment(w[0], w[1])) {
+                if p.points
+                    .windows(2)
+                    .any(|w| bx.rect.hits_segment(w[0], w[1]))
+                {
                     v.push((pi, bi));
                 }
             }
