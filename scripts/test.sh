@@ -5,7 +5,13 @@
 # bookworm-backports, busybox-static, cpio, ovmf, acpica-tools; needs root
 # for apt), then runs every test. The guest tests boot real Linux kernels
 # under QEMU/TCG; they are part of every run, never skipped.
+#
+# Then it builds the book with mdbook (installed when missing): the tests
+# have already proved its generated pages current (tests/book.rs), and the
+# build proves every chapter, include and link in SUMMARY.md resolves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-guest-deps.sh
+scripts/install-book-deps.sh
 cargo test --locked "$@"
+mdbook build book
