@@ -583,3 +583,45 @@ memory = { size = "2GiB", hugepages = "1GiB" }
         "{bz}"
     );
 }
+
+#[test]
+fn each_target_writes_only_its_own_artifacts() {
+    let names = |k: TargetKind| -> Vec<&'static str> {
+        topoc::emit::for_target(k).map(|a| a.name).collect()
+    };
+    let (qemu, ch) = (names(TargetKind::Qemu), names(TargetKind::CloudHypervisor));
+    for n in &ch {
+        assert!(
+            !n.starts_with("qemu")
+                && !n.starts_with("e820-vmm")
+                && *n != "kernel-cmdline"
+                && *n != "hmat",
+            "cloud-hypervisor produces the qemu artifact {n}"
+        );
+    }
+    for n in &qemu {
+        assert!(
+            !n.starts_with("ch-") && !n.starts_with("e820-pvh") && !n.starts_with("e820-bzimage"),
+            "qemu produces the cloud-hypervisor artifact {n}"
+        );
+    }
+    for shared in ["srat", "slit", "e820-guest", "resolved"] {
+        assert!(qemu.contains(&shared) && ch.contains(&shared), "{shared}");
+    }
+    // Asking for another target's artifact is a usage error.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_topoc"))
+        .args([
+            "build",
+            "examples/two-socket.toml",
+            "--target",
+            "cloud-hypervisor",
+            "--fallback",
+            "--emit",
+            "qemu-args",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap_or_else(|e| panic!("run topoc: {e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not produced for this target"));
+}
