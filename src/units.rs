@@ -217,9 +217,21 @@ pub fn fmt_bandwidth(bps: u64) -> String {
 /// A sorted set of CPU (or host node) indexes.
 pub type CpuList = Vec<u32>;
 
+/// The most CPUs one input may list, in all its CPU lists together: 256
+/// times the largest vCPU count any target takes (8192), so never a limit
+/// for a real machine, but a bound on what a short input can make topoc
+/// allocate (`"0-1048575,1048576-2097151,…"`).
+pub const MAX_LISTED_CPUS: usize = 1 << 21;
+
 /// Parses `"0-3,8"` into `[0, 1, 2, 3, 8]`. Ranges are inclusive. A CPU given
 /// twice is an error: it is almost always a typo in a range.
 pub fn parse_cpulist(s: &str) -> Result<CpuList, UnitError> {
+    parse_cpulist_within(s, MAX_LISTED_CPUS)
+}
+
+/// [`parse_cpulist`] that refuses a list of more than `limit` CPUs before
+/// allocating them.
+pub fn parse_cpulist_within(s: &str, limit: usize) -> Result<CpuList, UnitError> {
     let mut out: Vec<u32> = Vec::new();
     if s.trim().is_empty() {
         return Ok(out);
@@ -245,6 +257,13 @@ pub fn parse_cpulist(s: &str) -> Result<CpuList, UnitError> {
         }
         if hi - lo >= 1 << 20 {
             return Err(UnitError::new(format!("range `{part}` is too large")));
+        }
+        if out.len() + (hi - lo) as usize >= limit {
+            return Err(
+                UnitError::new(format!("the CPU lists name more than {limit} CPUs")).help(format!(
+                    "topoc reads at most {MAX_LISTED_CPUS} CPUs in all the lists of one file"
+                )),
+            );
         }
         out.extend(lo..=hi);
     }
@@ -422,6 +441,13 @@ mod tests {
         );
         assert!(parse_cpulist("a").is_err());
         assert!(parse_cpulist("0-99999999").is_err());
+        // Many ranges, each allowed, add up past the bound before allocating.
+        let many: Vec<String> = (0..4u32)
+            .map(|k| format!("{}-{}", k << 20, (k << 20) + (1 << 20) - 1))
+            .collect();
+        assert!(parse_cpulist(&many.join(",")).is_err());
+        assert_eq!(parse_cpulist_within("0-9", 10).map(|l| l.len()), Ok(10));
+        assert!(parse_cpulist_within("0-10", 10).is_err());
         assert_eq!(fmt_cpulist(&[0, 1, 2, 3, 8, 10, 11]), "0-3,8,10-11");
         assert_eq!(fmt_cpulist(&[]), "");
     }

@@ -26,8 +26,10 @@ const BEGIN_PREFIX: &str = "=====TOPOC-DUMP-BEGIN";
 pub const END_MARKER: &str = "=====TOPOC-DUMP-END=====";
 
 /// Upper bound on the numbers one node/CPU list may expand to, so that a
-/// corrupted `0-4294967295` cannot exhaust memory.
-const MAX_LIST_LEN: usize = 1 << 16;
+/// corrupted `0-4294967295` cannot exhaust memory: Debian's `NR_CPUS`, the
+/// longest list a real guest prints. A dump holds one list per node section,
+/// so this also bounds what a dump of many short sections makes us allocate.
+const MAX_LIST_LEN: usize = 8192;
 
 /// Which dump format the begin marker announced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -943,7 +945,7 @@ pub fn parse_list(s: &str) -> Option<Vec<u32>> {
                 (v, v)
             }
         };
-        if b < a || (b - a) as usize >= MAX_LIST_LEN || out.len() >= MAX_LIST_LEN {
+        if b < a || out.len() + (b - a) as usize >= MAX_LIST_LEN {
             return None;
         }
         out.extend(a..=b);

@@ -192,16 +192,15 @@ fn e820_text(name: &str, entries: &[Entry], out: &mut String) {
             );
         }
     }
+    // Sizes come from the input and may add up past 2^64: saturate.
     let ram: u64 = entries
         .iter()
         .filter(|e| e.kind == Kind::Ram)
-        .map(|e| e.size)
-        .sum();
+        .fold(0u64, |sum, e| sum.saturating_add(e.size));
     let sp: u64 = entries
         .iter()
         .filter(|e| e.kind == Kind::SoftReserved)
-        .map(|e| e.size)
-        .sum();
+        .fold(0u64, |sum, e| sum.saturating_add(e.size));
     let _ = writeln!(
         out,
         "  RAM {}, soft-reserved {}",

@@ -27,6 +27,10 @@ pub struct Table<'a, 'i> {
 #[derive(Default)]
 pub struct Reader {
     pub diags: Vec<Diagnostic>,
+    /// CPUs named by the CPU lists read so far, bounded by
+    /// [`units::MAX_LISTED_CPUS`] so the lists of one file cannot make topoc
+    /// allocate without bound.
+    cpus_listed: usize,
 }
 
 fn span_of<T>(v: &Spanned<T>) -> Span {
@@ -384,9 +388,13 @@ impl Reader {
     pub fn cpulist(&mut self, t: &Table<'_, '_>, key: &str) -> Option<Sp<units::CpuList>> {
         let (field, v) = self.raw(t, key)?;
         let span = span_of(v);
+        let room = units::MAX_LISTED_CPUS.saturating_sub(self.cpus_listed);
         match v.get_ref() {
-            DeValue::String(s) => match units::parse_cpulist(s) {
-                Ok(l) => Some(Sp::new(l, span)),
+            DeValue::String(s) => match units::parse_cpulist_within(s, room) {
+                Ok(l) => {
+                    self.cpus_listed += l.len();
+                    Some(Sp::new(l, span))
+                }
                 Err(e) => {
                     self.bad_value(span, e);
                     None
@@ -439,6 +447,7 @@ impl Reader {
                     );
                     return None;
                 }
+                self.cpus_listed += out.len();
                 Some(Sp::new(out, span))
             }
             _ => {
