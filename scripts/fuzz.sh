@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# fuzz.sh — run topoc's cargo-fuzz targets (fuzz/) for a while each.
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      default: 20 s each, every target
+#
+# Targets: compile (TOML through the whole pipeline and every emitter),
+# tables (SRAT/SLIT/HMAT/E820 decoders and inspect), dump (the guest dump
+# reader and verify). Each run starts from a seed corpus built here from the
+# examples, the test cases, generated topologies, our golden tables and the
+# shared reference tables and guest dumps, plus whatever earlier runs added
+# (fuzz/corpus/, not committed). A crash stops the script with status 1 and
+# leaves the input in fuzz/artifacts/<target>/: copy it to
+# fuzz/regressions/<target>/ so tests/fuzz_regressions.rs keeps it.
+#
+# FUZZ_SEEDS_ONLY=1 only builds the seed corpora (fuzz/seeds/).
+#
+# cargo-fuzz needs a nightly compiler for `-Zsanitizer`; the machine has only
+# stable, so RUSTC_BOOTSTRAP=1 lets stable accept the flag. Builds are
+# `--dev` with no sanitizer: topoc is safe Rust, so what ASan adds is
+# nothing, and a debug build (overflow checks and debug assertions on)
+# compiles in a fraction of the release time. FUZZ_RELEASE=1 builds with -O
+# for long runs. cargo-fuzz is installed when missing (about 3 minutes).
+#
+# Limits: -timeout=10 (a hang), -malloc_limit_mb=512 / -rss_limit_mb=2048
+# (unbounded allocation from an input), -max_len=65536.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+secs=${1:-20}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(compile tables dump)
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "fuzz.sh: installing cargo-fuzz" >&2
+    start=$(date +%s)
+    cargo install cargo-fuzz --locked --version 0.13.2
+    echo "fuzz.sh: cargo-fuzz installed in $(($(date +%s) - start)) s" >&2
+fi
+
+export RUSTC_BOOTSTRAP=1
+build=(--dev -s none)
+if [ "${FUZZ_RELEASE:-}" = 1 ]; then build=(-O -s none); fi
+
+seed() { # seed TARGET FILE...
+    local dir=fuzz/seeds/$1
+    shift
+    mkdir -p "$dir"
+    for f in "$@"; do
+        [ -f "$f" ] || continue
+        cp "$f" "$dir/$(echo "$f" | sed 's#^[./]*##; s#[/ ]#_#g')"
+    done
+}
+
+shared=../shared/reference
+rm -rf fuzz/seeds
+seed compile examples/*.toml tests/cases/*.toml
+mkdir -p fuzz/seeds/compile
+cargo build -q -p topoc-testgen
+for n in 2 3 5 8 16 40; do
+    for s in 1 2 3; do
+        target/debug/topoc-testgen "$n" "$s" >"fuzz/seeds/compile/gen-$n-$s.toml"
+    done
+done
+seed tables tests/golden/*/*.dat tests/golden/*/*.bin \
+    $(find "$shared/qemu-acpi-data" "$shared/real-tables" "$shared/guest-boot-logs" tests/qemu-acpi \
+        -type f \( -name 'SRAT*' -o -name 'SLIT*' -o -name 'HMAT*' -o -name '*.dat' -o -name '*.bin' -o -name '*.aml' \) 2>/dev/null)
+seed dump src/decode/testdata/* \
+    $(find "$shared/guest-boot-logs" -type f -name '*.txt' 2>/dev/null)
+
+[ "${FUZZ_SEEDS_ONLY:-}" = 1 ] && exit 0
+
+for t in "${targets[@]}"; do
+    cargo fuzz build "${build[@]}" "$t"
+done
+
+status=0
+mkdir -p fuzz/logs
+for t in "${targets[@]}"; do
+    mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
+    log=fuzz/logs/$t.log
+    echo "fuzz.sh: $t for $secs s" >&2
+    if ! cargo fuzz run "${build[@]}" "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- \
+        -max_total_time="$secs" -timeout=10 -malloc_limit_mb=512 -rss_limit_mb=2048 \
+        -max_len=65536 -print_final_stats=1 \
+        -artifact_prefix="$root/fuzz/artifacts/$t/" >"$log" 2>&1; then
+        status=1
+        echo "fuzz.sh: $t FOUND A CRASH; the input is in fuzz/artifacts/$t/:" >&2
+        grep -E "panicked|ERROR|SUMMARY|Test unit written" "$log" | head -20 >&2
+    fi
+    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
+    cov=$(grep -oE '#[0-9]+ *DONE +cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1 || true)
+    echo "fuzz.sh: $t: $runs executions; ${cov:-see $log}" >&2
+done
+exit $status
