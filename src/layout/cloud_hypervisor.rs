@@ -144,11 +144,14 @@ pub struct ChLayout {
     #[serde(skip)]
     pub dropped_nodes: Vec<NodeIx>,
     /// One past the highest RAM byte (0 without RAM).
+    #[serde(serialize_with = "hex")]
     pub ram_end: u64,
     /// `start_of_device_area`: where the 64-bit PCI device area begins.
+    #[serde(serialize_with = "hex")]
     pub start_of_device_area: u64,
     /// `end_of_device_area` (inclusive) with 46 physical address bits, the
     /// most cloud-hypervisor uses; a host with fewer bits lowers it.
+    #[serde(serialize_with = "hex")]
     pub end_of_device_area: u64,
     /// The PVH memmap (`hvm_memmap_table_entry`s), in cloud-hypervisor's order.
     #[serde(skip)]
@@ -160,6 +163,11 @@ pub struct ChLayout {
     pub bzimage_e820: Vec<Entry>,
     /// What the prediction rests on.
     pub assumptions: Vec<String>,
+}
+
+/// Addresses in the resolved JSON are hex strings.
+fn hex<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{v:#x}"))
 }
 
 impl ChLayout {
