@@ -366,25 +366,38 @@ pub fn generic_initiator_id(device: &str, node_id: u32) -> String {
 
 /// `(device, node)` of every `acpi-generic-initiator`, in the order QEMU
 /// writes their SRAT Generic Initiator structures: the iteration order of the
-/// `/objects` hash table (see [`super::qom`]), filled with the early objects
-/// (the Generic Initiators, in command-line order) and then the late ones
-/// (the memory backends, in command-line order).
+/// `/objects` hash table (see [`super::qom`]). The object list is the one the
+/// qemu emitter writes, in its command-line order: node memory backends, the
+/// Generic Initiators, then the sp-mem backends; `qom` applies QEMU's
+/// creation phases (Generic Initiators are "early", backends "late").
 pub fn generic_initiator_order(t: &Topology, l: &QemuLayout) -> Vec<(DevIx, NodeIx)> {
-    let mut gis = Vec::new();
+    const BACKEND: &str = "memory-backend-ram";
+    const GI: &str = "acpi-generic-initiator";
+    let mut gis: Vec<((DevIx, NodeIx), String)> = Vec::new();
     for (d, dev) in t.devices.iter().enumerate() {
         for n in &dev.gi_nodes {
-            gis.push((d, n.value));
+            gis.push((
+                (d, n.value),
+                generic_initiator_id(&dev.name.value, t.nodes[n.value].id.value),
+            ));
         }
     }
-    let mut keys: Vec<String> = gis
+    let backends: Vec<String> = l
+        .nodes
         .iter()
-        .map(|&(d, n)| generic_initiator_id(&t.devices[d].name.value, t.nodes[n].id.value))
+        .map(|n| memory_backend_id(n.node_id))
         .collect();
-    keys.extend(l.nodes.iter().map(|n| memory_backend_id(n.node_id)));
-    keys.extend(l.sp_mem.iter().map(|s| sp_mem_backend_id(s.node_id)));
-    super::qom::iteration_order(&keys)
+    let sp: Vec<String> = l
+        .sp_mem
+        .iter()
+        .map(|s| sp_mem_backend_id(s.node_id))
+        .collect();
+    let mut objects: Vec<(&str, &str)> = backends.iter().map(|id| (BACKEND, id.as_str())).collect();
+    objects.extend(gis.iter().map(|(_, id)| (GI, id.as_str())));
+    objects.extend(sp.iter().map(|id| (BACKEND, id.as_str())));
+    super::qom::generic_initiators_in_srat_order(&objects)
         .into_iter()
-        .filter_map(|i| gis.get(i).copied())
+        .filter_map(|id| gis.iter().find(|(_, g)| g == id).map(|(pair, _)| *pair))
         .collect()
 }
 

@@ -17,8 +17,7 @@ use crate::acpi::srat::{
     DeviceHandle, ENABLED, GenericAffinity, LocalApicAffinity, MemoryAffinity, Srat, SratEntry,
     X2ApicAffinity,
 };
-use crate::layout::qemu::{apic_id, generic_initiator_id, memory_backend_id, sp_mem_backend_id};
-use crate::layout::qom::iteration_order;
+use crate::layout::qemu::{apic_id, generic_initiator_order};
 use crate::pipeline::Compiled;
 use crate::units::{KIB, MIB};
 
@@ -107,7 +106,7 @@ pub fn build(c: &Compiled, flavor: Flavor) -> Option<Srat> {
     }
 
     // 4. Generic Initiators.
-    for (dev, node) in gi_order(c) {
+    for (dev, node) in generic_initiator_order(t, l) {
         let pl = l.pci.iter().find(|p| p.device == dev);
         let (bus, devfn) = pl.map_or((0, 0), |p| (p.bus, p.devfn()));
         srat.entries
@@ -147,34 +146,6 @@ pub fn build(c: &Compiled, flavor: Flavor) -> Option<Srat> {
         }
     }
     Some(srat)
-}
-
-/// (device, node) pairs in the order QEMU emits Generic Initiator
-/// structures. QEMU walks `/objects` through a GLib hash table, so the order
-/// is that table's iteration order over the object ids, filled in QEMU's
-/// creation order: "early" objects (`acpi-generic-initiator`) first, then the
-/// "late" memory backends (see [`crate::layout::qom`]).
-pub fn gi_order(c: &Compiled) -> Vec<(usize, usize)> {
-    let t = &c.topo;
-    let mut pairs = Vec::new();
-    let mut ids = Vec::new();
-    for (d, dev) in t.devices.iter().enumerate() {
-        for n in &dev.gi_nodes {
-            pairs.push((d, n.value));
-            ids.push(generic_initiator_id(
-                &dev.name.value,
-                t.nodes[n.value].id.value,
-            ));
-        }
-    }
-    if let Some((_, l, _)) = c.qemu() {
-        ids.extend(l.nodes.iter().map(|r| memory_backend_id(r.node_id)));
-        ids.extend(l.sp_mem.iter().map(|s| sp_mem_backend_id(s.node_id)));
-    }
-    iteration_order(&ids)
-        .into_iter()
-        .filter_map(|i| pairs.get(i).copied())
-        .collect()
 }
 
 /// cloud-hypervisor's PCI Device Handle (`GenericInitiatorAffinity::from_pci_bdf`,
