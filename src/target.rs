@@ -111,6 +111,13 @@ impl Target {
         }
     }
 
+    /// Whether the target builds an HMAT at all. cloud-hypervisor has no HMAT
+    /// builder, so HMAT-only rules have nothing to judge there (T200 refuses
+    /// HMAT data, or the fallback drops it).
+    pub fn builds_hmat(&self) -> bool {
+        matches!(self, Target::Qemu(_))
+    }
+
     pub fn ch(&self) -> Option<&ChProfile> {
         match self {
             Target::CloudHypervisor(p) => Some(p),

@@ -147,6 +147,9 @@ fn targets_without_data(cx: &Context) -> Vec<NodeIx> {
 
 /// T062: a memory-only node for which the HMAT carries nothing.
 pub fn target_without_data(cx: &Context, out: &mut Vec<Diagnostic>) {
+    if !cx.target.builds_hmat() {
+        return;
+    }
     for m in targets_without_data(cx) {
         let n = &cx.topo.nodes[m];
         let Some(mem) = &n.memory else { continue };
@@ -168,7 +171,9 @@ pub fn target_without_data(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// others. Pairs without a link path are T053's (or T080's, T073's), and
 /// targets without any data are T062's (or T107's).
 pub fn partial_matrix(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some(h) = &cx.derived.hmat else { return };
+    let Some(h) = cx.derived.hmat.as_ref().filter(|_| cx.target.builds_hmat()) else {
+        return;
+    };
     let skip = targets_without_data(cx);
     let orphans = unreachable_memory(cx, &Components::new(cx.topo));
     let connected = |i: NodeIx, m: NodeIx| {
@@ -260,7 +265,9 @@ const PRECISION: f64 = 0.01;
 /// overflow loses values; where topoc chooses the base it rounds
 /// ([`rounded_latency`]).
 pub fn precision(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some(h) = &cx.derived.hmat else { return };
+    let Some(h) = cx.derived.hmat.as_ref().filter(|_| cx.target.builds_hmat()) else {
+        return;
+    };
     for table in &h.tables {
         let dt = table.data_type;
         let latency = dt.is_latency();
