@@ -95,8 +95,16 @@ pub fn render(p: &Picture) -> String {
                 o.push_str("  }\n");
             }
         }
-        let ids: Vec<&str> = members.iter().map(|i| i.id.as_str()).collect();
-        o.push_str(&format!("  {{ rank=same; {}; }}\n", ids.join("; ")));
+        // A rank=same group would pull a device out of its cluster, so
+        // only boxes drawn on their own share a rank.
+        let ids: Vec<&str> = members
+            .iter()
+            .filter(|i| i.chips.is_empty())
+            .map(|i| i.id.as_str())
+            .collect();
+        if ids.len() > 1 {
+            o.push_str(&format!("  {{ rank=same; {}; }}\n", ids.join("; ")));
+        }
     }
     for e in &p.edges {
         let (Some(a), Some(b)) = (p.items.get(e.a), p.items.get(e.b)) else {

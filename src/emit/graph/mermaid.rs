@@ -46,7 +46,7 @@ pub fn render(p: &Picture) -> String {
         if it.chips.is_empty() {
             o.push_str(&format!("  {}[{}]\n", it.id, q(&text)));
         } else {
-            o.push_str(&format!("  subgraph {}[{}]\n", it.id, q(&text)));
+            o.push_str(&format!("  subgraph {} [{}]\n", it.id, q(&text)));
             for c in &it.chips {
                 o.push_str(&format!("    {}[{}]\n", c.id, q(&c.lines)));
                 add("gi", &c.id);
