@@ -22,10 +22,13 @@ fn reference(t: &TableSpec) -> Value {
     json!({ "$ref": format!("#/$defs/{}", def_name(t)) })
 }
 
+/// Only keywords every draft since 4 knows are used for validation (`enum`,
+/// not `const`): some editors' validators are older than the declared draft,
+/// and an ignored `const` would make `oneOf` match twice.
 fn size_schema() -> Value {
     json!({ "oneOf": [
         { "type": "string", "pattern": format!(r"^\s*{NUMBER}\s*({SIZE_UNITS})\s*$") },
-        { "const": 0 }
+        { "enum": [0] }
     ]})
 }
 
