@@ -169,8 +169,25 @@ struct Link {
     reverse: Option<(u64, u64)>,
 }
 
+/// How devices reach the guest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Devices {
+    /// Emulated stand-ins (`emulate = "pci-testdev"`): what the qemu target
+    /// and the guest tests run.
+    #[default]
+    StandIn,
+    /// Host devices passed through (`host = "0000:NN:00.0"`): what
+    /// cloud-hypervisor takes, as it has no stand-in device.
+    Host,
+}
+
 /// A valid topology of `nodes` nodes (clamped to 2..=[`MAX_NODES`]) from `seed`.
 pub fn generate(nodes: usize, seed: u64) -> Topology {
+    generate_with(nodes, seed, Devices::StandIn)
+}
+
+/// [`generate`] with a choice of device kind; the rest is the same machine.
+pub fn generate_with(nodes: usize, seed: u64, devices_as: Devices) -> Topology {
     let n = nodes.clamp(2, MAX_NODES);
     let mut rng = Rng::new(seed ^ (n as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
     let big = n > QEMU_MAX_NODES;
@@ -517,10 +534,14 @@ pub fn generate(nodes: usize, seed: u64) -> Topology {
             toml.push_str(&mem_text[k]);
         }
     }
-    for d in &devices {
+    for (k, d) in devices.iter().enumerate() {
+        let source = match devices_as {
+            Devices::StandIn => "emulate = \"pci-testdev\"".to_string(),
+            Devices::Host => format!("host = \"0000:{:02x}:00.0\"", 0x41 + k),
+        };
         let _ = write!(
             toml,
-            "\n[[device]]\nname = \"{}\"\nkind = \"gpu\"\nemulate = \"pci-testdev\"\ninitiator-nodes = [",
+            "\n[[device]]\nname = \"{}\"\nkind = \"gpu\"\n{source}\ninitiator-nodes = [",
             d.name
         );
         for (i, &k) in d.gi.iter().enumerate() {
