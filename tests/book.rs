@@ -157,7 +157,11 @@ fn input_md() -> String {
             .find(|(p, _)| *p == t.path)
             .map(|(_, h)| h.clone())
             .unwrap_or_else(|| t.path.to_string());
-        let _ = writeln!(s, "## `{written}` {{#{}}}\n", anchor(t));
+        if t.path.is_empty() {
+            let _ = writeln!(s, "## Top level {{#{}}}\n", anchor(t));
+        } else {
+            let _ = writeln!(s, "## `{written}` {{#{}}}\n", anchor(t));
+        }
         let _ = writeln!(s, "{}\n", t.doc);
         s.push_str("| Key | Type | Required or default | Meaning | Example |\n");
         s.push_str("| --- | --- | --- | --- | --- |\n");
