@@ -309,7 +309,8 @@ fn graph(
         Some(p) if p.as_os_str() == "-" => print_out(&bytes),
         Some(p) => match write::write_all(&[(p.to_path_buf(), bytes)]) {
             Ok(()) => {
-                if ui.verbose {
+                // Like `build --out`: say what was written, unless -q.
+                if !ui.quiet {
                     eprintln!("{}: drew {}", source.name, p.display());
                 }
                 ExitCode::from(OK)
