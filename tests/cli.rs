@@ -208,3 +208,148 @@ fn inspect_refuses_malformed_input_without_panicking() {
     assert_eq!(code(&topoc(&["inspect", &odd.display().to_string()])), 1);
     assert_eq!(code(&topoc(&["inspect", "no/such/table"])), 2);
 }
+
+/// Every file under `dir` (recursively), with its bytes, sorted; hidden
+/// temporary files of an interrupted run are kept apart.
+fn snapshot(dir: &Path) -> (Vec<(String, Vec<u8>)>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut temps = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(dir).unwrap().display().to_string();
+            if p.is_dir() {
+                stack.push(p);
+            } else if rel.contains(".topoc-") {
+                temps.push(rel);
+            } else {
+                files.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    temps.sort();
+    (files, temps)
+}
+
+fn build_with(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_topoc"));
+    c.args(args).current_dir(root());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run topoc")
+}
+
+/// A failure at any step of `build --out`, including after some targets
+/// were already replaced, and an interruption (the process killed) leave the
+/// output directory exactly as it was; the next build cleans up after the
+/// killed one.
+#[test]
+fn failed_or_interrupted_build_leaves_the_directory_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = out.display().to_string();
+    // An earlier build of another machine, plus a file of the user's.
+    let r = build_with(
+        &[],
+        &["build", "-q", "examples/two-socket.toml", "--out", &o],
+    );
+    assert_eq!(code(&r), 0, "{}", String::from_utf8_lossy(&r.stderr));
+    std::fs::write(out.join("notes.txt"), b"mine\n").unwrap();
+    let before = snapshot(&out);
+    assert!(before.1.is_empty());
+
+    for point in ["write", "rename"] {
+        // mi300a writes files two-socket did not (HMAT.dat), so a rollback
+        // must both restore replaced files and remove new ones.
+        let r = build_with(
+            &[("TOPOC_FAIL_AT", point)],
+            &["build", "examples/mi300a.toml", "--out", &o],
+        );
+        assert_eq!(
+            code(&r),
+            2,
+            "{point}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&r.stderr).contains("injected failure"),
+            "{point}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        assert_eq!(snapshot(&out), before, "after a failed {point}");
+    }
+
+    // Killed half-way: the targets are untouched; only hidden temporary
+    // files are left, and the next build removes them.
+    let r = build_with(
+        &[("TOPOC_FAIL_AT", "abort")],
+        &["build", "examples/mi300a.toml", "--out", &o],
+    );
+    assert_eq!(r.status.code(), None, "the process was killed by a signal");
+    let (files, temps) = snapshot(&out);
+    assert_eq!(files, before.0, "an interrupted build replaced a target");
+    assert!(
+        !temps.is_empty(),
+        "the abort point is after a temporary file"
+    );
+    let r = build_with(&[], &["build", "-q", "examples/mi300a.toml", "--out", &o]);
+    assert_eq!(code(&r), 0, "{}", String::from_utf8_lossy(&r.stderr));
+    let (files, temps) = snapshot(&out);
+    assert!(temps.is_empty(), "left behind: {temps:?}");
+    assert!(files.iter().any(|(n, _)| n == "notes.txt"));
+}
+
+/// The same input gives the same bytes in every artifact, whatever the
+/// environment, the working directory, or the process (each run has its
+/// own HashMap seeds).
+#[test]
+fn every_artifact_is_byte_identical_across_runs_and_environments() {
+    let dir = tempfile::tempdir().unwrap();
+    let strange: &[(&str, &str)] = &[
+        ("LANG", "tr_TR.UTF-8"),
+        ("LC_ALL", "tr_TR.UTF-8"),
+        ("TZ", "Pacific/Chatham"),
+        ("COLUMNS", "7"),
+        ("TERM", "dumb"),
+        ("CLICOLOR_FORCE", "1"),
+        ("RUST_BACKTRACE", "full"),
+        ("HOME", "/nonexistent"),
+    ];
+    for example in std::fs::read_dir(root().join("examples")).unwrap() {
+        let input = example.unwrap().path();
+        let name = input.file_stem().unwrap().to_string_lossy().into_owned();
+        let input = input.display().to_string();
+        let a = dir.path().join(format!("{name}-a"));
+        let b = dir.path().join(format!("{name}-b"));
+        let r = build_with(
+            &[],
+            &["build", "-q", &input, "--out", &a.display().to_string()],
+        );
+        assert_eq!(
+            code(&r),
+            0,
+            "{name}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let mut c = Command::new(env!("CARGO_BIN_EXE_topoc"));
+        c.args(["build", "-q", &input, "--out", &b.display().to_string()])
+            .current_dir(dir.path())
+            .env_clear();
+        for (k, v) in strange {
+            c.env(k, v);
+        }
+        let r = c.output().unwrap();
+        assert_eq!(
+            code(&r),
+            0,
+            "{name}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let (sa, sb) = (snapshot(&a), snapshot(&b));
+        assert!(!sa.0.is_empty());
+        assert_eq!(sa, sb, "{name}: outputs differ between runs");
+    }
+}

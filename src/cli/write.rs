@@ -1,17 +1,67 @@
 //! Writing outputs so that a failure changes nothing: every file is written
 //! to a temporary name in its final directory, flushed, and only then renamed
 //! over the target. Renames within one directory are atomic.
+//!
+//! A build writes several files, so a rename can fail after others have
+//! succeeded. Before the first rename every existing target is hard-linked
+//! to a backup name; if a rename fails, the targets already replaced are put
+//! back from their backups (or removed, if they are new), so the directory is
+//! exactly as it was. A process killed before its renames leaves its targets
+//! untouched; its hidden temporary files (`.NAME.topoc-tmp-PID`) are removed
+//! by the next build that writes NAME.
+//!
+//! `TOPOC_FAIL_AT` injects failures for the tests: `write` fails the second
+//! file's write, `rename` fails the second rename (after one target was
+//! replaced), and `abort` kills the process once two temporary files are
+//! written, as an interruption would.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-fn temp_name(path: &Path) -> PathBuf {
+fn sibling(path: &Path, tag: &str, pid: u32) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.topoc-tmp-{}", std::process::id()))
+    path.with_file_name(format!(".{name}.topoc-{tag}-{pid}"))
+}
+
+fn temp_name(path: &Path) -> PathBuf {
+    sibling(path, "tmp", std::process::id())
+}
+
+fn backup_name(path: &Path) -> PathBuf {
+    sibling(path, "old", std::process::id())
+}
+
+/// Removes temporary files and backups of `path` that earlier, interrupted
+/// runs left behind. Best effort: a file that cannot be removed stays.
+fn remove_leftovers(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{}.topoc-", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if let Some(rest) = n.strip_prefix(&prefix) {
+            let is_ours = ["tmp-", "old-"].iter().any(|t| {
+                rest.strip_prefix(t)
+                    .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+            });
+            if is_ours {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
 }
 
 fn write_temp(path: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
@@ -30,58 +80,135 @@ fn write_temp(path: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
     }
 }
 
+/// One file on its way: its temporary copy, its target, and the backup of
+/// what the target held (`None`: the target did not exist).
+struct Pending {
+    tmp: PathBuf,
+    path: PathBuf,
+    backup: Option<PathBuf>,
+}
+
 /// Writes all files or none. `files` are (path, contents); their parent
 /// directories are created first. On error, the temporary files are removed
 /// and no target file has changed.
 pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
-    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |temps: &[(PathBuf, PathBuf)]| {
-        for (tmp, _) in temps {
-            let _ = fs::remove_file(tmp);
+    let mut pending: Vec<Pending> = Vec::new();
+    let cleanup = |pending: &[Pending]| {
+        for p in pending {
+            let _ = fs::remove_file(&p.tmp);
+            if let Some(b) = &p.backup {
+                let _ = fs::remove_file(b);
+            }
         }
     };
     for (path, bytes) in files {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             if let Err(e) = fs::create_dir_all(dir) {
-                cleanup(&temps);
+                cleanup(&pending);
                 return Err(format!("cannot create {}: {e}", dir.display()));
             }
         }
+        remove_leftovers(path);
         if fail_point("write") {
-            cleanup(&temps);
+            cleanup(&pending);
             return Err(format!(
                 "cannot write {}: injected failure (TOPOC_FAIL_AT=write)",
                 path.display()
             ));
         }
         match write_temp(path, bytes) {
-            Ok(tmp) => temps.push((tmp, path.clone())),
+            Ok(tmp) => pending.push(Pending {
+                tmp,
+                path: path.clone(),
+                backup: None,
+            }),
             Err(e) => {
-                cleanup(&temps);
+                cleanup(&pending);
                 return Err(format!("cannot write {}: {e}", path.display()));
             }
         }
+        if fail_point("abort") {
+            std::process::abort();
+        }
     }
-    for (i, (tmp, path)) in temps.iter().enumerate() {
-        if let Err(e) = fs::rename(tmp, path) {
-            cleanup(&temps[i..]);
+    // Keep what every existing target holds, to put it back if a rename fails.
+    for i in 0..pending.len() {
+        let path = pending[i].path.clone();
+        if fs::symlink_metadata(&path).is_err() {
+            continue;
+        }
+        let backup = backup_name(&path);
+        let _ = fs::remove_file(&backup);
+        // A hard link costs nothing; where the file system has none, a copy.
+        if let Err(e) =
+            fs::hard_link(&path, &backup).or_else(|_| fs::copy(&path, &backup).map(drop))
+        {
+            cleanup(&pending);
             return Err(format!(
-                "cannot rename {} to {}: {e}",
-                tmp.display(),
+                "cannot keep a backup of {} while replacing it: {e}",
                 path.display()
             ));
         }
+        pending[i].backup = Some(backup);
     }
+    for i in 0..pending.len() {
+        let p = &pending[i];
+        let result = if fail_point("rename") {
+            Err(std::io::Error::other(
+                "injected failure (TOPOC_FAIL_AT=rename)",
+            ))
+        } else {
+            fs::rename(&p.tmp, &p.path)
+        };
+        if let Err(e) = result {
+            roll_back(&pending[..i]);
+            cleanup(&pending);
+            return Err(format!(
+                "cannot rename {} to {}: {e}",
+                p.tmp.display(),
+                p.path.display()
+            ));
+        }
+    }
+    cleanup(&pending);
     Ok(())
 }
 
-/// Failure injection for tests: `TOPOC_FAIL_AT=write` makes the second file
-/// write fail, after one temporary file exists, to prove nothing changes.
+/// Undoes renames already done: each target gets its backup back, or goes
+/// away if it did not exist before.
+fn roll_back(done: &[Pending]) {
+    for p in done.iter().rev() {
+        match &p.backup {
+            Some(b) => {
+                let _ = fs::rename(b, &p.path);
+            }
+            None => {
+                let _ = fs::remove_file(&p.path);
+            }
+        }
+    }
+}
+
+/// Failure injection for tests: with `TOPOC_FAIL_AT=<name>`, the second time
+/// the program passes the named point it fails.
 fn fail_point(name: &str) -> bool {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    use std::sync::Mutex;
+    static COUNTS: Mutex<Vec<(String, usize)>> = Mutex::new(Vec::new());
     match std::env::var("TOPOC_FAIL_AT") {
-        Ok(v) if v == name => COUNT.fetch_add(1, Ordering::SeqCst) == 1,
+        Ok(v) if v == name => {
+            let mut counts = COUNTS.lock().unwrap_or_else(|e| e.into_inner());
+            let n = match counts.iter_mut().find(|(k, _)| k == name) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    counts.push((name.to_string(), 1));
+                    1
+                }
+            };
+            n == 2
+        }
         _ => false,
     }
 }
