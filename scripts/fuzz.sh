@@ -89,7 +89,7 @@ for t in "${targets[@]}"; do
         grep -E "panicked|ERROR|SUMMARY|Test unit written" "$log" | head -20 >&2
     fi
     runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
-    cov=$(grep -oE '#[0-9]+ *DONE +cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1 || true)
-    echo "fuzz.sh: $t: $runs executions; ${cov:-see $log}" >&2
+    cov=$(grep -oE 'DONE +cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1 | sed 's/DONE *//' || true)
+    echo "fuzz.sh: $t: $runs executions, ${cov:-no final stats (see $log)}" >&2
 done
 exit $status
