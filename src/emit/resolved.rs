@@ -4,7 +4,7 @@
 //! This is a contract: field names only grow. Sizes are bytes, latencies
 //! picoseconds, bandwidths bytes per second; addresses are hex strings.
 
-use crate::model::derive::Origin;
+use crate::model::derive::{HmatValue, Origin};
 use crate::pipeline::Compiled;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -16,6 +16,67 @@ fn origin(o: Origin) -> &'static str {
         Origin::Derived => "derived",
         Origin::Unreachable => "unreachable",
     }
+}
+
+/// A matrix, serialized row by row through `cell` without building values.
+struct Rows<'a, T, F>(&'a [Vec<T>], F);
+
+impl<T, V: Serialize, F: Fn(&T) -> V> Serialize for Rows<'_, T, F> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        struct Row<'r, T, F>(&'r [T], &'r F);
+        impl<T, V: Serialize, F: Fn(&T) -> V> Serialize for Row<'_, T, F> {
+            fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                let mut seq = ser.serialize_seq(Some(self.0.len()))?;
+                for cell in self.0 {
+                    seq.serialize_element(&(self.1)(cell))?;
+                }
+                seq.end()
+            }
+        }
+        let mut seq = ser.serialize_seq(Some(self.0.len()))?;
+        for row in self.0 {
+            seq.serialize_element(&Row(row, &self.1))?;
+        }
+        seq.end()
+    }
+}
+
+/// The document; field order is the output's key order.
+#[derive(Serialize)]
+struct Doc<S: Serialize, H: Serialize> {
+    topoc: &'static str,
+    machine: Value,
+    nodes: Vec<Value>,
+    devices: Vec<Value>,
+    links: Vec<Value>,
+    slit: Option<S>,
+    hmat: Option<H>,
+    target: Value,
+}
+
+#[derive(Serialize)]
+struct SlitJson<M: Serialize, O: Serialize> {
+    localities: Vec<u32>,
+    matrix: M,
+    origin: O,
+    reference_latency_ps: u64,
+}
+
+#[derive(Serialize)]
+struct HmatJson<T: Serialize> {
+    initiators: Vec<u32>,
+    targets: Vec<u32>,
+    attached_initiators: Vec<Option<u32>>,
+    tables: Vec<T>,
+}
+
+#[derive(Serialize)]
+struct HmatTableJson<V: Serialize, O: Serialize> {
+    data_type: crate::model::DataType,
+    unit: &'static str,
+    values: V,
+    origin: O,
 }
 
 #[derive(Serialize)]
@@ -115,26 +176,39 @@ pub fn render(c: &Compiled) -> String {
             })
         })
         .collect();
-    let slit = c.derived.slit.as_ref().map(|s| {
-        json!({
-            "localities": t.nodes.iter().map(|n| n.id.value).collect::<Vec<_>>(),
-            "matrix": s.matrix,
-            "origin": s.origin.iter().map(|r| r.iter().map(|o| origin(*o)).collect::<Vec<_>>()).collect::<Vec<_>>(),
-            "reference_latency_ps": c.derived.reference_latency,
-        })
+    // The matrices serialize straight from the derived values: as
+    // `serde_json::Value`s they took a tree node and a string per cell,
+    // 1 GiB for 1024 nodes. The bytes are the same.
+    let slit = c.derived.slit.as_ref().map(|s| SlitJson {
+        localities: t.nodes.iter().map(|n| n.id.value).collect(),
+        matrix: Rows(&s.matrix, |v: &u8| *v),
+        origin: Rows(&s.origin, |o: &Origin| origin(*o)),
+        reference_latency_ps: c.derived.reference_latency,
     });
-    let hmat = c.derived.hmat.as_ref().map(|h| {
-        json!({
-            "initiators": h.initiators.iter().map(|&i| t.nodes[i].id.value).collect::<Vec<_>>(),
-            "targets": h.targets.iter().map(|&i| t.nodes[i].id.value).collect::<Vec<_>>(),
-            "attached_initiators": h.attached.iter().map(|a| a.map(|i| t.nodes[i].id.value)).collect::<Vec<_>>(),
-            "tables": h.tables.iter().map(|tb| json!({
-                "data_type": tb.data_type,
-                "unit": if tb.data_type.is_latency() { "ps" } else { "bytes/s" },
-                "values": tb.values.iter().map(|r| r.iter().map(|v| v.map(|x| x.value)).collect::<Vec<_>>()).collect::<Vec<_>>(),
-                "origin": tb.values.iter().map(|r| r.iter().map(|v| v.map(|x| origin(x.origin))).collect::<Vec<_>>()).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        })
+    let hmat = c.derived.hmat.as_ref().map(|h| HmatJson {
+        initiators: h.initiators.iter().map(|&i| t.nodes[i].id.value).collect(),
+        targets: h.targets.iter().map(|&i| t.nodes[i].id.value).collect(),
+        attached_initiators: h
+            .attached
+            .iter()
+            .map(|a| a.map(|i| t.nodes[i].id.value))
+            .collect(),
+        tables: h
+            .tables
+            .iter()
+            .map(|tb| HmatTableJson {
+                data_type: tb.data_type,
+                unit: if tb.data_type.is_latency() {
+                    "ps"
+                } else {
+                    "bytes/s"
+                },
+                values: Rows(&tb.values, |v: &Option<HmatValue>| v.map(|x| x.value)),
+                origin: Rows(&tb.values, |v: &Option<HmatValue>| {
+                    v.map(|x| origin(x.origin))
+                }),
+            })
+            .collect(),
     });
     let target = match c.qemu() {
         Some((p, l, g)) => json!({
@@ -165,9 +239,9 @@ pub fn render(c: &Compiled) -> String {
             None => Value::Null,
         },
     };
-    let doc = json!({
-        "topoc": env!("CARGO_PKG_VERSION"),
-        "machine": {
+    let doc = Doc {
+        topoc: env!("CARGO_PKG_VERSION"),
+        machine: json!({
             "name": t.machine.name.value,
             "description": t.machine.description,
             "arch": t.machine.arch.value,
@@ -176,14 +250,14 @@ pub fn render(c: &Compiled) -> String {
                 "threads": topo.threads.value, "max": topo.max_cpus(), "boot": t.machine.boot_cpus.value,
             },
             "memory": t.total_memory(),
-        },
-        "nodes": nodes,
-        "devices": devices,
-        "links": links,
-        "slit": slit,
-        "hmat": hmat,
-        "target": target,
-    });
+        }),
+        nodes,
+        devices,
+        links,
+        slit,
+        hmat,
+        target,
+    };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
