@@ -107,6 +107,8 @@ pub struct SourceFile {
     /// Byte offsets where lines start, built on the first [`SourceFile::line_col`]:
     /// a report of many findings would otherwise rescan the file for each.
     line_starts: Arc<OnceLock<Vec<usize>>>,
+    /// Whether the text has a `\r` anywhere, asked once per report.
+    has_cr: Arc<OnceLock<bool>>,
 }
 
 impl SourceFile {
@@ -115,7 +117,14 @@ impl SourceFile {
             name: name.into(),
             text: text.into(),
             line_starts: Arc::default(),
+            has_cr: Arc::default(),
         }
+    }
+
+    /// Whether the text contains a carriage return (which some renderers
+    /// count as a line break of its own).
+    pub fn has_cr(&self) -> bool {
+        *self.has_cr.get_or_init(|| self.text.contains('\r'))
     }
 
     /// 1-based line and column (in characters) of a byte offset.
