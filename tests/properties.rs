@@ -207,7 +207,9 @@ proptest! {
 
     #[test]
     fn generated_machines_compile_and_tables_agree(n in 2usize..=24, seed in any::<u64>()) {
-        valid_machine(&generate(n, seed));
+        let t = generate(n, seed);
+        valid_machine(&t);
+        shortcut_costs_are_dijkstras(&t.toml);
     }
 }
 
@@ -360,6 +362,21 @@ fn mutate(t: &Topology, m: Mutation, pick: usize, value: u64) -> Option<String> 
     Some(out.join("\n") + "\n")
 }
 
+/// `node_costs` takes shortcuts for leaf nodes; they must give exactly the
+/// costs of one Dijkstra per node.
+fn shortcut_costs_are_dijkstras(text: &str) {
+    let source = SourceFile::new("costs.toml", text);
+    let Ok(doc) = topoc::parse::parse(&source) else {
+        return;
+    };
+    let (topo, _) = topoc::model::lower::lower(&doc);
+    let g = topoc::model::graph::TopologyGraph::new(&topo);
+    let each: Vec<_> = (0..topo.nodes.len())
+        .map(|i| g.costs_from(topoc::model::Endpoint::Node(i)))
+        .collect();
+    assert_eq!(g.node_costs(), each, "{text}");
+}
+
 static PROCESS_RUNS: AtomicUsize = AtomicUsize::new(0);
 /// How many mutated files also go through the real binary.
 const PROCESS_CASES: usize = 12;
@@ -383,6 +400,7 @@ proptest! {
         // The fuzz target's oracle: no panic; refused files carry errors whose
         // spans all lie in the file; compiled files emit well-formed artifacts.
         harness::compile(text.as_bytes());
+        shortcut_costs_are_dijkstras(&text);
 
         if PROCESS_RUNS.fetch_add(1, Ordering::Relaxed) < PROCESS_CASES {
             let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;

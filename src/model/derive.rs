@@ -219,6 +219,13 @@ fn derive_hmat(t: &Topology, costs: &[Vec<Option<Cost>>]) -> HmatData {
     }
     let mut tables = Vec::new();
     for dt in DataType::ALL {
+        // Only access latency and bandwidth are ever derived; the other
+        // types exist only where an entry gives them. Skipping those saves
+        // allocating (and dropping) four initiator × target tables.
+        let derivable = matches!(dt, DataType::AccessLatency | DataType::AccessBandwidth);
+        if !derivable && !t.hmat.iter().any(|e| e.values[dt as usize].is_some()) {
+            continue;
+        }
         let mut values = vec![vec![None; targets.len()]; initiators.len()];
         let mut any = false;
         for (ii, &i) in initiators.iter().enumerate() {

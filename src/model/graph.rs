@@ -175,10 +175,69 @@ impl TopologyGraph {
     }
 
     /// All-pairs best path costs between nodes: `[from][to]`.
+    ///
+    /// One Dijkstra per node, except for leaves: a node whose only edge
+    /// leads to a vertex with other neighbours (a memory-only node hanging
+    /// off its socket, a Generic Initiator node of a device) reaches
+    /// everything through that edge, so its row is the edge plus its
+    /// neighbour's row. Appending a hop is monotone in [`Cost`]'s order, so
+    /// the best costs are exactly Dijkstra's; large machines are mostly
+    /// leaves, and this halves `derive` for them.
     pub fn node_costs(&self) -> Vec<Vec<Option<Cost>>> {
-        (0..self.node_vx.len())
-            .map(|n| self.costs_from(Endpoint::Node(n)))
-            .collect()
+        let n = self.node_vx.len();
+        let mut rows: Vec<Option<Vec<Option<Cost>>>> = vec![None; n];
+        let mut leaves = Vec::new();
+        for (i, row) in rows.iter_mut().enumerate() {
+            match self.leaf_edge(self.node_vx[i]) {
+                Some(edge) => leaves.push((i, edge)),
+                None => *row = Some(self.costs_from(Endpoint::Node(i))),
+            }
+        }
+        let mut device_rows: std::collections::BTreeMap<NodeIndex, Vec<Option<Cost>>> =
+            std::collections::BTreeMap::new();
+        for (i, (to, cost)) in leaves {
+            let via = match self.graph[to] {
+                Endpoint::Node(p) => rows[p].as_ref(),
+                Endpoint::Device(_) => None,
+            };
+            let via = match via {
+                Some(r) => r,
+                // A device: its row is computed once, for all its leaves.
+                None => device_rows
+                    .entry(to)
+                    .or_insert_with(|| self.costs_from(self.graph[to])),
+            };
+            let mut row: Vec<Option<Cost>> = via.iter().map(|c| c.map(|c| cost + c)).collect();
+            row[i] = Some(Cost::default());
+            rows[i] = Some(row);
+        }
+        rows.into_iter().map(Option::unwrap_or_default).collect()
+    }
+
+    /// The one edge out of a leaf vertex `v`: `v` has exactly one outgoing
+    /// and one incoming edge, both to the same neighbour, and that neighbour
+    /// is not itself a leaf (two leaves of each other would wait on each
+    /// other).
+    fn leaf_edge(&self, v: NodeIndex) -> Option<(NodeIndex, Cost)> {
+        use petgraph::Direction::{Incoming, Outgoing};
+        use petgraph::visit::EdgeRef;
+        let mut out = self.graph.edges_directed(v, Outgoing);
+        let e = out.next()?;
+        if out.next().is_some() {
+            return None;
+        }
+        let mut inc = self.graph.edges_directed(v, Incoming);
+        let back = inc.next()?;
+        if inc.next().is_some() || back.source() != e.target() || e.target() == v {
+            return None;
+        }
+        let to = e.target();
+        let neighbours = self
+            .graph
+            .neighbors_undirected(to)
+            .filter(|&w| w != v)
+            .count();
+        (neighbours > 0).then_some((to, e.weight().1))
     }
 
     /// Whether the endpoint has any edge at all.
