@@ -1641,7 +1641,8 @@ fn spm(cx: &mut Ctx, g: &Guest, map: &[Entry]) {
             .filter(|e| iomem_ok && e.name == "System RAM")
     {
         for &(s, end) in &g.soft_reserved {
-            if let Some((a, b)) = overlap((e.start, e.end + 1), (s, end)) {
+            // `end` is inclusive and read from the guest: 2^64-1 has no successor.
+            if let Some((a, b)) = overlap((e.start, e.end.saturating_add(1)), (s, end)) {
                 diffs.push(format!(
                     "System RAM {:x}-{:x} overlaps soft-reserved {:x}-{:x}",
                     a,
