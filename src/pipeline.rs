@@ -89,8 +89,11 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
     let doc = parse(source)?;
     let (topo, mut diags) = lower(&doc);
     let graph = TopologyGraph::new(&topo);
-    let derived = derive::derive(&topo, &graph);
     let target = Target::resolve_with(opts.target, &topo, &opts.qemu, &opts.ch);
+    if topo.nodes.len() > crate::layout::firmware::GUEST_MAX_NUMNODES as usize {
+        return Err(too_many_nodes(&topo, &graph, &target, diags));
+    }
+    let derived = derive::derive(&topo, &graph);
     let qemu_layout = target.qemu().map(|p| qemu::layout(&topo, p));
     let ch_layout = target
         .ch()
@@ -139,4 +142,37 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
         warnings: diags,
         acpi_oem_revision: opts.acpi_oem_revision,
     })
+}
+
+/// A file with more nodes than any guest has proximity domains is refused
+/// on its node ids alone: T013 for ids past the limit, T010 (already found
+/// while lowering) for the repeats that more nodes than ids imply. The rest
+/// of the pipeline is quadratic in the nodes (all-pairs distances) and is
+/// not run: a short file of many empty `[[node]]` tables would otherwise
+/// cost memory and time quadratic in its length.
+fn too_many_nodes(
+    topo: &Topology,
+    graph: &TopologyGraph,
+    target: &Target,
+    mut diags: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
+    let derived = Derived {
+        reference_latency: derive::reference_latency(topo),
+        costs: Vec::new(),
+        slit: None,
+        hmat: None,
+    };
+    let cx = Context {
+        topo,
+        graph,
+        derived: &derived,
+        target,
+        qemu_layout: None,
+        ch_layout: None,
+    };
+    for rule in check::RULES.iter().filter(|r| r.code.code == "T013") {
+        (rule.run)(&cx, &mut diags);
+    }
+    crate::diag::sort(&mut diags);
+    diags
 }
