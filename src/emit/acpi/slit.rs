@@ -34,13 +34,20 @@ fn build_ch(c: &Compiled) -> Option<Slit> {
         *b"CHSLIT  ",
         c.acpi_oem_revision,
     );
-    let given = |from: u32, to: u32| {
-        l.nodes
-            .iter()
-            .find(|n| n.guest_numa_id == from)
-            .and_then(|n| n.distances.iter().find(|&&(d, _)| d == to))
-            .map(|&(_, v)| v)
-    };
+    // (from, to) → the first distance `from` lists for `to`, of the first
+    // node with that id: what the linear searches found, without making the
+    // matrix cubic in the nodes (1024 nodes took 8 G instructions).
+    let mut listed = std::collections::BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for n in &l.nodes {
+        if !seen.insert(n.guest_numa_id) {
+            continue;
+        }
+        for &(to, v) in &n.distances {
+            listed.entry((n.guest_numa_id, to)).or_insert(v);
+        }
+    }
+    let given = |from: u32, to: u32| listed.get(&(from, to)).copied();
     let rows: Vec<Vec<u8>> = l
         .nodes
         .iter()
