@@ -44,7 +44,7 @@ impl<T, V: Serialize, F: Fn(&T) -> V> Serialize for Rows<'_, T, F> {
 
 /// The document; field order is the output's key order.
 #[derive(Serialize)]
-struct Doc<S: Serialize, H: Serialize> {
+struct Doc<S: Serialize, H: Serialize, T: Serialize> {
     topoc: &'static str,
     machine: Value,
     nodes: Vec<Value>,
@@ -52,7 +52,28 @@ struct Doc<S: Serialize, H: Serialize> {
     links: Vec<Value>,
     slit: Option<S>,
     hmat: Option<H>,
-    target: Value,
+    target: T,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Target<'a> {
+    Qemu(TargetJson<'a, crate::layout::qemu::QemuLayout>),
+    Ch(TargetJson<'a, crate::layout::cloud_hypervisor::ChLayout>),
+    /// `null`.
+    None,
+}
+
+/// The target section: its settings, then its layout serialized directly
+/// (cloud-hypervisor's holds every node's distances: as `Value`s, a tree
+/// node per pair), then what else the target adds.
+#[derive(Serialize)]
+struct TargetJson<'a, L: Serialize> {
+    #[serde(flatten)]
+    settings: Value,
+    layout: &'a L,
+    #[serde(flatten)]
+    rest: Value,
 }
 
 #[derive(Serialize)]
@@ -211,32 +232,38 @@ pub fn render(c: &Compiled) -> String {
             .collect(),
     });
     let target = match c.qemu() {
-        Some((p, l, g)) => json!({
-            "kind": "qemu",
-            "version": p.version.value,
-            "machine": p.machine.value,
-            "spm_dialect": p.spm.value,
-            "firmware": p.firmware.value,
-            "cpu_model": p.cpu_model.value,
-            "vendor": p.vendor,
-            "phys_bits": p.phys_bits,
-            "layout": l,
-            "guest_e820": g,
+        Some((p, l, g)) => Target::Qemu(TargetJson {
+            settings: json!({
+                "kind": "qemu",
+                "version": p.version.value,
+                "machine": p.machine.value,
+                "spm_dialect": p.spm.value,
+                "firmware": p.firmware.value,
+                "cpu_model": p.cpu_model.value,
+                "vendor": p.vendor,
+                "phys_bits": p.phys_bits,
+            }),
+            layout: l,
+            rest: json!({ "guest_e820": g }),
         }),
         None => match c.ch() {
-            Some((p, l)) => json!({
-                "kind": "cloud-hypervisor",
-                "boot": p.boot.value,
-                "fallback": p.fallback.value,
-                "layout": l,
-                "dropped": {
-                    "devices": l.dropped_devices.iter().map(|&d| &t.devices[d].name.value).collect::<Vec<_>>(),
-                    "nodes": l.dropped_nodes.iter().map(|&n| t.nodes[n].id.value).collect::<Vec<_>>(),
-                    "hmat": c.derived.hmat.is_some(),
-                    "spm_nodes": t.nodes.iter().filter(|n| n.memory.as_ref().is_some_and(|m| !m.spm.is_empty())).map(|n| n.id.value).collect::<Vec<_>>(),
-                },
+            Some((p, l)) => Target::Ch(TargetJson {
+                settings: json!({
+                    "kind": "cloud-hypervisor",
+                    "boot": p.boot.value,
+                    "fallback": p.fallback.value,
+                }),
+                layout: l,
+                rest: json!({
+                    "dropped": {
+                        "devices": l.dropped_devices.iter().map(|&d| &t.devices[d].name.value).collect::<Vec<_>>(),
+                        "nodes": l.dropped_nodes.iter().map(|&n| t.nodes[n].id.value).collect::<Vec<_>>(),
+                        "hmat": c.derived.hmat.is_some(),
+                        "spm_nodes": t.nodes.iter().filter(|n| n.memory.as_ref().is_some_and(|m| !m.spm.is_empty())).map(|n| n.id.value).collect::<Vec<_>>(),
+                    },
+                }),
             }),
-            None => Value::Null,
+            None => Target::None,
         },
     };
     let doc = Doc {
