@@ -213,6 +213,10 @@ pub static RULES: &[Rule] = &[
         run: qemu::kernel_cmdline_length,
     },
     Rule {
+        code: &codes::T110,
+        run: qemu::pci_slots,
+    },
+    Rule {
         code: &codes::T200,
         run: cloud_hypervisor::hmat,
     },

@@ -34,22 +34,15 @@ pub fn node_ids(cx: &Context, out: &mut Vec<Diagnostic>) {
     // Duplicate ids are T010's business: judge the distinct ids.
     let mut expected = 0u32;
     let mut gap_reported = false;
+    // Ids past QEMU's limit are reported once, together.
+    let mut beyond: Vec<&crate::model::Node> = Vec::new();
     for n in &cx.topo.nodes {
         let id = n.id.value;
         if id >= crate::layout::firmware::GUEST_MAX_NUMNODES {
             continue; // T013's: beyond what the guest kernel maps at all
         }
         if id >= MAX_NODES {
-            out.push(
-                Diagnostic::new(
-                    &codes::T100,
-                    format!("node id {id} is beyond QEMU's limit of {MAX_NODES} nodes"),
-                    n.id.span,
-                    "too large for QEMU",
-                )
-                .help(format!("number nodes from 0 to {}", MAX_NODES - 1))
-                .note("QEMU refuses: \"Max number of NUMA nodes reached\""),
-            );
+            beyond.push(n);
         } else if id > expected && !gap_reported {
             gap_reported = true;
             let count = cx.topo.nodes.len();
@@ -70,6 +63,34 @@ pub fn node_ids(cx: &Context, out: &mut Vec<Diagnostic>) {
             );
         }
         expected = expected.max(id.saturating_add(1));
+    }
+    if let (Some(first), Some(last)) = (beyond.first(), beyond.last()) {
+        let ids: Vec<u32> = beyond.iter().map(|n| n.id.value).collect();
+        let what = if ids.len() == 1 {
+            format!("node id {}", ids[0])
+        } else {
+            format!(
+                "{} node ids ({})",
+                ids.len(),
+                crate::units::fmt_cpulist(&ids)
+            )
+        };
+        let mut d = Diagnostic::new(
+            &codes::T100,
+            format!("{what} beyond QEMU's limit of {MAX_NODES} nodes"),
+            first.id.span,
+            "first one too large for QEMU",
+        );
+        if ids.len() > 1 {
+            d = d.label(last.id.span, "last one");
+        }
+        out.push(
+            d.help(format!(
+                "QEMU holds nodes 0 to {}: merge or drop nodes",
+                MAX_NODES - 1
+            ))
+            .note("QEMU refuses: \"Max number of NUMA nodes reached\""),
+        );
     }
 }
 
@@ -459,4 +480,74 @@ pub fn kernel_cmdline_length(cx: &Context, out: &mut Vec<Diagnostic>) {
         .help("merge adjacent SPM parts, or use a QEMU SPM dialect with firmware = \"ovmf-sp\"")
         .note("x86 Linux keeps COMMAND_LINE_SIZE (2048) bytes of its command line and drops the rest, so later ranges would stay ordinary RAM"),
     );
+}
+
+/// Slots the machine's own devices hold on the root bus: the host bridge at 0
+/// on both, ICH9's LPC/SATA/SMBus functions at 31 on q35, PIIX3 at 1 on pc.
+fn machine_slots(machine: crate::kinds::QemuMachine) -> &'static [u8] {
+    match machine {
+        crate::kinds::QemuMachine::Q35 => &[0, 0x1f],
+        crate::kinds::QemuMachine::Pc => &[0, 1],
+    }
+}
+
+/// T110: two devices in one PCI slot, or a device in a slot the machine
+/// itself holds.
+pub fn pci_slots(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let (Some(p), Some(l)) = (profile(cx), cx.qemu_layout) else {
+        return;
+    };
+    let reserved = machine_slots(p.machine.value);
+    for (k, pl) in l.pci.iter().enumerate() {
+        let d = &cx.topo.devices[pl.device];
+        let span = d.guest_slot.as_ref().map_or(d.name.span, |s| s.span);
+        let auto = d.guest_slot.is_none();
+        let taken = l.pci[..k].iter().find(|o| o.slot == pl.slot);
+        if auto && (taken.is_some() || reserved.contains(&pl.slot)) {
+            let free = (0x10u8..0x1f).filter(|s| !reserved.contains(s)).count();
+            out.push(
+                Diagnostic::new(
+                    &codes::T110,
+                    format!("no free PCI slot is left for device \"{}\": topoc places devices in the {free} slots from 0x10 to 0x1e", d.name.value),
+                    span,
+                    "one device too many",
+                )
+                .help("give some devices an explicit `guest-slot` below 0x10, or use fewer devices")
+                .note("QEMU refuses: \"PCI: slot N function 0 not available for …, in use by …\""),
+            );
+        } else if reserved.contains(&pl.slot) {
+            out.push(
+                Diagnostic::new(
+                    &codes::T110,
+                    format!("PCI slot {:#x} belongs to the {} machine's own devices", pl.slot, p.machine.value),
+                    span,
+                    "taken by the machine",
+                )
+                .help("choose another `guest-slot`; topoc places devices from slot 0x10 on when none is given")
+                .note("QEMU refuses: \"PCI: slot N function 0 not available for …, in use by …\" (q35: host bridge at 0, ICH9 at 0x1f; pc: host bridge at 0, PIIX3 at 1)"),
+            );
+        } else if let Some(other) = taken {
+            let first = &cx.topo.devices[other.device];
+            out.push(
+                Diagnostic::new(
+                    &codes::T110,
+                    format!(
+                        "devices \"{}\" and \"{}\" both sit in PCI slot {:#x}",
+                        first.name.value, d.name.value, pl.slot
+                    ),
+                    span,
+                    "second device in the slot",
+                )
+                .label(
+                    first
+                        .guest_slot
+                        .as_ref()
+                        .map_or(first.name.span, |s| s.span),
+                    "first device in the slot",
+                )
+                .help("give each device its own `guest-slot`")
+                .note("QEMU refuses: \"PCI: slot N function 0 not available for …, in use by …\""),
+            );
+        }
+    }
 }

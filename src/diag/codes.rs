@@ -110,6 +110,7 @@ codes! {
     T107 = "T107" "qemu-cache-without-lb" Error Target "A memory-side cache on a node without latency and bandwidth";
     T108 = "T108" "unpinned-cpu-vendor" Warning Target "The CPU model leaves the vendor, and so the E820, to the host";
     T109 = "T109" "kernel-cmdline-too-long" Error Target "The memmap= arguments SPM needs do not fit the kernel command line";
+    T110 = "T110" "qemu-pci-slot" Error Target "Two devices share a PCI slot, or a device takes one the machine holds";
     T200 = "T200" "ch-no-hmat" Error Target "HMAT data cloud-hypervisor cannot build";
     T201 = "T201" "ch-no-spm" Error Target "Specific Purpose Memory cloud-hypervisor cannot mark";
     T202 = "T202" "ch-node-ids" Error Target "Node ids cloud-hypervisor's positional SLIT misplaces";

@@ -27,7 +27,7 @@
 //! property tests prove it:
 //! - node ids are dense from 0 (T100) and below 1024 (T013); the qemu target
 //!   takes at most [`QEMU_MAX_NODES`], so larger machines check with exactly
-//!   the T100 findings for ids 128 and up;
+//!   the one T100 finding for ids 128 and up;
 //! - sockets are joined in a ring with random chords (a small world: short
 //!   paths, so derived distances and latencies stay in range) and every other
 //!   node hangs off its socket, so every pair has a path (T053, T073, T080);
