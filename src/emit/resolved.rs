@@ -285,7 +285,106 @@ pub fn render(c: &Compiled) -> String {
         hmat,
         target,
     };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut s = compact_scalar_arrays(&serde_json::to_string_pretty(&doc).unwrap_or_default());
     s.push('\n');
     s
+}
+
+/// Puts every array of scalars (numbers, strings, booleans, null) on one
+/// line, `[10, 21, 31]`, and leaves everything else as serde_json's pretty
+/// printer laid it out. Distance and HMAT matrices then read as matrices, one
+/// row per line, and the file stays a fraction of the size for large
+/// machines (a 1024-node SLIT is a million cells).
+fn compact_scalar_arrays(pretty: &str) -> String {
+    let b = pretty.as_bytes();
+    let mut out = String::with_capacity(pretty.len());
+    let mut i = 0;
+    let mut copied = 0;
+    let mut in_string = false;
+    while i < b.len() {
+        let c = b[i];
+        if in_string {
+            match c {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if c == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        if c == b'[' {
+            if let Some((end, items)) = scalar_array(b, i) {
+                out.push_str(&pretty[copied..i]);
+                out.push('[');
+                out.push_str(&items.join(", "));
+                out.push(']');
+                i = end + 1;
+                copied = i;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&pretty[copied..]);
+    out
+}
+
+/// If the array opening at `open` holds only scalars, its closing index and
+/// its items (trimmed, as serde_json wrote them).
+fn scalar_array(b: &[u8], open: usize) -> Option<(usize, Vec<&str>)> {
+    let mut items = Vec::new();
+    let mut start = open + 1;
+    let mut i = open + 1;
+    let mut in_string = false;
+    while i < b.len() {
+        let c = b[i];
+        if in_string {
+            match c {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match c {
+                b'"' => in_string = true,
+                b'[' | b'{' => return None,
+                b',' | b']' => {
+                    let item = std::str::from_utf8(&b[start..i]).ok()?.trim();
+                    if !item.is_empty() {
+                        items.push(item);
+                    }
+                    if c == b']' {
+                        return Some((i, items));
+                    }
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact_scalar_arrays;
+
+    #[test]
+    fn scalar_arrays_go_on_one_line() {
+        let v = serde_json::json!({"m": [[10, 21], [21, 10]], "s": ["a,]b", "c\\\"d"], "o": [{"x": [1]}], "e": []});
+        let pretty = serde_json::to_string_pretty(&v).unwrap();
+        let compact = compact_scalar_arrays(&pretty);
+        let back: serde_json::Value = serde_json::from_str(&compact).unwrap();
+        assert_eq!(back, v, "the same JSON value");
+        assert!(compact.contains("[10, 21]"), "{compact}");
+        assert!(compact.contains(r#"["a,]b", "c\\\"d"]"#), "{compact}");
+        assert!(compact.contains("\"x\": [1]"), "{compact}");
+        assert!(compact.contains("\"e\": []"), "{compact}");
+    }
 }
