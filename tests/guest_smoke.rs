@@ -245,3 +245,50 @@ fn acpi_override_under_ovmf() {
     assert_eq!(fw_ram(&d), [(0, 1 << 30)]);
     assert!(d.bios_e820.len() > 8, "OVMF builds a longer map");
 }
+
+/// A guest that prints its whole dump but never powers off is stopped after
+/// the grace period, and the boot still counts: the dump is all a test reads.
+#[test]
+fn a_guest_that_does_not_power_off_is_stopped_after_its_dump() {
+    let mut spec = BootSpec::from_args_str("-machine q35 -m 512M -smp 1");
+    spec.kernel_cmdline_extra = "topoc.hang-after-dump=1".into();
+    spec.poweroff_grace = std::time::Duration::from_secs(1);
+    let out = match kit().boot(&spec) {
+        Ok(out) => out,
+        Err(e) => panic!("a guest that stays up after its dump must still count: {e}"),
+    };
+    let d = match GuestDump::parse(&out.dump) {
+        Ok(d) => d,
+        Err(e) => panic!("dump did not parse: {e}"),
+    };
+    assert_eq!(fw_ram(&d), [(0, 512 << 20)]);
+    // The kill came from the grace period, not from the 180 s bound.
+    assert!(
+        out.wall < std::time::Duration::from_secs(120),
+        "{:?}",
+        out.wall
+    );
+}
+
+/// A guest killed at the time bound before its dump is complete is booted
+/// once more, and both failures are reported; the error says it hung.
+#[test]
+fn a_hung_guest_is_retried_once_then_reported() {
+    let mut spec = BootSpec::from_args_str("-machine q35 -m 512M -smp 1");
+    // No kernel reaches its dump in 200 ms of TCG.
+    spec.timeout = std::time::Duration::from_millis(200);
+    match kit().boot(&spec) {
+        Ok(out) => panic!(
+            "a 200 ms bound cannot be met, yet got a dump:\n{}",
+            out.dump
+        ),
+        Err(e) => {
+            assert!(e.hung, "{e}");
+            assert!(e.message.contains("did not exit within 200ms"), "{e}");
+            assert!(
+                e.message.contains("a second boot, after the first hung"),
+                "{e}"
+            );
+        }
+    }
+}

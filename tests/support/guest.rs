@@ -103,6 +103,8 @@ fi
 TOPOC_INIT_NOTES=$NOTES
 export TOPOC_INIT_NOTES
 sh /probe.sh
+# Test hook for the kit's own tests: a guest that never powers off.
+case " $CMDLINE " in *" topoc.hang-after-dump=1 "*) while :; do sleep 3600; done;; esac
 poweroff -f
 "#;
 
@@ -133,10 +135,14 @@ pub struct BootSpec {
     pub acpi_override: Option<Vec<(String, Vec<u8>)>>,
     /// Wall-clock bound for QEMU.
     pub timeout: Duration,
+    /// How long QEMU may run on once the console holds the whole dump.
+    /// `poweroff -f` normally ends QEMU within a second.
+    pub poweroff_grace: Duration,
 }
 
 impl BootSpec {
-    /// SeaBIOS, no extra command line, no table override, 180 s bound.
+    /// SeaBIOS, no extra command line, no table override, 180 s bound,
+    /// 20 s for the guest to power off after its dump.
     pub fn new<S: AsRef<str>>(qemu_args: &[S]) -> BootSpec {
         BootSpec {
             qemu_args: qemu_args.iter().map(|s| s.as_ref().to_string()).collect(),
@@ -144,6 +150,7 @@ impl BootSpec {
             firmware: Firmware::Seabios,
             acpi_override: None,
             timeout: Duration::from_secs(180),
+            poweroff_grace: Duration::from_secs(20),
         }
     }
 
@@ -166,6 +173,8 @@ pub struct BootOutput {
     pub wall: Duration,
     /// The full QEMU command line, for logs.
     pub command: String,
+    /// How QEMU ended: its exit status, or why it was killed after the dump.
+    pub exit: String,
 }
 
 /// Why a boot did not produce a complete dump.
@@ -177,6 +186,8 @@ pub struct BootError {
     /// The last lines of the serial console.
     pub console_tail: String,
     pub wall: Duration,
+    /// QEMU was killed at the time bound before the dump was complete.
+    pub hung: bool,
 }
 
 impl fmt::Display for BootError {
@@ -237,13 +248,39 @@ impl GuestKit {
     }
 
     /// Boots one guest and returns its dump, or why there was none.
+    ///
+    /// A guest that hangs (no complete dump within the time bound) is booted
+    /// once more, with a `guest-note` line in the test output: TCG guests on
+    /// a loaded host have been seen to stall where the same boot takes five
+    /// seconds on every other run. The retry must pass in full; a guest that
+    /// boots and prints a wrong topology is never retried.
     pub fn boot(&self, spec: &BootSpec) -> Result<BootOutput, BootError> {
+        match self.boot_once(spec) {
+            Err(first) if first.hung => {
+                eprintln!(
+                    "guest-note the guest hung ({}); booting it once more",
+                    first.message
+                );
+                self.boot_once(spec).map_err(|mut second| {
+                    second.message = format!(
+                        "{} (a second boot, after the first hung: {})",
+                        second.message, first.message
+                    );
+                    second
+                })
+            }
+            other => other,
+        }
+    }
+
+    fn boot_once(&self, spec: &BootSpec) -> Result<BootOutput, BootError> {
         let fail = |message: String| BootError {
             message,
             command: String::new(),
             stderr: String::new(),
             console_tail: String::new(),
             wall: Duration::ZERO,
+            hung: false,
         };
         if spec.firmware == Firmware::Ovmf && !Path::new(OVMF).is_file() {
             return Err(fail(format!("{OVMF} not found; {INSTALL_HINT}")));
@@ -304,21 +341,29 @@ impl GuestKit {
 
         let stderr_path = run.join("qemu.stderr");
         let started = Instant::now();
-        let outcome = run_bounded(&args, &stderr_path, spec.timeout);
+        let outcome = run_bounded(
+            &args,
+            &stderr_path,
+            &console_path,
+            spec.timeout,
+            spec.poweroff_grace,
+        );
         let wall = started.elapsed();
         let console =
             String::from_utf8_lossy(&fs::read(&console_path).unwrap_or_default()).replace('\r', "");
         let stderr = fs::read_to_string(&stderr_path).unwrap_or_default();
-        let error = |message: String| BootError {
+        let error = |message: String, hung: bool| BootError {
             message: format!("{message}; run directory kept: {}", run.display()),
             command: command.clone(),
             stderr: stderr.clone(),
             console_tail: tail(&console, 40),
             wall,
+            hung,
         };
         let status = match outcome {
             Ok(status) => status,
-            Err(e) => return Err(error(e)),
+            Err(RunFailure::Hung(e)) => return Err(error(e, true)),
+            Err(RunFailure::Other(e)) => return Err(error(e, false)),
         };
         match extract_dump(&console) {
             Some(dump) => {
@@ -328,11 +373,13 @@ impl GuestKit {
                     console,
                     wall,
                     command,
+                    exit: status,
                 })
             }
-            None => Err(error(format!(
-                "the guest printed no complete dump (QEMU {status})"
-            ))),
+            None => Err(error(
+                format!("the guest printed no complete dump (QEMU {status})"),
+                false,
+            )),
         }
     }
 }
@@ -645,38 +692,93 @@ fn unique_dir(parent: &Path, stem: &str) -> io::Result<PathBuf> {
 
 /// Runs QEMU with stdin closed and stdout/stderr to a file, killing it
 /// after `timeout`. Returns the exit status as text.
-fn run_bounded(args: &[String], stderr_path: &Path, timeout: Duration) -> Result<String, String> {
+///
+/// The console is watched while QEMU runs: once it holds the dump's end
+/// marker, everything the test needs is on disk, and a guest that then
+/// fails to power off (seen once on a loaded CI host: the dump complete,
+/// QEMU still running two minutes later) is killed after
+/// `poweroff_grace` instead of failing the boot. The dump itself is still
+/// checked by the caller; a guest that never finishes it still times out.
+fn run_bounded(
+    args: &[String],
+    stderr_path: &Path,
+    console_path: &Path,
+    timeout: Duration,
+    poweroff_grace: Duration,
+) -> Result<String, RunFailure> {
     let stderr = fs::File::create(stderr_path)
-        .map_err(|e| format!("cannot create {}: {e}", stderr_path.display()))?;
+        .map_err(|e| RunFailure::Other(format!("cannot create {}: {e}", stderr_path.display())))?;
     let stdout = stderr
         .try_clone()
-        .map_err(|e| format!("cannot clone a file handle: {e}"))?;
+        .map_err(|e| RunFailure::Other(format!("cannot clone a file handle: {e}")))?;
     let mut child = Command::new(QEMU)
         .args(args)
         .stdin(Stdio::null())
         .stdout(stdout)
         .stderr(stderr)
         .spawn()
-        .map_err(|e| format!("cannot start {QEMU}: {e}; {INSTALL_HINT}"))?;
-    let deadline = Instant::now() + timeout;
+        .map_err(|e| RunFailure::Other(format!("cannot start {QEMU}: {e}; {INSTALL_HINT}")))?;
+    let started = Instant::now();
+    let deadline = started + timeout;
+    let mut next_look = started;
+    let mut dump_seen: Option<Instant> = None;
     loop {
+        let now = Instant::now();
         match child.try_wait() {
             Ok(Some(status)) => return Ok(status.to_string()),
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "QEMU did not exit within {timeout:?} and was killed"
-                ));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) => {}
             Err(e) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("waiting for QEMU failed: {e}"));
+                return Err(RunFailure::Other(format!("waiting for QEMU failed: {e}")));
             }
         }
+        if dump_seen.is_none() && now >= next_look {
+            next_look = now + Duration::from_millis(250);
+            if console_has_end_marker(console_path) {
+                dump_seen = Some(now);
+            }
+        }
+        if let Some(seen) = dump_seen {
+            if now >= seen + poweroff_grace {
+                let _ = child.kill();
+                let _ = child.wait();
+                let note = format!(
+                    "killed: the dump was complete after {:.1} s but the guest \
+                     had not powered off {:.1} s later",
+                    (seen - started).as_secs_f64(),
+                    poweroff_grace.as_secs_f64()
+                );
+                eprintln!("guest-note {note}");
+                return Ok(note);
+            }
+        } else if now >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(RunFailure::Hung(format!(
+                "QEMU did not exit within {timeout:?} and was killed"
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Why [`run_bounded`] has no exit status to give.
+enum RunFailure {
+    /// Killed at the time bound, the dump incomplete.
+    Hung(String),
+    /// QEMU could not be started or waited for.
+    Other(String),
+}
+
+/// Whether the console file holds the dump's end marker yet.
+fn console_has_end_marker(console_path: &Path) -> bool {
+    fs::read(console_path)
+        .map(|bytes| {
+            let marker = topoc::decode::dump::END_MARKER.as_bytes();
+            bytes.windows(marker.len()).any(|w| w == marker)
+        })
+        .unwrap_or(false)
 }
 
 /// The dump between the markers (inclusive), with the begin line cut to the
