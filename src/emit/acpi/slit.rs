@@ -35,31 +35,39 @@ fn build_ch(c: &Compiled) -> Option<Slit> {
         c.acpi_oem_revision,
     );
     // (from, to) → the first distance `from` lists for `to`, of the first
-    // node with that id: what the linear searches found, without making the
-    // matrix cubic in the nodes (1024 nodes took 8 G instructions).
-    let mut listed = std::collections::BTreeMap::new();
-    let mut seen = std::collections::BTreeSet::new();
+    // node with that id: what cloud-hypervisor's linear searches find, in a
+    // dense id × id table so that the matrix stays quadratic (1024 nodes took
+    // 8 G instructions with the searches, 23% of `build` with a BTreeMap).
+    let mut index = std::collections::HashMap::with_capacity(l.nodes.len());
     for n in &l.nodes {
-        if !seen.insert(n.guest_numa_id) {
+        let next = index.len();
+        index.entry(n.guest_numa_id).or_insert(next);
+    }
+    let k = index.len();
+    let mut listed: Vec<Option<u8>> = vec![None; k * k];
+    let mut seen = vec![false; k];
+    for n in &l.nodes {
+        let from = index[&n.guest_numa_id];
+        if std::mem::replace(&mut seen[from], true) {
             continue;
         }
         for &(to, v) in &n.distances {
-            listed.entry((n.guest_numa_id, to)).or_insert(v);
+            if let Some(&to) = index.get(&to) {
+                listed[from * k + to].get_or_insert(v);
+            }
         }
     }
-    let given = |from: u32, to: u32| listed.get(&(from, to)).copied();
-    let rows: Vec<Vec<u8>> = l
-        .nodes
+    let positions: Vec<usize> = l.nodes.iter().map(|n| index[&n.guest_numa_id]).collect();
+    let rows: Vec<Vec<u8>> = positions
         .iter()
-        .map(|i| {
-            l.nodes
+        .map(|&a| {
+            positions
                 .iter()
-                .map(|j| {
-                    let (a, b) = (i.guest_numa_id, j.guest_numa_id);
+                .map(|&b| {
                     if a == b {
                         Slit::LOCAL
                     } else {
-                        given(a, b).or_else(|| given(b, a)).unwrap_or(20)
+                        listed[a * k + b].or(listed[b * k + a]).unwrap_or(20)
                     }
                 })
                 .collect()
