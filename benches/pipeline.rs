@@ -111,7 +111,7 @@ fn measure<T>(quick: bool, mut f: impl FnMut() -> T) -> Sample {
 
 fn render_all(c: &Compiled) -> usize {
     topoc::emit::for_target(c.target.kind())
-        .filter_map(|a| (a.render)(c))
+        .filter_map(|a| a.render(c))
         .map(|b| b.len())
         .sum()
 }

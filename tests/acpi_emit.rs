@@ -29,7 +29,7 @@ fn every_example_table_is_clean_under_iasl_and_round_trips() {
         .unwrap_or_else(|_| panic!("{} does not compile", path.display()));
         for name in ["srat", "slit", "hmat"] {
             let artifact = topoc::emit::lookup(name).unwrap();
-            let Some(bytes) = (artifact.render)(&c) else {
+            let Some(bytes) = artifact.render(&c) else {
                 continue;
             };
             let label = format!("{}:{name}", path.file_stem().unwrap().to_string_lossy());

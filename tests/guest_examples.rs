@@ -160,7 +160,7 @@ fn boot(case: &Case) -> Result<String, String> {
     if case.own_tables {
         let mut tables = Vec::new();
         for artifact in ["srat", "slit", "hmat"] {
-            if let Some(bytes) = topoc::emit::lookup(artifact).and_then(|a| (a.render)(&c)) {
+            if let Some(bytes) = topoc::emit::lookup(artifact).and_then(|a| a.render(&c)) {
                 tables.push((format!("{artifact}.aml"), bytes));
             }
         }

@@ -62,7 +62,7 @@ fn compile(t: &Topology) -> Result<Compiled, String> {
 
 fn artifact(c: &Compiled, name: &str) -> Option<Vec<u8>> {
     let a = topoc::emit::lookup(name).unwrap_or_else(|| panic!("no artifact {name}"));
-    (a.render)(c)
+    a.render(c)
 }
 
 fn decode(name: &str, bytes: &[u8]) -> Table {

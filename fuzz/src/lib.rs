@@ -96,7 +96,7 @@ pub fn compile(data: &[u8]) {
 /// formed. Shared with the property tests' idea of "not malformed".
 pub fn emit_all(c: &Compiled) {
     for a in topoc::emit::for_target(c.target.kind()) {
-        let Some(bytes) = (a.render)(c) else { continue };
+        let Some(bytes) = a.render(c) else { continue };
         if a.file.ends_with(".json") {
             let text = std::str::from_utf8(&bytes)
                 .unwrap_or_else(|e| panic!("{} is not UTF-8: {e}", a.name));

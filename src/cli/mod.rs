@@ -245,7 +245,7 @@ fn build(
     };
     report(ui, &c.warnings, &source, format);
     if let Some(a) = artifact {
-        let Some(bytes) = (a.render)(&c) else {
+        let Some(bytes) = a.render(&c) else {
             return err(format!(
                 "{} has no {} ({})",
                 source.name, a.name, a.description
@@ -263,26 +263,59 @@ fn build(
     let Some(dir) = out else {
         return err("give --out DIR or --emit ARTIFACT");
     };
-    let files: Vec<(PathBuf, Vec<u8>)> = crate::emit::for_target(t.target)
-        .filter_map(|a| (a.render)(&c).map(|b| (dir.join(a.file), b)))
-        .collect();
-    if let Err(e) = write::write_all(&files) {
+    // One artifact in memory at a time: render, stage, drop.
+    let mut tx = write::Transaction::default();
+    let mut written: Vec<(PathBuf, u64)> = Vec::new();
+    for a in crate::emit::for_target(t.target) {
+        let path = dir.join(a.file);
+        let mut len = 0;
+        let staged = tx.stage_with(&path, |w| {
+            let mut counted = Counted { inner: w, len: 0 };
+            let present = a.write_to(&c, &mut counted)?;
+            len = counted.len;
+            Ok(present)
+        });
+        match staged {
+            Ok(true) => written.push((path, len)),
+            Ok(false) => {}
+            Err(e) => return err(e),
+        }
+    }
+    if let Err(e) = tx.commit() {
         return err(e);
     }
     if !ui.quiet && format == Format::Text {
         eprintln!(
             "{}: wrote {} files to {}",
             source.name,
-            files.len(),
+            written.len(),
             dir.display()
         );
         if ui.verbose {
-            for (p, b) in &files {
-                eprintln!("  {} ({} bytes)", p.display(), b.len());
+            for (p, len) in &written {
+                eprintln!("  {} ({len} bytes)", p.display());
             }
         }
     }
     ExitCode::from(OK)
+}
+
+/// A writer that counts what passes through, for `--verbose`.
+struct Counted<'a> {
+    inner: &'a mut dyn std::io::Write,
+    len: u64,
+}
+
+impl std::io::Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// `topoc graph`: check the topology, then draw it.
@@ -301,7 +334,7 @@ fn graph(
         Err(code) => return code,
     };
     report(ui, &c.warnings, &source, Format::Text);
-    let Some(bytes) = (a.render)(&c) else {
+    let Some(bytes) = a.render(&c) else {
         return err(format!("{} has no {}", source.name, a.name));
     };
     match output {

@@ -7,7 +7,9 @@
 use crate::model::derive::{HmatValue, Origin};
 use crate::pipeline::Compiled;
 use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter};
 use serde_json::{Value, json};
+use std::io;
 
 fn origin(o: Origin) -> &'static str {
     match o {
@@ -110,7 +112,9 @@ struct Cpu {
     thread: u32,
 }
 
-pub fn render(c: &Compiled) -> String {
+/// Writes the resolved topology as it serializes: a 1024-node file is 50 MB,
+/// and `build` need not hold it.
+pub fn write(c: &Compiled, w: &mut dyn io::Write) -> io::Result<()> {
     let t = &c.topo;
     let topo = &t.machine.topology;
     let nodes: Vec<Value> = t
@@ -285,106 +289,247 @@ pub fn render(c: &Compiled) -> String {
         hmat,
         target,
     };
-    let mut s = compact_scalar_arrays(&serde_json::to_string_pretty(&doc).unwrap_or_default());
-    s.push('\n');
-    s
+    write_json(&doc, w)
 }
 
-/// Puts every array of scalars (numbers, strings, booleans, null) on one
-/// line, `[10, 21, 31]`, and leaves everything else as serde_json's pretty
-/// printer laid it out. Distance and HMAT matrices then read as matrices, one
-/// row per line, and the file stays a fraction of the size for large
-/// machines (a 1024-node SLIT is a million cells).
-fn compact_scalar_arrays(pretty: &str) -> String {
-    let b = pretty.as_bytes();
-    let mut out = String::with_capacity(pretty.len());
-    let mut i = 0;
-    let mut copied = 0;
-    let mut in_string = false;
-    while i < b.len() {
-        let c = b[i];
-        if in_string {
-            match c {
-                b'\\' => i += 1,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            i += 1;
-            continue;
-        }
-        if c == b'"' {
-            in_string = true;
-            i += 1;
-            continue;
-        }
-        if c == b'[' {
-            if let Some((end, items)) = scalar_array(b, i) {
-                out.push_str(&pretty[copied..i]);
-                out.push('[');
-                out.push_str(&items.join(", "));
-                out.push(']');
-                i = end + 1;
-                copied = i;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    out.push_str(&pretty[copied..]);
-    out
+/// Pretty JSON with two-space indents, except that an array whose first item
+/// is a scalar (number, string, boolean, null) goes on one line: `[10, 21]`.
+/// Distance and HMAT matrices then read as matrices, one row per line, and a
+/// 1024-node file is half the size. Ends with a newline.
+fn write_json<T: Serialize>(value: &T, w: &mut dyn io::Write) -> io::Result<()> {
+    let mut chunks = Chunks {
+        buf: Vec::with_capacity(Chunks::SIZE),
+        out: w,
+    };
+    let mut ser = serde_json::Serializer::with_formatter(&mut chunks, RowFormatter::default());
+    value.serialize(&mut ser).map_err(io::Error::other)?;
+    chunks.buf.push(b'\n');
+    chunks.out.write_all(&chunks.buf)
 }
 
-/// If the array opening at `open` holds only scalars, its closing index and
-/// its items (trimmed, as serde_json wrote them).
-fn scalar_array(b: &[u8], open: usize) -> Option<(usize, Vec<&str>)> {
-    let mut items = Vec::new();
-    let mut start = open + 1;
-    let mut i = open + 1;
-    let mut in_string = false;
-    while i < b.len() {
-        let c = b[i];
-        if in_string {
-            match c {
-                b'\\' => i += 1,
-                b'"' => in_string = false,
-                _ => {}
+/// Collects the serializer's many small writes in memory and hands them on
+/// in 64 KiB pieces: through `dyn Write` each write was a call that could
+/// not be inlined, a sixth of a 1024-node `build`.
+struct Chunks<'a> {
+    buf: Vec<u8>,
+    out: &'a mut dyn io::Write,
+}
+
+impl Chunks<'_> {
+    const SIZE: usize = 1 << 16;
+}
+
+impl io::Write for Chunks<'_> {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= Self::SIZE {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
+    }
+}
+
+/// How an open array is being laid out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ArrayLayout {
+    /// Nothing written yet: the first item decides.
+    Undecided,
+    /// First item a scalar: `[a, b, c]`.
+    Inline,
+    /// First item an array or object: one item per line.
+    Block,
+}
+
+/// serde_json's pretty layout with [`ArrayLayout::Inline`] arrays. An item's
+/// separator is held back until its first byte shows whether it is a scalar.
+#[derive(Default)]
+struct RowFormatter {
+    level: usize,
+    arrays: Vec<ArrayLayout>,
+    /// `Some(first)` between `begin_array_value` and the item's first write.
+    pending: Option<bool>,
+    /// Whether the innermost open object has a member yet.
+    has_value: bool,
+}
+
+impl RowFormatter {
+    fn indent<W: ?Sized + io::Write>(&self, w: &mut W) -> io::Result<()> {
+        for _ in 0..self.level {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    /// Writes the separator held back for the array item that starts now.
+    fn item<W: ?Sized + io::Write>(&mut self, w: &mut W, scalar: bool) -> io::Result<()> {
+        let Some(first) = self.pending.take() else {
+            return Ok(());
+        };
+        let Some(layout) = self.arrays.last_mut() else {
+            return Ok(());
+        };
+        if *layout == ArrayLayout::Undecided {
+            *layout = if scalar {
+                ArrayLayout::Inline
+            } else {
+                ArrayLayout::Block
+            };
+        }
+        match (*layout, first) {
+            (ArrayLayout::Inline, true) => Ok(()),
+            (ArrayLayout::Inline, false) => w.write_all(b", "),
+            (_, true) => {
+                w.write_all(b"\n")?;
+                self.indent(w)
             }
-        } else {
-            match c {
-                b'"' => in_string = true,
-                b'[' | b'{' => return None,
-                b',' | b']' => {
-                    let item = std::str::from_utf8(&b[start..i]).ok()?.trim();
-                    if !item.is_empty() {
-                        items.push(item);
-                    }
-                    if c == b']' {
-                        return Some((i, items));
-                    }
-                    start = i + 1;
-                }
-                _ => {}
+            (_, false) => {
+                w.write_all(b",\n")?;
+                self.indent(w)
             }
         }
-        i += 1;
     }
-    None
+}
+
+/// Scalar writers: each first writes the held-back separator.
+macro_rules! scalar_writers {
+    ($($name:ident($ty:ty)),* $(,)?) => {$(
+        fn $name<W: ?Sized + io::Write>(&mut self, w: &mut W, v: $ty) -> io::Result<()> {
+            self.item(w, true)?;
+            CompactFormatter.$name(w, v)
+        }
+    )*};
+}
+
+impl Formatter for RowFormatter {
+    scalar_writers!(
+        write_bool(bool),
+        write_i8(i8),
+        write_i16(i16),
+        write_i32(i32),
+        write_i64(i64),
+        write_i128(i128),
+        write_u8(u8),
+        write_u16(u16),
+        write_u32(u32),
+        write_u64(u64),
+        write_u128(u128),
+        write_f32(f32),
+        write_f64(f64),
+        write_number_str(&str),
+    );
+
+    fn write_null<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.item(w, true)?;
+        w.write_all(b"null")
+    }
+
+    fn begin_string<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.item(w, true)?;
+        w.write_all(b"\"")
+    }
+
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.item(w, false)?;
+        self.level += 1;
+        self.arrays.push(ArrayLayout::Undecided);
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.arrays.pop() == Some(ArrayLayout::Block) {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        _w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.pending = Some(first);
+        Ok(())
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.item(w, false)?;
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::compact_scalar_arrays;
+    use super::write_json;
+
+    fn to_json(v: &serde_json::Value) -> String {
+        let mut out = Vec::new();
+        write_json(v, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
 
     #[test]
     fn scalar_arrays_go_on_one_line() {
-        let v = serde_json::json!({"m": [[10, 21], [21, 10]], "s": ["a,]b", "c\\\"d"], "o": [{"x": [1]}], "e": []});
-        let pretty = serde_json::to_string_pretty(&v).unwrap();
-        let compact = compact_scalar_arrays(&pretty);
+        let v = serde_json::json!({"m": [[10, 21], [21, 10]], "s": ["a,]b", "c\\\"d"], "o": [{"x": [1]}], "e": [], "n": {}, "z": [null, true]});
+        let compact = to_json(&v);
         let back: serde_json::Value = serde_json::from_str(&compact).unwrap();
         assert_eq!(back, v, "the same JSON value");
         assert!(compact.contains("[10, 21]"), "{compact}");
         assert!(compact.contains(r#"["a,]b", "c\\\"d"]"#), "{compact}");
         assert!(compact.contains("\"x\": [1]"), "{compact}");
         assert!(compact.contains("\"e\": []"), "{compact}");
+        let small = serde_json::json!({"a": [[1, 2], []], "b": {"c": [{}, {"d": null}]}, "e": {}});
+        assert_eq!(
+            to_json(&small),
+            "{\n  \"a\": [\n    [1, 2],\n    []\n  ],\n  \"b\": {\n    \"c\": [\n      {},\n      {\n        \"d\": null\n      }\n    ]\n  },\n  \"e\": {}\n}\n"
+        );
     }
 }

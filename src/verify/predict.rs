@@ -69,7 +69,7 @@ impl Prediction {
         let mut problems = Vec::new();
         let mut tables = BTreeMap::new();
         for (artifact, sig) in [("srat", "SRAT"), ("slit", "SLIT"), ("hmat", "HMAT")] {
-            if let Some(bytes) = crate::emit::lookup(artifact).and_then(|a| (a.render)(c)) {
+            if let Some(bytes) = crate::emit::lookup(artifact).and_then(|a| a.render(c)) {
                 tables.insert(sig.to_string(), bytes);
             }
         }
