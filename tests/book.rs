@@ -18,6 +18,9 @@
 //! distance and HMAT formulas from `model/derive.rs`, the qemu target's
 //! keywords, the list of example chapters).
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use clap::CommandFactory;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -564,18 +567,7 @@ fn example_md(name: &str) -> (String, String) {
 }
 
 fn examples() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(root().join("examples"))
-        .expect("examples/")
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let p = e.path();
-            (p.extension().is_some_and(|x| x == "toml"))
-                .then(|| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-                .flatten()
-        })
-        .collect();
-    v.sort();
-    v
+    fixtures::bundled_examples()
 }
 
 // ------------------------------------------------------- generated blocks

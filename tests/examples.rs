@@ -11,8 +11,11 @@
 //!
 //! Run with `UPDATE_GOLDEN=1` to rewrite the goldens, then review the diff.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use libtest_mimic::{Arguments, Failed, Trial};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn root() -> &'static Path {
@@ -188,17 +191,7 @@ fn run(example: &str, v: Variant) -> Result<(), Failed> {
 }
 
 fn examples() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(root().join("examples"))
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| PathBuf::from(e.file_name()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
+    fixtures::bundled_examples()
 }
 
 fn main() {

@@ -26,13 +26,15 @@
 //! or the guest kernel the tests fail, naming `scripts/install-guest-deps.sh`:
 //! a green run means the guests really booted.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
 #[path = "support/guest.rs"]
 mod guest;
 
 use guest::{BootSpec, Firmware, GuestKit};
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 use topoc::decode::dump::GuestDump;
@@ -358,17 +360,7 @@ fn perturb_hmat() -> Result<(), Failed> {
 }
 
 fn examples() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(root().join("examples"))
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| PathBuf::from(e.file_name()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
+    fixtures::bundled_examples()
 }
 
 /// The example that exercises the most (SPM, Generic Initiators, caches),

@@ -1123,16 +1123,8 @@ fn per_node(cx: &mut Ctx, g: &Guest, map: &[Entry]) {
             cx.compare(
                 &format!("node{n}.srat"),
                 &format!("{label}: SRAT memory ranges (ACPI: SRAT: Node N PXM P lines)"),
-                if exp.is_empty() {
-                    "(none)".into()
-                } else {
-                    exp.join("\n")
-                },
-                if got.is_empty() {
-                    "(none)".into()
-                } else {
-                    got.join("\n")
-                },
+                lines_or_none(&exp),
+                lines_or_none(&got),
                 diffs,
                 || cause,
             );
@@ -1186,11 +1178,7 @@ fn per_node(cx: &mut Ctx, g: &Guest, map: &[Entry]) {
                     &format!("node{n}.initmem"),
                     &title,
                     exp,
-                    if got.is_empty() {
-                        "(none)".into()
-                    } else {
-                        got.join("\n")
-                    },
+                    lines_or_none(&got),
                     diffs,
                     || cause,
                 );
@@ -1340,6 +1328,15 @@ fn per_node(cx: &mut Ctx, g: &Guest, map: &[Entry]) {
             diffs,
             || cause,
         );
+    }
+}
+
+/// One item per line, or `(none)`: how a check shows a list it saw.
+fn lines_or_none(lines: &[String]) -> String {
+    if lines.is_empty() {
+        "(none)".into()
+    } else {
+        lines.join("\n")
     }
 }
 
@@ -1570,11 +1567,7 @@ fn hmat(cx: &mut Ctx, g: &Guest) {
             &format!("node{n}.memory-side-cache"),
             &format!("{label}: memory-side caches"),
             exp.join("\n"),
-            if got.is_empty() {
-                "(none)".into()
-            } else {
-                got.join("\n")
-            },
+            lines_or_none(&got),
             diffs,
             || cause,
         );
@@ -1621,11 +1614,7 @@ fn spm(cx: &mut Ctx, g: &Guest, map: &[Entry]) {
             "spm.iomem",
             title,
             exp_sr.join("\n"),
-            if got_sr.is_empty() {
-                "(none)".into()
-            } else {
-                got_sr.join("\n")
-            },
+            lines_or_none(&got_sr),
             diffs,
             || cause,
         );
@@ -1752,11 +1741,7 @@ fn spm(cx: &mut Ctx, g: &Guest, map: &[Entry]) {
         "spm.dax",
         &format!("one dax device per soft-reserved range, on its SRAT node, bound to {driver}"),
         exp.join("\n"),
-        if got.is_empty() {
-            "(none)".into()
-        } else {
-            got.join("\n")
-        },
+        lines_or_none(&got),
         diffs,
         || cause,
     );
@@ -1808,7 +1793,7 @@ fn devices(cx: &mut Ctx) {
             "pci.devices",
             "the topology's PCI devices at their predicted addresses",
             exp.join("\n"),
-            if got.is_empty() { "(none)".into() } else { got.join("\n") },
+            lines_or_none(&got),
             diffs,
             || "the VM was started without the emitted -device options, or with devices on other slots".into(),
         );
@@ -1880,11 +1865,7 @@ fn devices(cx: &mut Ctx) {
         "gi.srat",
         title,
         a.join("\n"),
-        if b.is_empty() {
-            "(none)".into()
-        } else {
-            b.join("\n")
-        },
+        lines_or_none(&b),
         diffs,
         || {
             "the acpi-generic-initiator objects are missing or point at other devices (QEMU < 9.0 \
@@ -1915,11 +1896,7 @@ fn tables(cx: &mut Ctx) {
                 .map(|s| format!("Table Upgrade: override [{s}-BOCHS -BXPC    ]"))
                 .collect::<Vec<_>>()
                 .join("\n"),
-            if seen.is_empty() {
-                "(none)".into()
-            } else {
-                seen.join("\n")
-            },
+            lines_or_none(&seen),
             diffs,
             || {
                 format!(

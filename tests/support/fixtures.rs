@@ -1,5 +1,6 @@
-//! Where the shared reference data lives and which ACPI tables it holds,
-//! for the integration tests that read it (`#[path]`-included, like the
+//! Where the test data lives: the bundled examples, the shared reference
+//! data and which ACPI tables it holds, for the integration tests that read
+//! them (`#[path]`-included, like the
 //! other helpers here).
 //!
 //! Each test binary uses a different subset, hence the `dead_code` allowance.
@@ -35,6 +36,16 @@ pub fn files_in(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
     out.sort();
     assert!(!out.is_empty(), "no matching fixtures in {}", dir.display());
     out
+}
+
+/// The bundled examples' names (`examples/<name>.toml`), sorted. Panics if
+/// there are none, so that a moved folder cannot make a test pass vacuously.
+pub fn bundled_examples() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    files_in(&dir, |name| name.ends_with(".toml"))
+        .iter()
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect()
 }
 
 pub fn read(path: &Path) -> Vec<u8> {
