@@ -23,7 +23,7 @@
 //! `IdentifierNotUnique` cannot happen either: each node has one zone of its
 //! own, named after the node (see [`crate::layout::cloud_hypervisor`]).
 
-use super::Context;
+use super::{Ch, Context};
 use crate::diag::{Diagnostic, Severity, codes};
 use crate::kinds::{ChBoot, HostPolicy};
 use crate::layout::cloud_hypervisor::{
@@ -39,10 +39,6 @@ use crate::units::{fmt_cpulist, fmt_size};
 /// in v48; `TooManyCpus`: "Too many CPUs: specified {n} but {limit} is the
 /// limit").
 pub const MAX_VCPUS: u64 = 8192;
-
-fn target<'a>(cx: &Context<'a>) -> Option<(&'a ChProfile, &'a ChLayout)> {
-    Some((cx.target.ch()?, cx.ch_layout?))
-}
 
 fn fallback(p: &ChProfile) -> bool {
     p.fallback.value
@@ -70,8 +66,8 @@ fn capability(d: Diagnostic, fallback: bool) -> Diagnostic {
 const FALLBACK_HELP: &str = "or compile the closest form with a warning: `fallback = true` under [target.cloud-hypervisor], or --fallback";
 
 /// T200: HMAT data; cloud-hypervisor builds no HMAT.
-pub fn hmat(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((p, _)) = target(cx) else { return };
+pub fn hmat(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let p = ch.profile;
     if cx.derived.hmat.is_none() {
         return;
     }
@@ -131,8 +127,8 @@ pub fn hmat(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 /// T201: Specific Purpose Memory; cloud-hypervisor's E820 has only RAM and
 /// reserved entries.
-pub fn spm(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((p, _)) = target(cx) else { return };
+pub fn spm(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let p = ch.profile;
     for n in &cx.topo.nodes {
         let Some(m) = &n.memory else { continue };
         let Some(first) = m.spm.first() else { continue };
@@ -168,8 +164,8 @@ pub fn spm(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 /// T202: node ids that are not 0..N-1: cloud-hypervisor's SLIT is
 /// positional while its SRAT uses the ids.
-pub fn node_ids(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((_, l)) = target(cx) else { return };
+pub fn node_ids(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let l = ch.layout;
     for (pos, n) in l.nodes.iter().enumerate() {
         let expected = pos as u32;
         if n.guest_numa_id == expected {
@@ -215,8 +211,8 @@ pub fn node_ids(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 /// T203: an emulated stand-in device; cloud-hypervisor passes through host
 /// devices only.
-pub fn stand_in(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((p, l)) = target(cx) else { return };
+pub fn stand_in(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let (p, l) = (ch.profile, ch.layout);
     for &d in &l.dropped_devices {
         let dev = &cx.topo.devices[d];
         let gone: Vec<u32> = l
@@ -261,10 +257,7 @@ pub fn stand_in(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T204: host memory placement beyond one bound host node.
-pub fn host_policy(cx: &Context, out: &mut Vec<Diagnostic>) {
-    if target(cx).is_none() {
-        return;
-    }
+pub fn host_policy(cx: &Context, _: Ch, out: &mut Vec<Diagnostic>) {
     for n in &cx.topo.nodes {
         let Some(m) = &n.memory else { continue };
         let b = &m.backend;
@@ -301,8 +294,8 @@ fn considered(p: &ChProfile, l: &ChLayout, d: DevIx) -> bool {
 }
 
 /// T205: a Generic Initiator node with CPUs or memory.
-pub fn initiator_resources(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((p, l)) = target(cx) else { return };
+pub fn initiator_resources(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let (p, l) = (ch.profile, ch.layout);
     for (ix, n) in cx.topo.nodes.iter().enumerate() {
         let devs: Vec<DevIx> = n
             .gi_devices
@@ -338,8 +331,8 @@ pub fn initiator_resources(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T206: more than one device on one Generic Initiator node.
-pub fn initiator_shared(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((p, l)) = target(cx) else { return };
+pub fn initiator_shared(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let (p, l) = (ch.profile, ch.layout);
     for n in &cx.topo.nodes {
         let devs: Vec<DevIx> = n
             .gi_devices
@@ -370,8 +363,8 @@ pub fn initiator_shared(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T207: a `--numa` node with no CPUs, no memory and no device.
-pub fn empty_node(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((_, l)) = target(cx) else { return };
+pub fn empty_node(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let l = ch.layout;
     for n in &l.nodes {
         if !n.cpus.is_empty() || n.zone.is_some() || n.device.is_some() {
             continue;
@@ -394,10 +387,7 @@ pub fn empty_node(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T208: more than two threads per core (x86_64).
-pub fn threads_per_core(cx: &Context, out: &mut Vec<Diagnostic>) {
-    if target(cx).is_none() {
-        return;
-    }
+pub fn threads_per_core(cx: &Context, _: Ch, out: &mut Vec<Diagnostic>) {
     let th = &cx.topo.machine.topology.threads;
     if th.value > 2 {
         out.push(
@@ -414,8 +404,8 @@ pub fn threads_per_core(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T209: more vCPUs than cloud-hypervisor creates.
-pub fn too_many_vcpus(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((_, l)) = target(cx) else { return };
+pub fn too_many_vcpus(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let l = ch.layout;
     if l.max_vcpus > MAX_VCPUS {
         let topo = &cx.topo.machine.topology;
         let span = if topo.span.is_detached() {
@@ -437,10 +427,7 @@ pub fn too_many_vcpus(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T210: shared, file-backed memory with a host node.
-pub fn shared_file_host_node(cx: &Context, out: &mut Vec<Diagnostic>) {
-    if target(cx).is_none() {
-        return;
-    }
+pub fn shared_file_host_node(cx: &Context, _: Ch, out: &mut Vec<Diagnostic>) {
     for n in &cx.topo.nodes {
         let Some(m) = &n.memory else { continue };
         let b = &m.backend;
@@ -460,8 +447,8 @@ pub fn shared_file_host_node(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T211: hugepages of the host's default size.
-pub fn unpinned_hugepages(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((_, l)) = target(cx) else { return };
+pub fn unpinned_hugepages(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let l = ch.layout;
     for z in l.zones.iter().filter(|z| !z.align_known) {
         let n = &cx.topo.nodes[z.node];
         let Some(m) = &n.memory else { continue };
@@ -482,8 +469,8 @@ pub fn unpinned_hugepages(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T212: two devices in one slot, or no slot left.
-pub fn pci_slots(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((_, l)) = target(cx) else { return };
+pub fn pci_slots(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let l = ch.layout;
     for (k, d) in l.devices.iter().enumerate() {
         let dev = &cx.topo.devices[d.device];
         match d.slot {
@@ -518,8 +505,8 @@ pub fn pci_slots(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T213: one host device passed through twice.
-pub fn duplicate_device(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((_, l)) = target(cx) else { return };
+pub fn duplicate_device(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let l = ch.layout;
     for (k, d) in l.devices.iter().enumerate() {
         if let Some(first) = l.devices[..k].iter().find(|o| o.host == d.host) {
             let dev = &cx.topo.devices[d.device];
@@ -539,8 +526,8 @@ pub fn duplicate_device(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T214: a memory map cloud-hypervisor cannot build, or builds wrong.
-pub fn memory_map(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((p, l)) = target(cx) else { return };
+pub fn memory_map(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let (p, l) = (ch.profile, ch.layout);
     let span = setting(cx, p.boot.span);
     if l.zones.is_empty() {
         out.push(
@@ -602,8 +589,8 @@ pub fn memory_map(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T215: RAM beyond cloud-hypervisor's address space.
-pub fn address_space(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((_, l)) = target(cx) else { return };
+pub fn address_space(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let l = ch.layout;
     if l.start_of_device_area <= l.end_of_device_area {
         return;
     }
@@ -631,8 +618,8 @@ pub fn address_space(cx: &Context, out: &mut Vec<Diagnostic>) {
 
 /// T216: a payload combination cloud-hypervisor will not boot, or whose
 /// parts it silently drops.
-pub fn payload(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some((p, _)) = target(cx) else { return };
+pub fn payload(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let p = ch.profile;
     if let Some(f) = &p.firmware {
         if let Some(k) = &p.kernel {
             out.push(

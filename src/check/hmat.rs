@@ -8,7 +8,7 @@ use crate::layout::hmat::{
     linux_reads, qemu_bandwidth, qemu_latency, rounded_bandwidth, rounded_latency,
 };
 use crate::model::NodeIx;
-use crate::model::derive::Origin;
+use crate::model::derive::{HmatData, Origin};
 use crate::units::{MIB, fmt_bandwidth, fmt_latency};
 
 /// T060: a node's `initiator` that cannot initiate: neither CPUs nor a
@@ -122,10 +122,7 @@ pub fn cache_levels(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// initiator, with no value from any initiator in any table, that T080
 /// (no initiator reaches them) and T107 (QEMU refuses their cache) do not
 /// already report.
-fn targets_without_data(cx: &Context) -> Vec<NodeIx> {
-    let Some(h) = &cx.derived.hmat else {
-        return Vec::new();
-    };
+fn targets_without_data(cx: &Context, h: &HmatData) -> Vec<NodeIx> {
     let orphans = unreachable_memory(cx, &Components::new(cx.topo));
     h.targets
         .iter()
@@ -146,11 +143,8 @@ fn targets_without_data(cx: &Context) -> Vec<NodeIx> {
 }
 
 /// T062: a memory-only node for which the HMAT carries nothing.
-pub fn target_without_data(cx: &Context, out: &mut Vec<Diagnostic>) {
-    if !cx.target.builds_hmat() {
-        return;
-    }
-    for m in targets_without_data(cx) {
+pub fn target_without_data(cx: &Context, h: &HmatData, out: &mut Vec<Diagnostic>) {
+    for m in targets_without_data(cx, h) {
         let n = &cx.topo.nodes[m];
         let Some(mem) = &n.memory else { continue };
         out.push(
@@ -170,11 +164,8 @@ pub fn target_without_data(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// T063: an HMAT table with values for some initiator/target pairs but not
 /// others. Pairs without a link path are T053's (or T080's, T073's), and
 /// targets without any data are T062's (or T107's).
-pub fn partial_matrix(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some(h) = cx.derived.hmat.as_ref().filter(|_| cx.target.builds_hmat()) else {
-        return;
-    };
-    let skip = targets_without_data(cx);
+pub fn partial_matrix(cx: &Context, h: &HmatData, out: &mut Vec<Diagnostic>) {
+    let skip = targets_without_data(cx, h);
     let orphans = unreachable_memory(cx, &Components::new(cx.topo));
     let connected = |i: NodeIx, m: NodeIx| {
         i == m
@@ -264,10 +255,7 @@ const PRECISION: f64 = 0.01;
 /// it accepts (T106 refuses the rest), so there only Linux's 32-bit
 /// overflow loses values; where topoc chooses the base it rounds
 /// ([`rounded_latency`]).
-pub fn precision(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some(h) = cx.derived.hmat.as_ref().filter(|_| cx.target.builds_hmat()) else {
-        return;
-    };
+pub fn precision(cx: &Context, h: &HmatData, out: &mut Vec<Diagnostic>) {
     for table in &h.tables {
         let dt = table.data_type;
         let latency = dt.is_latency();
@@ -276,7 +264,7 @@ pub fn precision(cx: &Context, out: &mut Vec<Diagnostic>) {
             .iter()
             .map(|r| r.iter().map(|v| v.map(|x| x.value)).collect())
             .collect();
-        let encoded = if cx.target.qemu().is_some() {
+        let encoded = if cx.qemu().is_some() {
             let res = if latency {
                 qemu_latency(&raw)
             } else {

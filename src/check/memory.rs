@@ -1,10 +1,10 @@
 //! Memory and SPM rules that hold for every target.
 
-use super::Context;
+use super::{Context, Qemu};
 use crate::diag::{Diagnostic, codes};
 use crate::kinds::SpmDialect;
 use crate::layout::Region;
-use crate::layout::firmware::{e820_hops, guest_e820, memory_block_size};
+use crate::layout::firmware::{e820_hops, memory_block_size};
 use crate::source::Span;
 use crate::units::{KIB, MIB, fmt_size};
 
@@ -82,7 +82,7 @@ pub fn misaligned_memory(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
     }
     // QEMU's rounding of -m; cloud-hypervisor takes each zone as it is.
-    if total % (8 * KIB) != 0 && cx.target.qemu().is_some() {
+    if total % (8 * KIB) != 0 && cx.qemu().is_some() {
         if let Some(span) = first {
             out.push(
                 Diagnostic::new(&codes::T031, format!("the nodes' memory adds up to {total} bytes, not a multiple of 8 KiB"), span, "first memory")
@@ -144,12 +144,9 @@ pub fn spm_overlap(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// T035: the guest's E820 map has more entries than a table on its way to
 /// the kernel holds (the layout's prediction, see
 /// [`crate::layout::firmware::e820_hops`]).
-pub fn e820_entries(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let (Some(p), Some(l)) = (cx.target.qemu(), cx.qemu_layout) else {
-        return;
-    };
-    let guest = guest_e820(cx.topo, p, l);
-    let Some(hop) = e820_hops(&guest).into_iter().find(|h| h.overflows()) else {
+pub fn e820_entries(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let p = q.profile;
+    let Some(hop) = e820_hops(q.guest).into_iter().find(|h| h.overflows()) else {
         return;
     };
     // The entries beyond the fixed few come from SPM parts: blame the node
@@ -214,11 +211,9 @@ const HMEM_ALIGN: u64 = 2 * MIB;
 /// T044: SPM the kernel's dax path cannot take whole: a guest-physical range
 /// not 2 MiB aligned (no dax device at all), or not whole memory blocks
 /// (kmem onlines only the aligned inside, or nothing).
-pub fn spm_alignment(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let (Some(p), Some(l)) = (cx.target.qemu(), cx.qemu_layout) else {
-        return;
-    };
-    let block = memory_block_size(&guest_e820(cx.topo, p, l));
+pub fn spm_alignment(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let (p, l) = (q.profile, q.layout);
+    let block = memory_block_size(q.guest);
     for (ix, n) in cx.topo.nodes.iter().enumerate() {
         let Some(m) = &n.memory else { continue };
         if m.spm.is_empty() || m.spm.iter().any(|r| r.end() > m.size.value) {

@@ -1,11 +1,14 @@
-//! Stage 3, `check`: named rules over the IR, its graph and the target.
+//! Stage 4, `check`: named rules over the IR, its graph, the target and the
+//! target's layout.
 //!
 //! Each rule has a registered code ([`crate::diag::codes`]), looks at the
 //! [`Context`] and pushes diagnostics; the runner runs every rule and sorts
-//! the findings, so one run reports everything in a stable order. Target
-//! rules ask the target's layout for the numbers they judge (the same
-//! numbers the emitters will print), so a checked topology always lays out
-//! and emits without further validation.
+//! the findings, so one run reports everything in a stable order. The layout
+//! is built once before any rule runs ([`crate::layout::Layout::build`]), so
+//! rules judge the very numbers the emitters will print, and a checked
+//! topology emits without further validation. Where a rule applies is
+//! declared in the registry ([`Run`]): a QEMU rule is handed the QEMU view
+//! and never runs for another target.
 //!
 //! **Architecture invariant:** rules never format output and never change the
 //! IR. To add a rule: register its code in `diag/codes.rs` with an
@@ -19,270 +22,358 @@ mod devices;
 mod distances;
 mod graph;
 mod hmat;
-mod ids;
 mod memory;
 mod qemu;
 
 use crate::diag::{Code, Diagnostic, codes};
+use crate::layout::Layout;
+use crate::layout::cloud_hypervisor::ChLayout;
+use crate::layout::firmware::GuestE820;
 use crate::layout::qemu::QemuLayout;
-use crate::model::derive::Derived;
+use crate::model::derive::{Derived, HmatData};
 use crate::model::graph::TopologyGraph;
 use crate::model::{NodeIx, Topology};
-use crate::target::Target;
+use crate::target::{ChProfile, QemuProfile, Target};
 
-/// Everything a rule may look at.
+/// Everything a rule may look at: the IR, its graph and derived values, the
+/// target profile and the target's layout, built once before any rule runs.
 pub struct Context<'a> {
     pub topo: &'a Topology,
     pub graph: &'a TopologyGraph,
     pub derived: &'a Derived,
     pub target: &'a Target,
-    /// The qemu layout, when the target is qemu.
-    pub qemu_layout: Option<&'a QemuLayout>,
-    /// The cloud-hypervisor layout, when the target is cloud-hypervisor.
-    pub ch_layout: Option<&'a crate::layout::cloud_hypervisor::ChLayout>,
+    pub layout: &'a Layout,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     pub fn node_label(&self, n: NodeIx) -> String {
         self.topo.nodes[n].label()
     }
+
+    /// The QEMU machine being built, when the target runs QEMU.
+    pub fn qemu(&self) -> Option<Qemu<'a>> {
+        match (self.target, self.layout) {
+            (Target::Qemu(profile), Layout::Qemu { layout, guest }) => Some(Qemu {
+                profile,
+                layout,
+                guest,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The cloud-hypervisor VM being built, when that is the target.
+    pub fn ch(&self) -> Option<Ch<'a>> {
+        match (self.target, self.layout) {
+            (Target::CloudHypervisor(profile), Layout::CloudHypervisor { layout }) => {
+                Some(Ch { profile, layout })
+            }
+            _ => None,
+        }
+    }
+
+    /// The derived HMAT, when the target builds one and the topology has data.
+    pub fn hmat(&self) -> Option<&'a HmatData> {
+        self.derived
+            .hmat
+            .as_ref()
+            .filter(|_| self.target.builds_hmat())
+    }
 }
 
-/// A rule: its code and the function that applies it.
+/// What a QEMU rule judges: the profile, QEMU's layout and the guest's E820.
+#[derive(Clone, Copy)]
+pub struct Qemu<'a> {
+    pub profile: &'a QemuProfile,
+    pub layout: &'a QemuLayout,
+    pub guest: &'a GuestE820,
+}
+
+/// What a cloud-hypervisor rule judges: the profile and its layout.
+#[derive(Clone, Copy)]
+pub struct Ch<'a> {
+    pub profile: &'a ChProfile,
+    pub layout: &'a ChLayout,
+}
+
+/// A rule: its code, and where it applies with the function that applies it.
 pub struct Rule {
     pub code: &'static Code,
-    pub run: fn(&Context, &mut Vec<Diagnostic>),
+    pub run: Run,
+}
+
+/// Where a rule applies. The runner calls a target rule only for its
+/// target, with that target's view, so rule bodies never ask which target
+/// they are on.
+pub enum Run {
+    /// Every target.
+    Every(fn(&Context, &mut Vec<Diagnostic>)),
+    /// Targets that start QEMU.
+    Qemu(fn(&Context, Qemu, &mut Vec<Diagnostic>)),
+    /// cloud-hypervisor.
+    Ch(fn(&Context, Ch, &mut Vec<Diagnostic>)),
+    /// Targets that build an HMAT, when the topology has HMAT data.
+    Hmat(fn(&Context, &HmatData, &mut Vec<Diagnostic>)),
+}
+
+impl Run {
+    /// Which targets the rule applies to, in words (for the catalog).
+    pub fn applies_to(&self) -> &'static str {
+        match self {
+            Run::Every(_) => "every target",
+            Run::Qemu(_) => "qemu",
+            Run::Ch(_) => "cloud-hypervisor",
+            Run::Hmat(_) => "targets that build an HMAT",
+        }
+    }
+
+    fn apply(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
+        match self {
+            Run::Every(f) => f(cx, out),
+            Run::Qemu(f) => {
+                if let Some(q) = cx.qemu() {
+                    f(cx, q, out)
+                }
+            }
+            Run::Ch(f) => {
+                if let Some(c) = cx.ch() {
+                    f(cx, c, out)
+                }
+            }
+            Run::Hmat(f) => {
+                if let Some(h) = cx.hmat() {
+                    f(cx, h, out)
+                }
+            }
+        }
+    }
 }
 
 /// Every check rule, in code order.
 pub static RULES: &[Rule] = &[
     Rule {
-        code: &codes::T013,
-        run: ids::pxm_beyond_guest,
-    },
-    Rule {
         code: &codes::T020,
-        run: cpus::cpu_in_two_nodes,
+        run: Run::Every(cpus::cpu_in_two_nodes),
     },
     Rule {
         code: &codes::T021,
-        run: cpus::cpu_outside_topology,
+        run: Run::Every(cpus::cpu_outside_topology),
     },
     Rule {
         code: &codes::T022,
-        run: cpus::cpu_in_no_node,
+        run: Run::Every(cpus::cpu_in_no_node),
     },
     Rule {
         code: &codes::T023,
-        run: cpus::topology_split,
+        run: Run::Every(cpus::topology_split),
     },
     Rule {
         code: &codes::T024,
-        run: cpus::boot_cpus,
+        run: Run::Every(cpus::boot_cpus),
     },
     Rule {
         code: &codes::T030,
-        run: memory::zero_memory,
+        run: Run::Every(memory::zero_memory),
     },
     Rule {
         code: &codes::T031,
-        run: memory::misaligned_memory,
+        run: Run::Every(memory::misaligned_memory),
     },
     Rule {
         code: &codes::T035,
-        run: memory::e820_entries,
+        run: Run::Qemu(memory::e820_entries),
     },
     Rule {
         code: &codes::T040,
-        run: memory::spm_outside_node,
+        run: Run::Every(memory::spm_outside_node),
     },
     Rule {
         code: &codes::T041,
-        run: memory::spm_overlap,
+        run: Run::Every(memory::spm_overlap),
     },
     Rule {
         code: &codes::T042,
-        run: memory::spm_on_cpu_node,
+        run: Run::Every(memory::spm_on_cpu_node),
     },
     Rule {
         code: &codes::T044,
-        run: memory::spm_alignment,
+        run: Run::Qemu(memory::spm_alignment),
     },
     Rule {
         code: &codes::T050,
-        run: distances::local_distance,
+        run: Run::Every(distances::local_distance),
     },
     Rule {
         code: &codes::T051,
-        run: distances::distance_range,
+        run: Run::Every(distances::distance_range),
     },
     Rule {
         code: &codes::T052,
-        run: distances::asymmetric,
+        run: Run::Every(distances::asymmetric),
     },
     Rule {
         code: &codes::T053,
-        run: distances::unreachable,
+        run: Run::Every(distances::unreachable),
     },
     Rule {
         code: &codes::T054,
-        run: distances::triangle,
+        run: Run::Every(distances::triangle),
     },
     Rule {
         code: &codes::T060,
-        run: hmat::attached_initiator,
+        run: Run::Every(hmat::attached_initiator),
     },
     Rule {
         code: &codes::T061,
-        run: hmat::entry_ends,
+        run: Run::Every(hmat::entry_ends),
     },
     Rule {
         code: &codes::T062,
-        run: hmat::target_without_data,
+        run: Run::Hmat(hmat::target_without_data),
     },
     Rule {
         code: &codes::T063,
-        run: hmat::partial_matrix,
+        run: Run::Hmat(hmat::partial_matrix),
     },
     Rule {
         code: &codes::T064,
-        run: hmat::cache_levels,
+        run: Run::Every(hmat::cache_levels),
     },
     Rule {
         code: &codes::T065,
-        run: hmat::precision,
+        run: Run::Hmat(hmat::precision),
     },
     Rule {
         code: &codes::T072,
-        run: devices::initiator_node_twice,
+        run: Run::Every(devices::initiator_node_twice),
     },
     Rule {
         code: &codes::T073,
-        run: devices::gpu_hbm_no_cpu_path,
+        run: Run::Every(devices::gpu_hbm_no_cpu_path),
     },
     Rule {
         code: &codes::T080,
-        run: graph::unreachable_memory_rule,
+        run: Run::Every(graph::unreachable_memory_rule),
     },
     Rule {
         code: &codes::T081,
-        run: graph::empty_node,
+        run: Run::Every(graph::empty_node),
     },
     Rule {
         code: &codes::T082,
-        run: graph::bad_link,
+        run: Run::Every(graph::bad_link),
     },
     Rule {
         code: &codes::T100,
-        run: qemu::node_ids,
+        run: Run::Qemu(qemu::node_ids),
     },
     Rule {
         code: &codes::T101,
-        run: qemu::address_space,
+        run: Run::Qemu(qemu::address_space),
     },
     Rule {
         code: &codes::T102,
-        run: qemu::generic_initiator_version,
+        run: Run::Qemu(qemu::generic_initiator_version),
     },
     Rule {
         code: &codes::T103,
-        run: qemu::spm_firmware,
+        run: Run::Qemu(qemu::spm_firmware),
     },
     Rule {
         code: &codes::T104,
-        run: qemu::spm_whole_node,
+        run: Run::Qemu(qemu::spm_whole_node),
     },
     Rule {
         code: &codes::T105,
-        run: qemu::hmat_attached_initiator,
+        run: Run::Qemu(qemu::hmat_attached_initiator),
     },
     Rule {
         code: &codes::T106,
-        run: qemu::hmat_values,
+        run: Run::Qemu(qemu::hmat_values),
     },
     Rule {
         code: &codes::T107,
-        run: qemu::hmat_cache_needs_lb,
+        run: Run::Qemu(qemu::hmat_cache_needs_lb),
     },
     Rule {
         code: &codes::T108,
-        run: qemu::cpu_vendor,
+        run: Run::Qemu(qemu::cpu_vendor),
     },
     Rule {
         code: &codes::T109,
-        run: qemu::kernel_cmdline_length,
+        run: Run::Qemu(qemu::kernel_cmdline_length),
     },
     Rule {
         code: &codes::T110,
-        run: qemu::pci_slots,
+        run: Run::Qemu(qemu::pci_slots),
     },
     Rule {
         code: &codes::T200,
-        run: cloud_hypervisor::hmat,
+        run: Run::Ch(cloud_hypervisor::hmat),
     },
     Rule {
         code: &codes::T201,
-        run: cloud_hypervisor::spm,
+        run: Run::Ch(cloud_hypervisor::spm),
     },
     Rule {
         code: &codes::T202,
-        run: cloud_hypervisor::node_ids,
+        run: Run::Ch(cloud_hypervisor::node_ids),
     },
     Rule {
         code: &codes::T203,
-        run: cloud_hypervisor::stand_in,
+        run: Run::Ch(cloud_hypervisor::stand_in),
     },
     Rule {
         code: &codes::T204,
-        run: cloud_hypervisor::host_policy,
+        run: Run::Ch(cloud_hypervisor::host_policy),
     },
     Rule {
         code: &codes::T205,
-        run: cloud_hypervisor::initiator_resources,
+        run: Run::Ch(cloud_hypervisor::initiator_resources),
     },
     Rule {
         code: &codes::T206,
-        run: cloud_hypervisor::initiator_shared,
+        run: Run::Ch(cloud_hypervisor::initiator_shared),
     },
     Rule {
         code: &codes::T207,
-        run: cloud_hypervisor::empty_node,
+        run: Run::Ch(cloud_hypervisor::empty_node),
     },
     Rule {
         code: &codes::T208,
-        run: cloud_hypervisor::threads_per_core,
+        run: Run::Ch(cloud_hypervisor::threads_per_core),
     },
     Rule {
         code: &codes::T209,
-        run: cloud_hypervisor::too_many_vcpus,
+        run: Run::Ch(cloud_hypervisor::too_many_vcpus),
     },
     Rule {
         code: &codes::T210,
-        run: cloud_hypervisor::shared_file_host_node,
+        run: Run::Ch(cloud_hypervisor::shared_file_host_node),
     },
     Rule {
         code: &codes::T211,
-        run: cloud_hypervisor::unpinned_hugepages,
+        run: Run::Ch(cloud_hypervisor::unpinned_hugepages),
     },
     Rule {
         code: &codes::T212,
-        run: cloud_hypervisor::pci_slots,
+        run: Run::Ch(cloud_hypervisor::pci_slots),
     },
     Rule {
         code: &codes::T213,
-        run: cloud_hypervisor::duplicate_device,
+        run: Run::Ch(cloud_hypervisor::duplicate_device),
     },
     Rule {
         code: &codes::T214,
-        run: cloud_hypervisor::memory_map,
+        run: Run::Ch(cloud_hypervisor::memory_map),
     },
     Rule {
         code: &codes::T215,
-        run: cloud_hypervisor::address_space,
+        run: Run::Ch(cloud_hypervisor::address_space),
     },
     Rule {
         code: &codes::T216,
-        run: cloud_hypervisor::payload,
+        run: Run::Ch(cloud_hypervisor::payload),
     },
 ];
 
@@ -291,7 +382,7 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for rule in RULES {
         let before = out.len();
-        (rule.run)(cx, &mut out);
+        rule.run.apply(cx, &mut out);
         debug_assert!(
             out[before..]
                 .iter()

@@ -1,21 +1,17 @@
 //! What the qemu target can express: each rule here is a limit of QEMU, of
 //! the chosen QEMU version, or of the guest firmware.
 
-use super::Context;
+use super::{Context, Qemu};
 use crate::diag::{Diagnostic, codes};
 use crate::kinds::{Firmware, SpmDialect};
 use crate::layout::hmat::{EncodeError, qemu_bandwidth, qemu_latency};
 use crate::model::DataType;
 use crate::source::Span;
-use crate::target::{QemuProfile, Vendor};
+use crate::target::Vendor;
 use crate::units::{fmt_bandwidth, fmt_latency, fmt_size};
 
 /// QEMU's `MAX_NODES`.
 pub const MAX_NODES: u32 = 128;
-
-fn profile<'a>(cx: &'a Context) -> Option<&'a QemuProfile> {
-    cx.target.qemu()
-}
 
 /// Where a target setting was written, else the machine table.
 fn setting(cx: &Context, span: Span) -> Span {
@@ -27,10 +23,7 @@ fn setting(cx: &Context, span: Span) -> Span {
 }
 
 /// T100: node ids QEMU cannot take: not dense from 0, or 128 and above.
-pub fn node_ids(cx: &Context, out: &mut Vec<Diagnostic>) {
-    if profile(cx).is_none() {
-        return;
-    }
+pub fn node_ids(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
     // Duplicate ids are T010's business: judge the distinct ids.
     let mut expected = 0u32;
     let mut gap_reported = false;
@@ -38,9 +31,6 @@ pub fn node_ids(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut beyond: Vec<&crate::model::Node> = Vec::new();
     for n in &cx.topo.nodes {
         let id = n.id.value;
-        if id >= crate::layout::firmware::GUEST_MAX_NUMNODES {
-            continue; // T013's: beyond what the guest kernel maps at all
-        }
         if id >= MAX_NODES {
             beyond.push(n);
         } else if id > expected && !gap_reported {
@@ -95,10 +85,8 @@ pub fn node_ids(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T101: the guest does not fit QEMU's address space for the CPU model.
-pub fn address_space(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let (Some(p), Some(l)) = (profile(cx), cx.qemu_layout) else {
-        return;
-    };
+pub fn address_space(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let (p, l) = (q.profile, q.layout);
     if l.max_used_gpa >= p.phys_limit() {
         out.push(
             Diagnostic::new(
@@ -148,8 +136,8 @@ pub fn address_space(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T102: Generic Initiators before QEMU 9.0.
-pub fn generic_initiator_version(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some(p) = profile(cx) else { return };
+pub fn generic_initiator_version(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let p = q.profile;
     if p.version.value.has_generic_initiator() {
         return;
     }
@@ -164,8 +152,8 @@ pub fn generic_initiator_version(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T103: SPM through a QEMU dialect that the firmware then drops.
-pub fn spm_firmware(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some(p) = profile(cx) else { return };
+pub fn spm_firmware(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let p = q.profile;
     if p.spm.value == SpmDialect::KernelMemmap || p.firmware.value == Firmware::OvmfSp {
         return;
     }
@@ -194,10 +182,8 @@ pub fn spm_firmware(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T104: SPM shapes the chosen QEMU dialect cannot express.
-pub fn spm_whole_node(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let (Some(p), Some(l)) = (profile(cx), cx.qemu_layout) else {
-        return;
-    };
+pub fn spm_whole_node(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let (p, l) = (q.profile, q.layout);
     if !matches!(p.spm.value, SpmDialect::NumaSpm | SpmDialect::MemmapType) {
         return;
     }
@@ -236,10 +222,7 @@ pub fn spm_whole_node(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T105: an attached initiator QEMU refuses.
-pub fn hmat_attached_initiator(cx: &Context, out: &mut Vec<Diagnostic>) {
-    if profile(cx).is_none() {
-        return;
-    }
+pub fn hmat_attached_initiator(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
     for (ix, n) in cx.topo.nodes.iter().enumerate() {
         let Some(i) = &n.initiator else { continue };
         let init = &cx.topo.nodes[i.value];
@@ -266,10 +249,7 @@ pub fn hmat_attached_initiator(cx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// T106: HMAT values `-numa hmat-lb` cannot carry.
-pub fn hmat_values(cx: &Context, out: &mut Vec<Diagnostic>) {
-    if profile(cx).is_none() {
-        return;
-    }
+pub fn hmat_values(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
     let Some(h) = &cx.derived.hmat else { return };
     for table in &h.tables {
         let raw: Vec<Vec<Option<u64>>> = table
@@ -387,10 +367,7 @@ pub(super) fn value_span(
 }
 
 /// T107: a memory-side cache on a node QEMU has no latency and bandwidth for.
-pub fn hmat_cache_needs_lb(cx: &Context, out: &mut Vec<Diagnostic>) {
-    if profile(cx).is_none() {
-        return;
-    }
+pub fn hmat_cache_needs_lb(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
     for (ix, n) in cx.topo.nodes.iter().enumerate() {
         let Some(m) = &n.memory else { continue };
         let Some(c) = m.caches.first() else { continue };
@@ -407,7 +384,7 @@ pub fn hmat_cache_needs_lb(cx: &Context, out: &mut Vec<Diagnostic>) {
 /// Whether T107 applies to a node: the qemu target, a memory-side cache, and
 /// no latency or no bandwidth for it from any initiator.
 pub(super) fn cache_lacks_lb(cx: &Context, ix: usize) -> bool {
-    if profile(cx).is_none() {
+    if cx.qemu().is_none() {
         return false;
     }
     let Some(m) = &cx.topo.nodes[ix].memory else {
@@ -432,8 +409,8 @@ pub(super) fn cache_lacks_lb(cx: &Context, ix: usize) -> bool {
 }
 
 /// T108: a CPU model whose vendor the host decides.
-pub fn cpu_vendor(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some(p) = profile(cx) else { return };
+pub fn cpu_vendor(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let p = q.profile;
     if p.vendor == Vendor::Host {
         out.push(
             Diagnostic::new(&codes::T108, format!("cpu-model \"{}\" takes the host's CPU vendor, so the guest's E820 cannot be predicted", p.cpu_model.value), setting(cx, p.cpu_model.span), "host-dependent")
@@ -447,10 +424,8 @@ pub fn cpu_vendor(cx: &Context, out: &mut Vec<Diagnostic>) {
 pub const KERNEL_CMDLINE_MAX: usize = 2047;
 
 /// T109: `memmap=` arguments longer than the kernel command line.
-pub fn kernel_cmdline_length(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let (Some(_), Some(l)) = (profile(cx), cx.qemu_layout) else {
-        return;
-    };
+pub fn kernel_cmdline_length(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let l = q.layout;
     let len = l
         .kernel_args
         .iter()
@@ -493,10 +468,8 @@ fn machine_slots(machine: crate::kinds::QemuMachine) -> &'static [u8] {
 
 /// T110: two devices in one PCI slot, or a device in a slot the machine
 /// itself holds.
-pub fn pci_slots(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let (Some(p), Some(l)) = (profile(cx), cx.qemu_layout) else {
-        return;
-    };
+pub fn pci_slots(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let (p, l) = (q.profile, q.layout);
     let reserved = machine_slots(p.machine.value);
     for (k, pl) in l.pci.iter().enumerate() {
         let d = &cx.topo.devices[pl.device];

@@ -69,7 +69,7 @@ codes! {
     T010 = "T010" "duplicate-node-id" Error Model "Two nodes share one proximity domain id";
     T011 = "T011" "duplicate-name" Error Model "Two entities share one name";
     T012 = "T012" "unknown-reference" Error Model "A reference names no node or device";
-    T013 = "T013" "pxm-beyond-guest" Error Check "A node id beyond the proximity domains the guest kernel maps";
+    T013 = "T013" "pxm-beyond-guest" Error Model "A node id beyond the proximity domains the guest kernel maps";
     T020 = "T020" "cpu-in-two-nodes" Error Check "A vCPU is listed by two nodes";
     T021 = "T021" "cpu-outside-topology" Error Check "A node lists a vCPU beyond the vCPU topology";
     T022 = "T022" "cpu-in-no-node" Error Check "A vCPU belongs to no node";

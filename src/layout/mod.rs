@@ -1,4 +1,4 @@
-//! Stage 4, `layout`: guest-physical addresses per target.
+//! Stage 3, `layout`: guest-physical addresses per target.
 //!
 //! A target's layout says where every node's memory lands, which E820 map the
 //! VMM hands the firmware, and where devices sit. [`firmware`] then predicts
@@ -13,6 +13,40 @@ pub mod firmware;
 pub mod hmat;
 pub mod qemu;
 pub mod qom;
+
+use crate::model::Topology;
+use crate::model::derive::Derived;
+use crate::target::Target;
+
+/// A topology laid out for its target: built once, before the check stage,
+/// so rules judge the very numbers the emitters print.
+#[derive(Clone, Debug)]
+pub enum Layout {
+    Qemu {
+        layout: qemu::QemuLayout,
+        /// The map the guest kernel receives after the firmware.
+        guest: firmware::GuestE820,
+    },
+    CloudHypervisor {
+        layout: cloud_hypervisor::ChLayout,
+    },
+}
+
+impl Layout {
+    /// Lays the topology out for its target. Total, like every layout.
+    pub fn build(topo: &Topology, derived: &Derived, target: &Target) -> Layout {
+        match target {
+            Target::Qemu(p) => {
+                let layout = qemu::layout(topo, p);
+                let guest = firmware::guest_e820(topo, p, &layout);
+                Layout::Qemu { layout, guest }
+            }
+            Target::CloudHypervisor(p) => Layout::CloudHypervisor {
+                layout: cloud_hypervisor::layout(topo, derived, p),
+            },
+        }
+    }
+}
 
 /// `[start, start + size)` in guest-physical address space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,11 +1,13 @@
 //! Syntax → IR: resolve names and ids, apply defaults.
 //!
-//! Reports duplicate ids (T010), duplicate names (T011), unresolved
-//! references (T012) and devices without a source (T071). Everything else
+//! Reports duplicate ids (T010), ids no guest kernel maps (T013), duplicate
+//! names (T011), unresolved references (T012) and devices without a source
+//! (T071). Everything else
 //! about the *meaning* of the topology is the check stage's job.
 
 use super::ir::*;
 use crate::diag::{Diagnostic, codes, did_you_mean};
+use crate::layout::firmware::GUEST_MAX_NUMNODES;
 use crate::parse::syntax as syn;
 use crate::parse::syntax::RefName;
 use crate::source::{Sp, Span};
@@ -71,6 +73,9 @@ pub fn lower(doc: &syn::Document) -> (Topology, Vec<Diagnostic>) {
             );
         } else {
             first_id.insert(n.id.value, n.id.span);
+        }
+        if let Some(d) = pxm_beyond_guest(n) {
+            diags.push(d);
         }
         if let Some(name) = &n.name {
             name_check(name, &mut diags);
@@ -350,6 +355,34 @@ pub fn lower(doc: &syn::Document) -> (Topology, Vec<Diagnostic>) {
         ch: doc.ch.clone(),
     };
     (topo, diags)
+}
+
+/// T013: a node id the guest kernel cannot map to a node.
+///
+/// Linux maps each SRAT proximity domain to a node with
+/// `acpi_map_pxm_to_node()`, which fails for a domain at or above
+/// `MAX_PXM_DOMAINS` or once every one of `MAX_NUMNODES` nodes is taken;
+/// the SRAT parser then prints "SRAT: Too many proximity domains." and
+/// discards the whole SRAT. With unique ids below the limit there cannot be
+/// more domains than nodes, so the id is the one thing to judge. It is
+/// judged here, before anything else, because a file with more nodes than
+/// the limit is refused on its ids alone (see `pipeline::compile`).
+fn pxm_beyond_guest(n: &syn::Node) -> Option<Diagnostic> {
+    let id = n.id.value;
+    (id >= GUEST_MAX_NUMNODES).then(|| {
+        Diagnostic::new(
+            &codes::T013,
+            format!(
+                "node id {id} is beyond the {GUEST_MAX_NUMNODES} proximity domains the guest kernel maps"
+            ),
+            n.id.span,
+            "too large for the guest",
+        )
+        .help("number nodes from 0; proximity domain ids need not match the host's")
+        .note(format!(
+            "Linux ({GUEST_MAX_NUMNODES} = MAX_NUMNODES = MAX_PXM_DOMAINS with Debian's CONFIG_NODES_SHIFT=10) prints \"ACPI: SRAT: Too many proximity domains.\" and then \"SRAT not used\": the guest boots without NUMA"
+        ))
+    })
 }
 
 fn memory(m: &syn::Memory) -> Memory {
