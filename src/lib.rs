@@ -21,7 +21,6 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod probe;
-pub mod schema;
 pub mod source;
 pub mod target;
 pub mod units;

@@ -3,7 +3,7 @@
 #[test]
 fn committed_schema_is_current() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/topoc.schema.json");
-    let generated = topoc::schema::render();
+    let generated = topoc::parse::schema::render();
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, &generated).unwrap();
     }

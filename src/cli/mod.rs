@@ -99,7 +99,7 @@ pub fn run(cli: Cli) -> ExitCode {
             )
         }
         Command::Explain { code, list } => explain(code.as_deref(), list),
-        Command::Schema => print_out(crate::schema::render().as_bytes()),
+        Command::Schema => print_out(crate::parse::schema::render().as_bytes()),
         Command::Graph {
             file,
             target,

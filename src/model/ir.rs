@@ -21,9 +21,34 @@ pub struct Topology {
     pub distances: DistanceSpec,
     pub hmat: Vec<HmatEntry>,
     /// `[target.qemu]` as written; the target profile combines it with flags.
-    pub qemu: crate::parse::syntax::QemuSettings,
+    pub qemu: QemuSettings,
     /// `[target.cloud-hypervisor]` as written.
-    pub ch: crate::parse::syntax::ChSettings,
+    pub ch: ChSettings,
+}
+
+/// What the file says about the qemu target. Every setting keeps its span,
+/// so a target diagnostic can point at it; `None` is "not written".
+#[derive(Clone, Debug, Default)]
+pub struct QemuSettings {
+    pub version: Option<Sp<QemuVersion>>,
+    pub machine: Option<Sp<QemuMachine>>,
+    pub spm: Option<Sp<SpmDialect>>,
+    pub firmware: Option<Sp<Firmware>>,
+    pub cpu_model: Option<Sp<String>>,
+    pub max_ram_below_4g: Option<Sp<u64>>,
+    pub memory_slots: Option<Sp<u32>>,
+    pub max_memory: Option<Sp<u64>>,
+}
+
+/// What the file says about the cloud-hypervisor target.
+#[derive(Clone, Debug, Default)]
+pub struct ChSettings {
+    pub boot: Option<Sp<ChBoot>>,
+    pub kernel: Option<Sp<String>>,
+    pub initramfs: Option<Sp<String>>,
+    pub cmdline: Option<Sp<String>>,
+    pub firmware: Option<Sp<String>>,
+    pub fallback: Option<Sp<bool>>,
 }
 
 #[derive(Clone, Debug)]

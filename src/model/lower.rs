@@ -351,10 +351,34 @@ pub fn lower(doc: &syn::Document) -> (Topology, Vec<Diagnostic>) {
         links,
         distances,
         hmat,
-        qemu: doc.qemu.clone(),
-        ch: doc.ch.clone(),
+        qemu: qemu_settings(&doc.qemu),
+        ch: ch_settings(&doc.ch),
     };
     (topo, diags)
+}
+
+fn qemu_settings(s: &syn::QemuSettings) -> QemuSettings {
+    QemuSettings {
+        version: s.version.clone(),
+        machine: s.machine.clone(),
+        spm: s.spm.clone(),
+        firmware: s.firmware.clone(),
+        cpu_model: s.cpu_model.clone(),
+        max_ram_below_4g: s.max_ram_below_4g.clone(),
+        memory_slots: s.memory_slots.clone(),
+        max_memory: s.max_memory.clone(),
+    }
+}
+
+fn ch_settings(s: &syn::ChSettings) -> ChSettings {
+    ChSettings {
+        boot: s.boot.clone(),
+        kernel: s.kernel.clone(),
+        initramfs: s.initramfs.clone(),
+        cmdline: s.cmdline.clone(),
+        firmware: s.firmware.clone(),
+        fallback: s.fallback.clone(),
+    }
 }
 
 /// T013: a node id the guest kernel cannot map to a node.

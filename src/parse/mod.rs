@@ -9,6 +9,7 @@
 //! output carries spans but no TOML types, and names are not resolved yet.
 
 pub mod reader;
+pub mod schema;
 pub mod spec;
 pub mod syntax;
 
