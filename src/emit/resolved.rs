@@ -4,6 +4,10 @@
 //! This is a contract: field names only grow. Sizes are bytes, latencies
 //! picoseconds, bandwidths bytes per second; addresses are hex strings.
 
+use crate::layout::Region;
+use crate::layout::cloud_hypervisor::ChLayout;
+use crate::layout::firmware::GuestE820;
+use crate::layout::qemu::QemuLayout;
 use crate::model::derive::{HmatValue, Origin};
 use crate::pipeline::Compiled;
 use serde::Serialize;
@@ -60,22 +64,264 @@ struct Doc<S: Serialize, H: Serialize, T: Serialize> {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum Target<'a> {
-    Qemu(TargetJson<'a, crate::layout::qemu::QemuLayout>),
-    Ch(TargetJson<'a, crate::layout::cloud_hypervisor::ChLayout>),
+    Qemu(TargetJson<QemuLayoutJson<'a>>),
+    Ch(TargetJson<ChLayoutJson<'a>>),
     /// `null`.
     None,
 }
 
-/// The target section: its settings, then its layout serialized directly
-/// (cloud-hypervisor's holds every node's distances: as `Value`s, a tree
-/// node per pair), then what else the target adds.
+/// The target section: its settings, then its layout, then what else the
+/// target adds.
 #[derive(Serialize)]
-struct TargetJson<'a, L: Serialize> {
+struct TargetJson<L: Serialize> {
     #[serde(flatten)]
     settings: Value,
-    layout: &'a L,
+    layout: L,
     #[serde(flatten)]
     rest: Value,
+}
+
+/// `[start, start + size)`, as every address range in the document.
+struct RegionJson(Region);
+
+impl Serialize for RegionJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let r = self.0;
+        let mut st = s.serialize_struct("Region", 3)?;
+        st.serialize_field("start", &format!("{:#x}", r.start))?;
+        st.serialize_field(
+            "end_inclusive",
+            &format!("{:#x}", r.end().saturating_sub(1)),
+        )?;
+        st.serialize_field("size", &r.size)?;
+        st.end()
+    }
+}
+
+fn regions(rs: &[Region]) -> Vec<RegionJson> {
+    rs.iter().copied().map(RegionJson).collect()
+}
+
+/// Addresses are hex strings.
+fn hex<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{v:#x}"))
+}
+
+/// The qemu target's layout: `layout::qemu::QemuLayout` in the contract's names.
+#[derive(Serialize)]
+struct QemuLayoutJson<'a> {
+    ram_size: u64,
+    below_4g: u64,
+    above_4g: u64,
+    above_4g_start: u64,
+    relocated_above_1tb: bool,
+    max_used_gpa: u64,
+    nodes: Vec<NodeRamJson>,
+    slots: u32,
+    maxmem: u64,
+    device_memory: Option<RegionJson>,
+    sp_mem: Vec<NodeRegionJson>,
+    spm: Vec<NodeRegionJson>,
+    pci: Vec<PciJson>,
+    kernel_args: &'a [String],
+}
+
+#[derive(Serialize)]
+struct NodeRamJson {
+    node_id: u32,
+    offset: u64,
+    size: u64,
+    ranges: Vec<RegionJson>,
+}
+
+#[derive(Serialize)]
+struct NodeRegionJson {
+    node_id: u32,
+    region: RegionJson,
+}
+
+#[derive(Serialize)]
+struct PciJson {
+    bus: u8,
+    slot: u8,
+    function: u8,
+}
+
+impl<'a> QemuLayoutJson<'a> {
+    fn new(l: &'a QemuLayout) -> Self {
+        QemuLayoutJson {
+            ram_size: l.ram_size,
+            below_4g: l.below_4g,
+            above_4g: l.above_4g,
+            above_4g_start: l.above_4g_start,
+            relocated_above_1tb: l.relocated_above_1tb,
+            max_used_gpa: l.max_used_gpa,
+            nodes: l
+                .nodes
+                .iter()
+                .map(|n| NodeRamJson {
+                    node_id: n.node_id,
+                    offset: n.offset,
+                    size: n.size,
+                    ranges: regions(&n.ranges),
+                })
+                .collect(),
+            slots: l.slots,
+            maxmem: l.maxmem,
+            device_memory: l.device_memory.map(RegionJson),
+            sp_mem: l
+                .sp_mem
+                .iter()
+                .map(|s| NodeRegionJson {
+                    node_id: s.node_id,
+                    region: RegionJson(s.region),
+                })
+                .collect(),
+            spm: l
+                .spm
+                .iter()
+                .map(|s| NodeRegionJson {
+                    node_id: s.node_id,
+                    region: RegionJson(s.region),
+                })
+                .collect(),
+            pci: l
+                .pci
+                .iter()
+                .map(|p| PciJson {
+                    bus: p.bus,
+                    slot: p.slot,
+                    function: p.function,
+                })
+                .collect(),
+            kernel_args: &l.kernel_args,
+        }
+    }
+}
+
+/// The guest's E820 prediction: what is not listed entry by entry.
+#[derive(Serialize)]
+struct GuestE820Json<'a> {
+    firmware: crate::kinds::Firmware,
+    windows: Vec<WindowJson<'a>>,
+    assumptions: &'a [String],
+}
+
+#[derive(Serialize)]
+struct WindowJson<'a> {
+    region: RegionJson,
+    reason: &'a str,
+}
+
+impl<'a> GuestE820Json<'a> {
+    fn new(g: &'a GuestE820) -> Self {
+        GuestE820Json {
+            firmware: g.firmware,
+            windows: g
+                .windows
+                .iter()
+                .map(|w| WindowJson {
+                    region: RegionJson(w.region),
+                    reason: &w.reason,
+                })
+                .collect(),
+            assumptions: &g.assumptions,
+        }
+    }
+}
+
+/// The cloud-hypervisor target's layout in the contract's names. A node's
+/// distances are borrowed, not copied: a 1024-node machine has a million.
+#[derive(Serialize)]
+struct ChLayoutJson<'a> {
+    topology: [u64; 4],
+    boot_vcpus: u64,
+    max_vcpus: u64,
+    nodes: Vec<ChNodeJson<'a>>,
+    zones: Vec<ZoneJson<'a>>,
+    devices: Vec<ChDeviceJson<'a>>,
+    #[serde(serialize_with = "hex")]
+    ram_end: u64,
+    #[serde(serialize_with = "hex")]
+    start_of_device_area: u64,
+    #[serde(serialize_with = "hex")]
+    end_of_device_area: u64,
+    pvh_error: Option<&'a str>,
+    assumptions: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ChNodeJson<'a> {
+    guest_numa_id: u32,
+    cpus: &'a [u32],
+    memory_zone: Option<&'a str>,
+    device_id: Option<&'a str>,
+    distances: &'a [(u32, u8)],
+}
+
+#[derive(Serialize)]
+struct ZoneJson<'a> {
+    node_id: u32,
+    id: &'a str,
+    size: u64,
+    align: u64,
+    align_known: bool,
+    regions: Vec<RegionJson>,
+}
+
+#[derive(Serialize)]
+struct ChDeviceJson<'a> {
+    id: &'a str,
+    host: &'a str,
+    slot: Option<u8>,
+}
+
+impl<'a> ChLayoutJson<'a> {
+    fn new(l: &'a ChLayout) -> Self {
+        ChLayoutJson {
+            topology: l.topology,
+            boot_vcpus: l.boot_vcpus,
+            max_vcpus: l.max_vcpus,
+            nodes: l
+                .nodes
+                .iter()
+                .map(|n| ChNodeJson {
+                    guest_numa_id: n.guest_numa_id,
+                    cpus: &n.cpus,
+                    memory_zone: n.memory_zone.as_deref(),
+                    device_id: n.device_id.as_deref(),
+                    distances: &n.distances,
+                })
+                .collect(),
+            zones: l
+                .zones
+                .iter()
+                .map(|z| ZoneJson {
+                    node_id: z.node_id,
+                    id: &z.id,
+                    size: z.size,
+                    align: z.align,
+                    align_known: z.align_known,
+                    regions: regions(&z.regions),
+                })
+                .collect(),
+            devices: l
+                .devices
+                .iter()
+                .map(|d| ChDeviceJson {
+                    id: &d.id,
+                    host: &d.host,
+                    slot: d.slot,
+                })
+                .collect(),
+            ram_end: l.ram_end,
+            start_of_device_area: l.start_of_device_area,
+            end_of_device_area: l.end_of_device_area,
+            pvh_error: l.pvh_error.as_deref(),
+            assumptions: &l.assumptions,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -96,7 +342,7 @@ struct HmatJson<T: Serialize> {
 
 #[derive(Serialize)]
 struct HmatTableJson<V: Serialize, O: Serialize> {
-    data_type: crate::model::DataType,
+    data_type: &'static str,
     unit: &'static str,
     values: V,
     origin: O,
@@ -222,7 +468,7 @@ pub fn write(c: &Compiled, w: &mut dyn io::Write) -> io::Result<()> {
             .tables
             .iter()
             .map(|tb| HmatTableJson {
-                data_type: tb.data_type,
+                data_type: tb.data_type.qemu_name(),
                 unit: if tb.data_type.is_latency() {
                     "ps"
                 } else {
@@ -247,8 +493,8 @@ pub fn write(c: &Compiled, w: &mut dyn io::Write) -> io::Result<()> {
                 "vendor": p.vendor,
                 "phys_bits": p.phys_bits,
             }),
-            layout: l,
-            rest: json!({ "guest_e820": g }),
+            layout: QemuLayoutJson::new(l),
+            rest: json!({ "guest_e820": GuestE820Json::new(g) }),
         }),
         None => match c.ch() {
             Some((p, l)) => Target::Ch(TargetJson {
@@ -257,7 +503,7 @@ pub fn write(c: &Compiled, w: &mut dyn io::Write) -> io::Result<()> {
                     "boot": p.boot.value,
                     "fallback": p.fallback.value,
                 }),
-                layout: l,
+                layout: ChLayoutJson::new(l),
                 rest: json!({
                     "dropped": {
                         "devices": l.dropped_devices.iter().map(|&d| &t.devices[d].name.value).collect::<Vec<_>>(),

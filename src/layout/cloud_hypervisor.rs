@@ -78,9 +78,8 @@ pub const FIRST_AUTO_SLOT: u8 = 16;
 pub const LAST_SLOT: u8 = 31;
 
 /// One `--memory-zone`: a node's memory and where cloud-hypervisor maps it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Zone {
-    #[serde(skip)]
     pub node: NodeIx,
     pub node_id: u32,
     /// The zone's `id=`.
@@ -95,18 +94,15 @@ pub struct Zone {
 }
 
 /// One `--numa` node as topoc emits it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChNode {
-    #[serde(skip)]
     pub node: NodeIx,
     pub guest_numa_id: u32,
     pub cpus: Vec<u32>,
     /// Index into [`ChLayout::zones`].
-    #[serde(skip)]
     pub zone: Option<usize>,
     pub memory_zone: Option<String>,
     /// The device of a Generic Initiator node.
-    #[serde(skip)]
     pub device: Option<DevIx>,
     pub device_id: Option<String>,
     /// `distances=`: destination `guest_numa_id` and distance, in the order
@@ -115,9 +111,8 @@ pub struct ChNode {
 }
 
 /// One `--device` (VFIO passthrough).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChDevice {
-    #[serde(skip)]
     pub device: DevIx,
     pub id: String,
     /// The host PCI address, `0000:41:00.0`.
@@ -127,7 +122,7 @@ pub struct ChDevice {
     pub slot: Option<u8>,
 }
 
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug)]
 pub struct ChLayout {
     /// `--cpus topology=`: threads per core, cores per die, dies per
     /// package, packages.
@@ -138,36 +133,24 @@ pub struct ChLayout {
     pub zones: Vec<Zone>,
     pub devices: Vec<ChDevice>,
     /// Devices cloud-hypervisor cannot take (emulated stand-ins), left out.
-    #[serde(skip)]
     pub dropped_devices: Vec<DevIx>,
     /// Generic Initiator nodes left with no device once those are out.
-    #[serde(skip)]
     pub dropped_nodes: Vec<NodeIx>,
     /// One past the highest RAM byte (0 without RAM).
-    #[serde(serialize_with = "hex")]
     pub ram_end: u64,
     /// `start_of_device_area`: where the 64-bit PCI device area begins.
-    #[serde(serialize_with = "hex")]
     pub start_of_device_area: u64,
     /// `end_of_device_area` (inclusive) with 46 physical address bits, the
     /// most cloud-hypervisor uses; a host with fewer bits lowers it.
-    #[serde(serialize_with = "hex")]
     pub end_of_device_area: u64,
     /// The PVH memmap (`hvm_memmap_table_entry`s), in cloud-hypervisor's order.
-    #[serde(skip)]
     pub pvh_memmap: Vec<Entry>,
     /// Why cloud-hypervisor cannot build the PVH memmap, when it cannot.
     pub pvh_error: Option<String>,
     /// The bzImage zero page `e820_table`, in cloud-hypervisor's order.
-    #[serde(skip)]
     pub bzimage_e820: Vec<Entry>,
     /// What the prediction rests on.
     pub assumptions: Vec<String>,
-}
-
-/// Addresses in the resolved JSON are hex strings.
-fn hex<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format!("{v:#x}"))
 }
 
 impl ChLayout {

@@ -26,32 +26,28 @@ use crate::units::{KIB, MIB};
 
 /// A stretch of the map the firmware owns: the guest's entries there are the
 /// firmware's business, but they must tile the window exactly.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FirmwareWindow {
     pub region: Region,
     /// Why the contents are not predicted entry by entry.
     pub reason: String,
     /// The entry types the firmware may use inside the window.
-    #[serde(skip)]
     pub kinds: Vec<Kind>,
 }
 
 /// The guest kernel's view of the E820 map.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug)]
 pub struct GuestE820 {
     pub firmware: Firmware,
     /// What the kernel prints as `BIOS-e820:` (sorted and merged), outside
     /// any firmware window.
-    #[serde(skip)]
     pub bios: Vec<Entry>,
     /// What the kernel prints as `user:` after `memmap=` edits, when any.
-    #[serde(skip)]
     pub user: Option<Vec<Entry>>,
     pub windows: Vec<FirmwareWindow>,
     /// Assumptions the prediction rests on.
     pub assumptions: Vec<String>,
     /// Ranges of `etc/e820` the firmware drops (soft-reserved under SeaBIOS).
-    #[serde(skip)]
     pub dropped: Vec<Entry>,
 }
 

@@ -68,17 +68,3 @@ impl Region {
         self.start < o.end() && o.start < self.end()
     }
 }
-
-impl serde::Serialize for Region {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Region", 3)?;
-        st.serialize_field("start", &format!("{:#x}", self.start))?;
-        st.serialize_field(
-            "end_inclusive",
-            &format!("{:#x}", self.end().saturating_sub(1)),
-        )?;
-        st.serialize_field("size", &self.size)?;
-        st.end()
-    }
-}

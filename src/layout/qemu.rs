@@ -30,9 +30,8 @@ pub fn pci_hole64_size(machine: QemuMachine) -> u64 {
 }
 
 /// RAM of one node inside QEMU's boot RAM.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeRam {
-    #[serde(skip)]
     pub node: NodeIx,
     pub node_id: u32,
     /// Offset inside the `pc.ram` container.
@@ -43,27 +42,24 @@ pub struct NodeRam {
 }
 
 /// Memory of an `sp-mem` device (SPM dialect `sp-mem`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpMem {
-    #[serde(skip)]
     pub node: NodeIx,
     pub node_id: u32,
     pub region: Region,
 }
 
 /// One Specific Purpose range in guest-physical addresses.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpmRegion {
-    #[serde(skip)]
     pub node: NodeIx,
     pub node_id: u32,
     pub region: Region,
 }
 
 /// Where a device sits on the guest's PCI root bus.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PciPlacement {
-    #[serde(skip)]
     pub device: DevIx,
     pub bus: u8,
     pub slot: u8,
@@ -76,7 +72,7 @@ impl PciPlacement {
     }
 }
 
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug)]
 pub struct QemuLayout {
     /// `-m`: the sum of the nodes' boot RAM.
     pub ram_size: u64,
@@ -97,7 +93,6 @@ pub struct QemuLayout {
     pub spm: Vec<SpmRegion>,
     pub pci: Vec<PciPlacement>,
     /// fw_cfg `etc/e820`, in the order QEMU adds the entries.
-    #[serde(skip)]
     pub fw_cfg_e820: Vec<Entry>,
     /// Extra guest kernel arguments (the `kernel-memmap` SPM dialect).
     pub kernel_args: Vec<String>,

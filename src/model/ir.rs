@@ -273,8 +273,7 @@ pub struct DistancePair {
 }
 
 /// HMAT data types, numbered as in the ACPI table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DataType {
     AccessLatency = 0,
     ReadLatency = 1,
