@@ -533,6 +533,12 @@ fn example_md(name: &str) -> (String, String) {
     if root().join(&dump).exists() {
         let text = std::fs::read_to_string(root().join(&dump)).unwrap_or_default();
         let (code, report, err) = topoc(&["verify", &file, "--guest", &dump]);
+        assert_eq!(
+            code, 0,
+            "the recorded guest {dump} no longer agrees with the prediction for {file}: boot the \
+             example again (tests/guest_examples.rs writes target/guest-dumps/seabios_{name}.dump), \
+             copy the dump there and review\n{report}"
+        );
         let kernel = text
             .lines()
             .find_map(|l| l.strip_prefix("release: "))

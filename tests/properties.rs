@@ -419,3 +419,51 @@ proptest! {
         }
     }
 }
+
+/// `t` with one more node: memory-only, `latency` fast or slow, joined by one
+/// link to the node at `at`. A leaf cannot shorten a path between others.
+fn with_leaf_node(t: &Topology, at: usize, memory_latency_ns: u64, link_ns: u64) -> String {
+    let id = t.nodes.iter().map(|n| n.id).max().map_or(0, |m| m + 1);
+    let anchor = &t.nodes[at % t.nodes.len()].name;
+    format!(
+        "{}\n[[node]]\nid = {id}\nname = \"extra-leaf\"\nmemory = {{ size = \"1GiB\", kind = \"hbm\", latency = \"{memory_latency_ns}ns\", bandwidth = \"512GiB/s\" }}\n\n[[link]]\nfrom = \"{anchor}\"\nto = \"extra-leaf\"\nkind = \"other\"\nlatency = \"{link_ns}ns\"\n",
+        t.toml
+    )
+}
+
+proptest! {
+    #![proptest_config(cases(24))]
+
+    /// Distances stay where they are: adding a node (here a memory-only leaf,
+    /// with a memory latency far below or above the others') changes no
+    /// derived distance between two other nodes.
+    #[test]
+    fn adding_a_node_moves_no_other_distance(
+        n in 2usize..=16,
+        seed in any::<u64>(),
+        at in any::<usize>(),
+        memory_latency_ns in prop_oneof![1u64..=20, 500u64..=5000],
+        link_ns in 10u64..=400,
+    ) {
+        let t = generate(n, seed);
+        let before = compile(&t).unwrap_or_else(|e| panic!("{e}\n{}", t.toml));
+        let grown = with_leaf_node(&t, at, memory_latency_ns, link_ns);
+        let after = pipeline::compile(&SourceFile::new("grown.toml", grown.as_str()), &Options::default())
+            .unwrap_or_else(|d| panic!("{}\n{grown}", d.iter().map(|d| format!("{} {}", d.code.code, d.message)).collect::<Vec<_>>().join("\n")));
+        let (Some(a), Some(b)) = (&before.derived.slit, &after.derived.slit) else {
+            // A machine without links has no SLIT; the leaf's link gives one.
+            prop_assert!(before.derived.slit.is_none());
+            return Ok(());
+        };
+        // The new node has the highest id, so it is last and the other
+        // nodes keep their positions.
+        for i in 0..a.matrix.len() {
+            for j in 0..a.matrix.len() {
+                prop_assert_eq!(
+                    a.matrix[i][j], b.matrix[i][j],
+                    "distance {} → {} moved when a node was added\n{}", i, j, grown
+                );
+            }
+        }
+    }
+}

@@ -73,6 +73,127 @@ pub fn distance_range(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// T055: derived distances that the floor of 11 raised: paths shorter than
+/// R/20 round to 10 or less, which Linux refuses off the diagonal. A zero
+/// latency link, or a reference latency far above the links', puts them
+/// there. The Generic Initiator nodes of one device are one place by design
+/// and are not reported.
+pub fn distance_floor(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(slit) = &cx.derived.slit else { return };
+    let r = cx.derived.reference_latency;
+    let t = cx.topo;
+    let n = slit.matrix.len();
+    let symmetric = slit.is_symmetric();
+    let one_place = |i: usize, j: usize| {
+        t.nodes[i]
+            .gi_devices
+            .iter()
+            .any(|d| t.nodes[j].gi_devices.contains(d))
+    };
+    let mut pairs: Vec<(usize, usize, u64)> = Vec::new();
+    for i in 0..n {
+        for j in 0..n {
+            if i == j || (symmetric && j < i) || slit.origin[i][j] != Origin::Derived {
+                continue;
+            }
+            let Some(c) = cx.derived.costs[i][j] else {
+                continue;
+            };
+            // round(10 × (R + P) / R) ≤ 10 exactly when 20 × P < R.
+            if u128::from(c.latency) * 20 >= u128::from(r) {
+                continue;
+            }
+            if c.latency == 0 && one_place(i, j) {
+                continue;
+            }
+            pairs.push((i, j, c.latency));
+        }
+    }
+    let Some(&(i0, j0, p0)) = pairs.first() else {
+        return;
+    };
+    let floor = r / 20;
+    let short: Vec<&crate::model::Link> = t
+        .links
+        .iter()
+        .filter(|l| {
+            u128::from(l.forward.latency.value) * 20 < u128::from(r)
+                || u128::from(l.reverse.latency.value) * 20 < u128::from(r)
+        })
+        .collect();
+    let arrow = if symmetric { "↔" } else { "→" };
+    let mut list: Vec<String> = pairs
+        .iter()
+        .take(4)
+        .map(|&(i, j, p)| {
+            format!(
+                "{} {arrow} {} ({})",
+                cx.node_label(i),
+                cx.node_label(j),
+                fmt_latency(p)
+            )
+        })
+        .collect();
+    if pairs.len() > 4 {
+        list.push(format!("and {} more", pairs.len() - 4));
+    }
+    let reference = t.distances.reference_latency.as_ref();
+    let mut d = match (short.first(), reference) {
+        (Some(l), _) => Diagnostic::new(
+            &codes::T055,
+            format!(
+                "{} derived distance{} below 11 and raised to 11: {}",
+                pairs.len(),
+                if pairs.len() == 1 { " is" } else { "s are" },
+                list.join(", ")
+            ),
+            l.forward.latency.span,
+            format!(
+                "{} is less than R/20 = {}",
+                fmt_latency(l.forward.latency.value),
+                fmt_latency(floor)
+            ),
+        ),
+        (None, Some(rs)) => Diagnostic::new(
+            &codes::T055,
+            format!(
+                "{} derived distance{} below 11 and raised to 11: {}",
+                pairs.len(),
+                if pairs.len() == 1 { " is" } else { "s are" },
+                list.join(", ")
+            ),
+            rs.span,
+            format!("paths under {} round to 10", fmt_latency(floor)),
+        ),
+        (None, None) => Diagnostic::new(
+            &codes::T055,
+            format!(
+                "{} derived distance{} below 11 and raised to 11: {}",
+                pairs.len(),
+                if pairs.len() == 1 { " is" } else { "s are" },
+                list.join(", ")
+            ),
+            t.nodes[i0].id.span,
+            format!(
+                "{} from {} is under {}",
+                fmt_latency(p0),
+                cx.node_label(j0),
+                fmt_latency(floor)
+            ),
+        ),
+    };
+    for l in short.iter().skip(1).take(3) {
+        d = d.label(l.forward.latency.span, "also under R/20");
+    }
+    if let (Some(rs), false) = (reference, short.is_empty()) {
+        d = d.label(rs.span, "the reference latency R");
+    }
+    out.push(
+        d.help("give every link its real latency (a link of 0 ns makes its two ends one place), or give these pairs explicit distances")
+            .note(format!("distances are round(10 × (R + P) / R) with R = {}: a path P under R/20 gives 10, which Linux refuses off the diagonal (\"SLIT table looks invalid\"), so topoc writes 11 and the guest cannot tell these nodes apart from one place", fmt_latency(r))),
+    );
+}
+
 /// T052: distances that differ by direction when the file does not say the
 /// SLIT is asymmetric.
 pub fn asymmetric(cx: &Context, out: &mut Vec<Diagnostic>) {

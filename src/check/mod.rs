@@ -220,6 +220,10 @@ pub static RULES: &[Rule] = &[
         run: Run::Every(distances::triangle),
     },
     Rule {
+        code: &codes::T055,
+        run: Run::Every(distances::distance_floor),
+    },
+    Rule {
         code: &codes::T060,
         run: Run::Every(hmat::attached_initiator),
     },

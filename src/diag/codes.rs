@@ -87,6 +87,7 @@ codes! {
     T052 = "T052" "asymmetric-distance" Error Check "Distances differ by direction without `asymmetric = true`";
     T053 = "T053" "unreachable-node" Warning Check "Two nodes have no link path between them";
     T054 = "T054" "distance-triangle" Warning Check "An explicit distance breaks the triangle inequality with the derived ones";
+    T055 = "T055" "distance-floor" Warning Check "Derived distances below 11, raised to 11";
     T060 = "T060" "bad-attached-initiator" Error Check "A node's `initiator` cannot be attached to its memory";
     T061 = "T061" "bad-hmat-entry" Error Check "An `[[hmat]]` entry has ends or values HMAT cannot carry";
     T062 = "T062" "hmat-target-without-data" Warning Check "A memory-only node the HMAT has no value and no initiator for";

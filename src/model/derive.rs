@@ -4,14 +4,24 @@
 //! ## Distances
 //! `d(i,i) = 10`. For i ≠ j without an explicit value, with `P` the latency
 //! of the best path from i to j and `R` the reference latency
-//! (`distances.reference-latency`, else the lowest memory latency given,
-//! else 100 ns):
+//! (`distances.reference-latency`, else 100 ns):
 //!
 //! `d(i,j) = round(10 × (R + P) / R)`, at least 11,
 //!
-//! so a link that adds R to an access doubles the distance (20). Pairs with no
-//! path get 255 ("unreachable"). There is a SLIT when the machine has at least
-//! two nodes and at least one link or explicit distance.
+//! so a link that adds R to an access doubles the distance (20). `R` is one
+//! number for the whole machine and comes from the file or the default, never
+//! from the nodes: a distance depends only on the path between its two nodes,
+//! so adding or removing another node changes it only through a new best
+//! path. Memory latencies are the HMAT's business and do not enter distances.
+//! Latencies in the ratios of a vendor table give that table: with R = 100 ns,
+//! paths of 20, 110 and 220 ns give 12, 21 and 32.
+//!
+//! A distance below 11 is raised to 11 (Linux ignores a SLIT with a remote
+//! distance of 10); where links drove it there, the check stage says so
+//! (T055). The Generic Initiator nodes of one device are one place (the
+//! device joins them at no cost), so 11 between them is by design. Pairs with
+//! no path get 255 ("unreachable"). There is a SLIT when the machine has at
+//! least two nodes and at least one link or explicit distance.
 //!
 //! ## HMAT
 //! Initiators are nodes with CPUs or Generic Initiators; targets are nodes
@@ -124,16 +134,13 @@ pub fn wants_hmat(t: &Topology) -> bool {
             .any(|m| m.latency.is_some() || m.bandwidth.is_some() || !m.caches.is_empty())
 }
 
+/// `R`: the file's `distances.reference-latency`, else 100 ns. Never taken
+/// from the nodes, so that no node can move the distances of others.
 pub fn reference_latency(t: &Topology) -> u64 {
-    if let Some(r) = &t.distances.reference_latency {
-        return r.value.max(1);
-    }
-    t.nodes
-        .iter()
-        .filter_map(|n| n.memory.as_ref()?.latency.as_ref().map(|l| l.value))
-        .filter(|&l| l > 0)
-        .min()
-        .unwrap_or(DEFAULT_REFERENCE_LATENCY)
+    t.distances
+        .reference_latency
+        .as_ref()
+        .map_or(DEFAULT_REFERENCE_LATENCY, |r| r.value.max(1))
 }
 
 /// `round(10 × (R + P) / R)`, at least 11, saturating at 255 (which the check
@@ -311,6 +318,47 @@ pub const QEMU64_PHYS_LIMIT: u64 = 1024 * GIB;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn slit_of(name: &str, text: &str) -> Vec<Vec<u8>> {
+        let src = crate::source::SourceFile::new(name, text);
+        let c = crate::pipeline::compile(&src, &crate::pipeline::Options::default())
+            .unwrap_or_else(|d| panic!("{name}: {} findings", d.len()));
+        c.derived
+            .slit
+            .unwrap_or_else(|| panic!("{name} has no SLIT"))
+            .matrix
+    }
+
+    /// The vendor tables of the book's derivation chapter.
+    #[test]
+    fn vendor_tables_come_out_of_ratio_latencies() {
+        let ring = slit_of(
+            "slit-4s-ring.toml",
+            include_str!("../../book/src/reference/slit-4s-ring.toml"),
+        );
+        assert_eq!(
+            ring,
+            [
+                [10, 21, 32, 21],
+                [21, 10, 21, 32],
+                [32, 21, 10, 21],
+                [21, 32, 21, 10]
+            ]
+        );
+        let nps2 = slit_of(
+            "slit-2s-nps2.toml",
+            include_str!("../../book/src/reference/slit-2s-nps2.toml"),
+        );
+        assert_eq!(
+            nps2,
+            [
+                [10, 12, 32, 32],
+                [12, 10, 32, 32],
+                [32, 32, 10, 12],
+                [32, 32, 12, 10]
+            ]
+        );
+    }
 
     #[test]
     fn distance_formula() {

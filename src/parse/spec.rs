@@ -562,8 +562,8 @@ pub static DISTANCES: TableSpec = TableSpec {
         opt(
             "reference-latency",
             Ty::Latency,
-            "the lowest memory latency given, else 100ns",
-            "The latency that distance 10 stands for when distances are derived from link latencies.",
+            "100ns",
+            "The latency that distance 10 stands for when distances are derived from link latencies: a path of this latency doubles the distance (20). One value for the whole machine, so that no node moves the distances between others.",
             "\"100ns\"",
         ),
         opt(
