@@ -34,7 +34,8 @@
 //! - latencies are whole tens of nanoseconds and bandwidths whole GiB/s, so
 //!   QEMU's shared HMAT base units hold every value exactly (T065, T106);
 //! - SPM is only on memory-only nodes (T042), in 128 MiB blocks (T044), at
-//!   most [`MAX_SPM_NODES`] of them (each splits an E820 entry, T035), and
+//!   most [`MAX_SPM_NODES`] of them (each splits an E820 entry, T035), only
+//!   where it lands above 4 GiB of guest-physical memory (T044, T045), and
 //!   boot RAM stays below 64 GiB, where the guest's memory blocks grow;
 //!   machines beyond QEMU's node limit have none;
 //! - at most [`MAX_DEVICES`] devices: QEMU's q35 root bus has free slots
@@ -197,9 +198,12 @@ pub fn generate_with(nodes: usize, seed: u64, devices_as: Devices) -> Topology {
     let small = n > 32;
     let spm_allowed = if big { 0 } else { MAX_SPM_NODES };
 
-    // Sockets, then the other nodes spread over them.
-    let sockets = (n / (1 + rng.below(4) as usize)).max(1);
-    let per_socket_max = (1024 / sockets as u64).max(1);
+    // Sockets, then the other nodes spread over them. APIC ids pack socket,
+    // core and thread into bit fields; keeping the highest below 255 keeps
+    // the machine within what QEMU starts without x2APIC (T113), so at most
+    // 255 sockets, and fewer cores the more sockets there are.
+    let sockets = (n / (1 + rng.below(4) as usize)).clamp(1, 255);
+    let per_socket_max = (255 / sockets as u64).max(1);
     let cores = *[1u64, 2, 4]
         .iter()
         .filter(|&&c| c <= per_socket_max)
@@ -236,6 +240,9 @@ pub fn generate_with(nodes: usize, seed: u64, devices_as: Devices) -> Topology {
     let mut spm_nodes = 0;
     let mut mem_text: Vec<String> = Vec::with_capacity(n);
     let mut attach: Vec<Option<usize>> = vec![None; n];
+    // SPM the generator would like, (offset, size) per node: granted below
+    // where it lands above 4 GiB of guest-physical memory.
+    let mut spm_wish: Vec<Option<(u64, u64)>> = vec![None; n];
     for (k, &(role, socket)) in roles.iter().enumerate() {
         let name = match role {
             Role::Cpu => format!("s{socket}"),
@@ -284,8 +291,7 @@ pub fn generate_with(nodes: usize, seed: u64, devices_as: Devices) -> Topology {
                 );
                 if spm_nodes < spm_allowed && rng.chance(1, 3) {
                     spm_nodes += 1;
-                    node.spm = node.memory;
-                    text.push_str("spm = true\n");
+                    spm_wish[k] = Some((0, node.memory));
                 }
                 if rng.chance(1, 4) {
                     attach[k] = Some(socket);
@@ -317,13 +323,7 @@ pub fn generate_with(nodes: usize, seed: u64, devices_as: Devices) -> Topology {
                 if spm_nodes < spm_allowed && rng.chance(1, 3) {
                     spm_nodes += 1;
                     let half = node.memory / 2;
-                    node.spm = half;
-                    let _ = write!(
-                        text,
-                        "\n[[node.memory.spm]]\noffset = \"{}MiB\"\nsize = \"{}MiB\"\n",
-                        half / MIB,
-                        half / MIB
-                    );
+                    spm_wish[k] = Some((half, half));
                 }
                 if rng.chance(1, 4) {
                     attach[k] = Some(socket);
@@ -333,6 +333,29 @@ pub fn generate_with(nodes: usize, seed: u64, devices_as: Devices) -> Topology {
         }
         mem_text.push(text);
         out.push(node);
+    }
+    // SPM only where QEMU's q35 puts it above 4 GiB: RAM reaches 2.75 GiB
+    // (so 2 GiB of it stays below 4 GiB) and at least 2 GiB of boot RAM
+    // comes before the node in id order. Below, SeaBIOS keeps the top of low
+    // RAM for itself (T044) and the guest kernel needs the bottom to boot and
+    // to place itself (T045).
+    let total: u64 = out.iter().map(|n| n.memory).sum();
+    let mut by_id: Vec<usize> = (0..n).collect();
+    by_id.sort_by_key(|&k| out[k].id);
+    let mut before = 0u64;
+    for &k in &by_id {
+        if let Some((offset, size)) = spm_wish[k] {
+            if total >= 0xb000_0000 && before >= 2 << 30 {
+                out[k].spm = size;
+                let _ = write!(
+                    mem_text[k],
+                    "\n[[node.memory.spm]]\noffset = \"{}MiB\"\nsize = \"{}MiB\"\n",
+                    offset / MIB,
+                    size / MIB
+                );
+            }
+        }
+        before += out[k].memory;
     }
 
     // Devices: one per socket up to MAX_DEVICES, then shared round-robin.
