@@ -87,13 +87,9 @@ keywords! {
 keywords! {
     /// How Specific Purpose Memory reaches a QEMU guest.
     pub enum SpmDialect {
-        /// The guest kernel's `memmap=<size>%<start>-1+0xefffffff`; works on stock QEMU.
+        /// The guest kernel's `memmap=<size>%<start>-1+0xefffffff`; works with every QEMU.
         KernelMemmap = "kernel-memmap",
-        /// `-numa node,spm=on` (proposed QEMU series v2-v4).
-        NumaSpm = "numa-spm",
-        /// `-numa node,memmap-type=spm` (proposed QEMU series v5-v6).
-        MemmapType = "memmap-type",
-        /// `-device sp-mem,memdev=,node=` (proposed QEMU series v8-v10).
+        /// `-device sp-mem,memdev=,node=`, merged for QEMU 11.1.
         SpMem = "sp-mem",
     }
 }
@@ -113,7 +109,7 @@ keywords! {
     /// The QEMU releases topoc knows the behaviour of.
     pub enum QemuVersion {
         V7_2 = "7.2", V8_0 = "8.0", V8_1 = "8.1", V8_2 = "8.2", V9_0 = "9.0", V9_1 = "9.1",
-        V9_2 = "9.2", V10_0 = "10.0", V10_1 = "10.1", V10_2 = "10.2",
+        V9_2 = "9.2", V10_0 = "10.0", V10_1 = "10.1", V10_2 = "10.2", V11_0 = "11.0", V11_1 = "11.1",
     }
 }
 
@@ -130,13 +126,6 @@ keywords! {
     }
 }
 
-impl QemuVersion {
-    /// `-object acpi-generic-initiator` first appeared in QEMU 9.0.
-    pub fn has_generic_initiator(self) -> bool {
-        self >= QemuVersion::V9_0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,7 +137,5 @@ mod tests {
         }
         assert_eq!(SpmDialect::parse("sp-mem"), Some(SpmDialect::SpMem));
         assert_eq!(MemKind::parse("HBM"), None);
-        assert!(QemuVersion::V10_0.has_generic_initiator());
-        assert!(!QemuVersion::V8_2.has_generic_initiator());
     }
 }

@@ -25,3 +25,4 @@ pub mod source;
 pub mod target;
 pub mod units;
 pub mod verify;
+pub mod versions;

@@ -44,10 +44,14 @@ pub enum Vendor {
 #[derive(Clone, Debug)]
 pub struct QemuProfile {
     pub version: Sp<QemuVersion>,
+    /// What that release can do and how it lays the guest out.
+    pub release: &'static crate::versions::QemuRelease,
     pub machine: Sp<QemuMachine>,
     pub spm: Sp<SpmDialect>,
     pub firmware: Sp<Firmware>,
     pub cpu_model: Sp<String>,
+    /// What `cpu_model` says.
+    pub cpu: CpuFacts,
     pub vendor: Vendor,
     /// Guest physical address bits of the CPU model under TCG.
     pub phys_bits: u8,
@@ -180,59 +184,94 @@ fn pick<T: Clone>(flag: &Option<T>, file: &Option<Sp<T>>, default: T) -> Sp<T> {
 fn qemu_profile(topo: &Topology, o: &QemuOverrides) -> QemuProfile {
     let s = &topo.qemu;
     let cpu_model = pick(&o.cpu_model, &s.cpu_model, "qemu64".to_string());
-    let (vendor, phys_bits) = cpu_facts(&cpu_model.value);
+    let cpu = cpu_facts(&cpu_model.value);
+    let version = pick(&o.version, &s.version, QemuVersion::V10_0);
+    let release = crate::versions::qemu(version.value);
     QemuProfile {
-        version: pick(&o.version, &s.version, QemuVersion::V10_0),
+        release,
+        version,
         machine: pick(&o.machine, &s.machine, QemuMachine::Q35),
-        spm: pick(&o.spm, &s.spm, SpmDialect::KernelMemmap),
+        spm: pick(&o.spm, &s.spm, release.default_spm()),
         firmware: pick(&o.firmware, &s.firmware, Firmware::Seabios),
+        vendor: cpu.vendor,
+        phys_bits: cpu.phys_bits,
+        cpu,
         cpu_model,
-        vendor,
-        phys_bits,
         max_ram_below_4g: s.max_ram_below_4g.clone(),
         memory_slots: s.memory_slots.clone(),
         max_memory: s.max_memory.clone(),
     }
 }
 
-/// Vendor and TCG physical address width of a `-cpu` string such as
-/// `qemu64` or `qemu64,vendor=GenuineIntel,phys-bits=42`.
+/// What a `-cpu` string such as `qemu64` or
+/// `qemu64,vendor=GenuineIntel,phys-bits=42,x2apic=on` says about the vCPU.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CpuFacts {
+    /// The model name, before the first comma.
+    pub model: String,
+    pub vendor: Vendor,
+    /// Guest physical address bits under TCG: 40 unless `phys-bits=` says
+    /// otherwise, kept within QEMU's 32..=52 so the layout stays total.
+    pub phys_bits: u8,
+    /// `phys-bits=` as written, when it is outside 32..=52 or unreadable
+    /// (QEMU refuses: "phys-bits should be between 32 and 52").
+    pub bad_phys_bits: Option<String>,
+    /// `x2apic=on` or `+x2apic`: APIC ids of 255 and above.
+    pub x2apic: bool,
+}
+
+/// Reads a `-cpu` string.
 ///
 /// Under TCG every model gets 40 physical address bits unless `phys-bits=`
 /// says otherwise. The vendor comes from the model: QEMU's `qemu64` and the
-/// AMD models (EPYC, Opteron, phenom) are AuthenticAMD; the rest of the named
-/// models are GenuineIntel; `host` and `max` follow the host.
-pub fn cpu_facts(model: &str) -> (Vendor, u8) {
-    let mut parts = model.split(',');
+/// AMD models (EPYC, Opteron, phenom, athlon) are AuthenticAMD; the rest of
+/// the named models are GenuineIntel (Hygon's Dhyana and Zhaoxin's YongFeng
+/// are not AMD to QEMU either); `host` and `max` follow the host.
+pub fn cpu_facts(cpu: &str) -> CpuFacts {
+    let mut parts = cpu.split(',');
     let name = parts.next().unwrap_or("").trim();
     let lower = name.to_ascii_lowercase();
     let mut vendor = if lower == "host" || lower == "max" {
         Vendor::Host
     } else if lower == "qemu64"
         || lower == "qemu32"
+        || lower.starts_with("qemu64-")
         || lower.starts_with("epyc")
         || lower.starts_with("opteron")
-        || lower == "phenom"
-        || lower == "athlon"
+        || lower.starts_with("phenom")
+        || lower.starts_with("athlon")
     {
         Vendor::Amd
     } else {
         Vendor::Intel
     };
-    let mut phys_bits = 40u8;
+    let mut facts = CpuFacts {
+        model: name.to_string(),
+        vendor,
+        phys_bits: 40,
+        bad_phys_bits: None,
+        x2apic: false,
+    };
     for p in parts {
         match p.trim().split_once('=') {
             Some(("vendor", "GenuineIntel")) => vendor = Vendor::Intel,
             Some(("vendor", "AuthenticAMD")) => vendor = Vendor::Amd,
-            Some(("phys-bits", v)) => {
-                if let Ok(b) = v.parse::<u8>() {
-                    phys_bits = b.clamp(32, 52);
+            Some(("phys-bits", v)) => match v.parse::<u8>() {
+                Ok(b) if (32..=52).contains(&b) => facts.phys_bits = b,
+                Ok(b) => {
+                    facts.phys_bits = b.clamp(32, 52);
+                    facts.bad_phys_bits = Some(v.to_string());
                 }
-            }
+                Err(_) => facts.bad_phys_bits = Some(v.to_string()),
+            },
+            Some(("x2apic", v)) => facts.x2apic = matches!(v, "on" | "true" | "yes"),
+            None if p.trim() == "+x2apic" => facts.x2apic = true,
+            None if p.trim() == "-x2apic" => facts.x2apic = false,
             _ => {}
         }
     }
-    (vendor, phys_bits)
+    facts.vendor = vendor;
+    facts
 }
 
 /// AMD HyperTransport hole, reserved below 1 TiB on AMD guests.
@@ -252,13 +291,21 @@ mod tests {
 
     #[test]
     fn cpu_models() {
-        assert_eq!(cpu_facts("qemu64"), (Vendor::Amd, 40));
-        assert_eq!(cpu_facts("qemu64,vendor=GenuineIntel"), (Vendor::Intel, 40));
+        let f = |s: &str| {
+            let c = cpu_facts(s);
+            (c.vendor, c.phys_bits)
+        };
+        assert_eq!(f("qemu64"), (Vendor::Amd, 40));
+        assert_eq!(f("qemu64,vendor=GenuineIntel"), (Vendor::Intel, 40));
+        assert_eq!(f("Skylake-Server,phys-bits=46"), (Vendor::Intel, 46));
+        assert_eq!(f("EPYC-Genoa"), (Vendor::Amd, 40));
+        assert_eq!(cpu_facts("host").vendor, Vendor::Host);
         assert_eq!(
-            cpu_facts("Skylake-Server,phys-bits=46"),
-            (Vendor::Intel, 46)
+            cpu_facts("qemu64,phys-bits=64").bad_phys_bits.as_deref(),
+            Some("64")
         );
-        assert_eq!(cpu_facts("EPYC-Genoa"), (Vendor::Amd, 40));
-        assert_eq!(cpu_facts("host").0, Vendor::Host);
+        assert!(cpu_facts("qemu64,x2apic=on").x2apic);
+        assert!(cpu_facts("qemu64,+x2apic").x2apic);
+        assert!(!cpu_facts("qemu64").x2apic);
     }
 }

@@ -147,9 +147,17 @@ fn input_md() -> String {
          exactly what topoc reads.\n\
          A key not listed here is an error (T002, with a suggestion); a value of the wrong \
          type is T003, a value outside what the key accepts is T004, a missing required key is T005.\n\n\
-         Units: sizes take `B`, `KiB`, `MiB`, `GiB`, `TiB` (binary) or `K`, `M`, `G`, `T`, `KB`, \
-         `MB`, `GB`, `TB`; latencies take `ps`, `ns`, `us`, `ms`; bandwidths are a size unit \
-         followed by `/s`.\n\
+         Units: sizes take `B`, `KiB`, `MiB`, `GiB`, `TiB`, and the short `K`, `M`, `G`, `T`, \
+         which are binary too (`G` is 2^30 bytes, as in QEMU and cloud-hypervisor); `KB`, `MB`, \
+         `GB`, `TB` are decimal (`GB` is 10^9 bytes). Latencies take `ps`, `ns`, `us` (or `µs`), \
+         `ms`; bandwidths are a size unit followed by `/s` (`64GiB/s`, `100GB/s`). A value that is \
+         not a whole number of bytes, picoseconds or bytes per second is an error, never rounded.\n\n\
+         What latencies measure: a node's `memory.latency` is the access latency of that memory \
+         from its nearest initiator (the node's own CPUs, or the device or node at the other end of \
+         the link that attaches it); a link's `latency` is what crossing the link adds. topoc adds \
+         them along the best path for every other initiator's HMAT latency, and derives SLIT \
+         distances from the link latencies alone (see [Distances and HMAT \
+         values](derivation.md)).\n\
          Editors can complete and check all of this through the JSON Schema: see \
          [Editor support](../editors.md).\n\n",
     );
@@ -624,6 +632,46 @@ fn qemu_keywords() -> String {
     )
 }
 
+/// The table of QEMU releases, from `topoc::versions::QEMU`.
+fn qemu_versions() -> String {
+    use topoc::versions::{GiHandle, Known, QEMU};
+    let mut s = String::from(
+        "| Release | Known from | q35 / pc machine types | max vCPUs q35 / pc | Generic Initiator | sp-mem | HMAT of memory-less nodes | q35 TSEG | default SPM dialect |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for r in QEMU {
+        let known = match r.known {
+            Known::Run(v) => format!("**run** here: {v}"),
+            Known::Source => "source only, never run".to_string(),
+        };
+        let gi = match r.generic_initiator {
+            None => "no",
+            Some(GiHandle::DevfnBus) => "yes (handle devfn, bus)",
+            Some(GiHandle::BusDevfn) => "yes",
+        };
+        s.push_str(&format!(
+            "| {} | {known} | `{}` / `{}` | {} / {} | {gi} | {} | {} | {} MiB | `{}` |\n",
+            r.version,
+            r.q35_machine,
+            r.pc_machine,
+            r.q35_max_cpus,
+            r.pc_max_cpus,
+            if r.sp_mem { "yes" } else { "no" },
+            if r.hmat_mpda_for_memoryless {
+                "written; Linux drops the HMAT (T117)"
+            } else {
+                "skipped"
+            },
+            r.q35_tseg_mib,
+            r.default_spm(),
+        ));
+    }
+    s.push_str("\nSources, per release:\n\n");
+    for r in QEMU {
+        s.push_str(&format!("- {}: {}\n", r.version, r.sources));
+    }
+    s
+}
+
 /// Chapter order: the README's, smallest machine first; new examples after.
 const ORDER: [&str; 5] = [
     "two-socket",
@@ -712,6 +760,7 @@ fn pages() -> Vec<(PathBuf, Vec<u8>)> {
         ("readme-setup", readme_setup()),
         ("derive", derive_doc()),
         ("qemu-keywords", qemu_keywords()),
+        ("qemu-versions", qemu_versions()),
         ("examples", example_summary()),
         ("targets", target_summary()),
     ];

@@ -250,3 +250,21 @@ fn sorted(mut v: Vec<u32>) -> Vec<u32> {
     v.sort_unstable();
     v
 }
+
+/// T091: an architecture the target does not compile yet.
+pub fn arch(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let a = &cx.topo.machine.arch;
+    if a.value == crate::kinds::Arch::X86_64 {
+        return;
+    }
+    out.push(
+        Diagnostic::new(
+            &codes::T091,
+            format!("topoc compiles `arch = \"{}\"` for no target yet: every target here builds an x86_64 machine", a.value),
+            a.span,
+            "not compiled",
+        )
+        .help("remove `arch` (x86_64 is the default) until the aarch64 `virt` target lands")
+        .note("the command line and tables would describe an x86 q35 machine, not the machine this file asks for"),
+    );
+}

@@ -63,6 +63,21 @@ pub fn entry_ends(cx: &Context, out: &mut Vec<Diagnostic>) {
                     .note("Linux ignores the whole HMAT when it names a memory domain the SRAT gives no memory"),
             );
         }
+        for (k, v) in e.values.iter().enumerate() {
+            if let Some(v) = v.as_ref().filter(|v| v.value == 0) {
+                let what = if k < 3 { "latency" } else { "bandwidth" };
+                out.push(
+                    Diagnostic::new(
+                        &codes::T061,
+                        format!("this HMAT entry gives a {} of 0", crate::model::DataType::ALL[k].qemu_name()),
+                        v.span,
+                        "0 means no data",
+                    )
+                    .help(format!("give the real {what}, or leave the key out"))
+                    .note("an HMAT entry of 0 means \"no data\" to QEMU and Linux: the guest reads no value for this pair (\"Initiator-Target[…]:0 nsec\")"),
+                );
+            }
+        }
         if e.values.iter().all(Option::is_none) {
             out.push(
                 Diagnostic::new(

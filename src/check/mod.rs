@@ -180,8 +180,20 @@ pub static RULES: &[Rule] = &[
         run: Run::Every(memory::misaligned_memory),
     },
     Rule {
+        code: &codes::T032,
+        run: Run::Every(memory::backend_options),
+    },
+    Rule {
+        code: &codes::T033,
+        run: Run::Every(memory::backing_file_twice),
+    },
+    Rule {
         code: &codes::T035,
         run: Run::Qemu(memory::e820_entries),
+    },
+    Rule {
+        code: &codes::T036,
+        run: Run::Qemu(qemu::no_boot_memory),
     },
     Rule {
         code: &codes::T040,
@@ -198,6 +210,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         code: &codes::T044,
         run: Run::Qemu(memory::spm_alignment),
+    },
+    Rule {
+        code: &codes::T045,
+        run: Run::Qemu(memory::spm_boot_memory),
     },
     Rule {
         code: &codes::T050,
@@ -256,6 +272,14 @@ pub static RULES: &[Rule] = &[
         run: Run::Every(devices::gpu_hbm_no_cpu_path),
     },
     Rule {
+        code: &codes::T074,
+        run: Run::Qemu(qemu::host_device_twice),
+    },
+    Rule {
+        code: &codes::T075,
+        run: Run::Qemu(qemu::initiator_placement),
+    },
+    Rule {
         code: &codes::T080,
         run: Run::Every(graph::unreachable_memory_rule),
     },
@@ -266,6 +290,14 @@ pub static RULES: &[Rule] = &[
     Rule {
         code: &codes::T082,
         run: Run::Every(graph::bad_link),
+    },
+    Rule {
+        code: &codes::T090,
+        run: Run::Qemu(qemu::settings_without_effect),
+    },
+    Rule {
+        code: &codes::T091,
+        run: Run::Every(cpus::arch),
     },
     Rule {
         code: &codes::T100,
@@ -285,7 +317,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         code: &codes::T104,
-        run: Run::Qemu(qemu::spm_whole_node),
+        run: Run::Qemu(qemu::spm_dialect_shape),
     },
     Rule {
         code: &codes::T105,
@@ -310,6 +342,34 @@ pub static RULES: &[Rule] = &[
     Rule {
         code: &codes::T110,
         run: Run::Qemu(qemu::pci_slots),
+    },
+    Rule {
+        code: &codes::T111,
+        run: Run::Qemu(qemu::spm_dialect_version),
+    },
+    Rule {
+        code: &codes::T112,
+        run: Run::Qemu(qemu::max_cpus),
+    },
+    Rule {
+        code: &codes::T113,
+        run: Run::Qemu(qemu::x2apic),
+    },
+    Rule {
+        code: &codes::T114,
+        run: Run::Qemu(qemu::below_4g),
+    },
+    Rule {
+        code: &codes::T116,
+        run: Run::Qemu(qemu::cpu_model),
+    },
+    Rule {
+        code: &codes::T117,
+        run: Run::Qemu(qemu::hmat_memoryless),
+    },
+    Rule {
+        code: &codes::T118,
+        run: Run::Qemu(qemu::interrupt_remapping),
     },
     Rule {
         code: &codes::T200,

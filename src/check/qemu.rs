@@ -138,7 +138,7 @@ pub fn address_space(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
 /// T102: Generic Initiators before QEMU 9.0.
 pub fn generic_initiator_version(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
     let p = q.profile;
-    if p.version.value.has_generic_initiator() {
+    if p.release.generic_initiator.is_some() {
         return;
     }
     for d in cx.topo.devices.iter().filter(|d| !d.gi_nodes.is_empty()) {
@@ -181,41 +181,459 @@ pub fn spm_firmware(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// T104: SPM shapes the chosen QEMU dialect cannot express.
-pub fn spm_whole_node(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+/// T104: Specific Purpose Memory the `sp-mem` dialect cannot place: a size
+/// that is not a multiple of its backend's alignment, a node whose RAM and
+/// SPM would map one backing file twice, or device memory (`max-memory`)
+/// without room for the devices.
+pub fn spm_dialect_shape(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
     let (p, l) = (q.profile, q.layout);
-    if !matches!(p.spm.value, SpmDialect::NumaSpm | SpmDialect::MemmapType) {
+    if p.spm.value != SpmDialect::SpMem {
         return;
     }
-    for (ix, n) in cx.topo.nodes.iter().enumerate() {
+    let mut wanted = 0usize;
+    for n in &cx.topo.nodes {
         let Some(m) = &n.memory else { continue };
-        if m.spm.is_empty() {
-            continue;
-        }
-        if !m.all_spm() {
+        let Some(first) = m.spm.first() else { continue };
+        wanted += 1;
+        let align = crate::layout::qemu::backend_alignment(&m.backend);
+        let spm = m.spm_bytes();
+        if spm % align != 0 {
             out.push(
-                Diagnostic::new(&codes::T104, format!("spm dialect \"{}\" marks whole nodes only, but {} is partly SPM", p.spm.value, n.label()), m.spm[0].span, "a part")
-                    .label(p.spm.span, "SPM dialect")
-                    .help("make the whole node SPM (spm = true), move the SPM part into its own node, or use spm = \"kernel-memmap\""),
+                Diagnostic::new(
+                    &codes::T104,
+                    format!(
+                        "{}'s Specific Purpose Memory ({}) is not a multiple of its backend's {} alignment, which its sp-mem device needs",
+                        n.label(),
+                        fmt_size(spm),
+                        fmt_size(align)
+                    ),
+                    first.span,
+                    "SPM",
+                )
+                .help(format!("make the node's SPM a multiple of {}", fmt_size(align)))
+                .note("QEMU places a memory device at its backend's alignment and refuses: \"backend memory size must be multiple of\" it"),
             );
-            continue;
         }
-        let pieces = l
-            .nodes
+        if let (Some(path), false) = (m.backend.spans.path, m.all_spm()) {
+            out.push(
+                Diagnostic::new(
+                    &codes::T104,
+                    format!(
+                        "with sp-mem, {}'s RAM and its Specific Purpose Memory become two backends, and both would map this file",
+                        n.label()
+                    ),
+                    path,
+                    "one file, two backends",
+                )
+                .label(first.span, "the SPM part")
+                .help("make this node all SPM (spm = true) and put its RAM in a node of its own, or drop `path`")
+                .note("each memory-backend-file maps `mem-path` from offset 0: the guest would see the same bytes as RAM and as SPM"),
+            );
+        }
+    }
+    let placed = match l.device_memory {
+        Some(dm) => l
+            .sp_mem
             .iter()
-            .find(|r| r.node == ix)
-            .map_or(0, |r| r.ranges.len());
-        if pieces > 1 {
+            .filter(|s| s.region.end() <= dm.end())
+            .count(),
+        None => 0,
+    };
+    if wanted > 0 && placed < wanted {
+        let room = l.maxmem.saturating_sub(l.ram_size);
+        let span = p
+            .max_memory
+            .as_ref()
+            .map_or(cx.topo.machine.name.span, |m| m.span);
+        out.push(
+            Diagnostic::new(
+                &codes::T104,
+                format!(
+                    "max-memory leaves {} of device memory, too little for the sp-mem devices of {wanted} node{}",
+                    fmt_size(room),
+                    if wanted == 1 { "" } else { "s" }
+                ),
+                span,
+                "too small",
+            )
+            .help("raise max-memory by the nodes' Specific Purpose Memory (and its alignment padding), or remove it: topoc then sizes it")
+            .note("sp-mem devices live in the hotplug region: QEMU refuses \"the configuration is not prepared for memory devices\" or \"not enough space\""),
+        );
+    }
+}
+
+/// T111: an SPM dialect the QEMU release does not have.
+pub fn spm_dialect_version(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let p = q.profile;
+    if p.spm.value != SpmDialect::SpMem || p.release.sp_mem {
+        return;
+    }
+    let Some(first) = cx
+        .topo
+        .nodes
+        .iter()
+        .filter_map(|n| n.memory.as_ref())
+        .find_map(|m| m.spm.first())
+    else {
+        return;
+    };
+    out.push(
+        Diagnostic::new(
+            &codes::T111,
+            format!(
+                "QEMU {} has no sp-mem device; it was merged for QEMU 11.1",
+                p.version.value
+            ),
+            setting(cx, p.spm.span),
+            "SPM dialect",
+        )
+        .label(first.span, "Specific Purpose Memory")
+        .label(setting(cx, p.version.span), "QEMU version")
+        .help("use spm = \"kernel-memmap\" (every QEMU), or target QEMU 11.1")
+        .note("QEMU refuses: \"'sp-mem' is not a valid device model name\""),
+    );
+}
+
+/// T112: more vCPUs than the machine type takes.
+pub fn max_cpus(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let p = q.profile;
+    let topo = &cx.topo.machine.topology;
+    let max = topo.max_cpus();
+    let limit = p.release.max_cpus(p.machine.value);
+    if max <= u64::from(limit) {
+        return;
+    }
+    let machine = p.release.machine_type(p.machine.value);
+    out.push(
+        Diagnostic::new(
+            &codes::T112,
+            format!("{max} vCPUs; QEMU {}'s {machine} takes at most {limit}", p.version.value),
+            if topo.span.is_detached() { cx.topo.machine.span } else { topo.span },
+            "sockets × dies × cores × threads",
+        )
+        .label(setting(cx, p.machine.span), "machine type")
+        .help(match p.machine.value {
+            crate::kinds::QemuMachine::Pc => format!("use at most {limit} vCPUs, or machine = \"q35\""),
+            crate::kinds::QemuMachine::Q35 => format!("use at most {limit} vCPUs"),
+        })
+        .note(format!("QEMU refuses: \"Invalid SMP CPUs {max}. The max CPUs supported by machine '{machine}' is {limit}\"")),
+    );
+}
+
+/// The highest APIC id of the machine's possible vCPUs.
+pub fn highest_apic_id(cx: &Context) -> Option<u32> {
+    let max = u32::try_from(cx.topo.machine.topology.max_cpus()).ok()?;
+    (max > 0).then(|| crate::layout::qemu::apic_id(cx.topo, max - 1))
+}
+
+/// T113: APIC ids of 255 and above that QEMU cannot start.
+pub fn x2apic(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let p = q.profile;
+    let Some(hi) = highest_apic_id(cx) else {
+        return;
+    };
+    if hi < 255 || p.cpu.vendor == Vendor::Host {
+        return;
+    }
+    let topo = &cx.topo.machine.topology;
+    let span = if topo.span.is_detached() {
+        cx.topo.machine.span
+    } else {
+        topo.span
+    };
+    let d = if !p.release.tcg_x2apic {
+        Diagnostic::new(
+            &codes::T113,
+            format!("the vCPUs need APIC ids up to {hi}, and QEMU {} takes none above 254 under TCG", p.version.value),
+            span,
+            "APIC ids are packed per socket, die and core",
+        )
+        .label(setting(cx, p.version.span), "QEMU version")
+        .help("use fewer vCPUs (the highest APIC id must stay below 255), or target QEMU 9.0 or later")
+        .note("QEMU before 9.0 refuses: \"current -smp configuration requires kernel irqchip and X2APIC API support\"")
+    } else if !p.cpu.x2apic {
+        Diagnostic::new(
+            &codes::T113,
+            format!("the vCPUs need APIC ids up to {hi}, which QEMU gives only a CPU model with x2apic"),
+            setting(cx, p.cpu_model.span),
+            "no x2apic",
+        )
+        .label(span, "the vCPU topology")
+        .help(format!("add x2apic to the model: cpu-model = \"{},x2apic=on\"", p.cpu_model.value))
+        .note("QEMU aborts: \"APIC ID 255 requires x2APIC feature in CPU\" (KVM turns x2apic on by itself; TCG does not)")
+    } else {
+        return;
+    };
+    out.push(d);
+}
+
+/// T114: a `max-ram-below-4g` QEMU refuses or the BIOS cannot work with.
+pub fn below_4g(_: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let Some(m) = &q.profile.max_ram_below_4g else {
+        return;
+    };
+    let gib4 = 4 * crate::units::GIB;
+    if m.value > gib4 {
+        out.push(
+            Diagnostic::new(
+                &codes::T114,
+                format!("max-ram-below-4g is {}, more than 4 GiB", fmt_size(m.value)),
+                m.span,
+                "above 4 GiB",
+            )
+            .help("use at most 4GiB: it caps the RAM QEMU places below 4 GiB")
+            .note(format!("QEMU refuses: \"Machine option 'max-ram-below-4g={}' expects size less than or equal to 4G\"", m.value)),
+        );
+    } else if m.value < crate::units::MIB {
+        out.push(
+            Diagnostic::new(
+                &codes::T114,
+                format!("max-ram-below-4g is {}, less than the 1 MiB the BIOS and the kernel's boot code need below 4 GiB", fmt_size(m.value)),
+                m.span,
+                "below 1 MiB",
+            )
+            .help("remove it for the machine type's default, or give at least the low RAM the guest needs (the kernel and initrd load there)")
+            .note("QEMU warns \"Only N bytes of RAM below the 4GiB boundary, BIOS may not work with less than 1MiB\" (0 then means its default) and refuses to load a kernel and initrd that do not fit: \"initrd is too large, cannot support\""),
+        );
+    }
+}
+
+/// T116: a CPU model QEMU does not have, one an x86_64 guest cannot boot on,
+/// or physical address bits QEMU refuses.
+pub fn cpu_model(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let p = q.profile;
+    let span = setting(cx, p.cpu_model.span);
+    let model = p.cpu.model.as_str();
+    if !crate::versions::X86_CPU_MODELS.contains(&model) {
+        let mut d = Diagnostic::new(
+            &codes::T116,
+            format!("QEMU has no x86_64 CPU model \"{model}\""),
+            span,
+            "unknown model",
+        );
+        d = match crate::diag::did_you_mean(model, crate::versions::X86_CPU_MODELS.iter().copied()) {
+            Some(m) => d.help(format!("did you mean \"{m}\"?")),
+            None => d.help("use a model from `qemu-system-x86_64 -cpu help`, e.g. \"qemu64\" or \"EPYC-Genoa\""),
+        };
+        out.push(d.note(format!(
+            "QEMU refuses: \"unable to find CPU model '{model}'\""
+        )));
+    } else if crate::versions::X86_32BIT_CPU_MODELS.contains(&model) {
+        out.push(
+            Diagnostic::new(
+                &codes::T116,
+                format!("\"{model}\" has no long mode, so an x86_64 guest kernel cannot boot on it"),
+                span,
+                "32-bit model",
+            )
+            .help("use a 64-bit model, e.g. \"qemu64\"")
+            .note("QEMU starts; the kernel's setup code stops with \"This kernel requires an x86-64 CPU\", printed only to the VGA console"),
+        );
+    }
+    if let Some(bits) = &p.cpu.bad_phys_bits {
+        out.push(
+            Diagnostic::new(
+                &codes::T116,
+                format!("phys-bits={bits} is outside the 32 to 52 bits QEMU takes"),
+                span,
+                "phys-bits",
+            )
+            .help("give phys-bits between 32 and 52, e.g. \"qemu64,phys-bits=48\"")
+            .note(format!(
+                "QEMU refuses: \"phys-bits should be between 32 and 52 (but is {bits})\""
+            )),
+        );
+    }
+}
+
+/// T117: an HMAT that the QEMU release writes in a form Linux ignores.
+pub fn hmat_memoryless(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let p = q.profile;
+    if !p.release.hmat_mpda_for_memoryless || cx.derived.hmat.is_none() {
+        return;
+    }
+    let memless: Vec<&crate::model::Node> =
+        cx.topo.nodes.iter().filter(|n| !n.has_memory()).collect();
+    let Some(first) = memless.first() else { return };
+    let mut d = Diagnostic::new(
+        &codes::T117,
+        format!(
+            "QEMU {} writes HMAT attributes for memory-less {}, and the guest kernel then ignores the whole HMAT",
+            p.version.value,
+            first.label()
+        ),
+        first.id.span,
+        "no memory",
+    )
+    .label(setting(cx, p.version.span), "QEMU version");
+    for n in memless.iter().skip(1).take(3) {
+        d = d.label(n.id.span, "no memory either");
+    }
+    out.push(
+        d.help("target QEMU 9.0 or later, or set `hmat = false` under [machine]")
+            .note("QEMU before 9.0 adds a Memory Proximity Domain Attributes structure for every node; Linux prints \"acpi/hmat: Ignoring: Invalid table\" (measured with QEMU 7.2.22 and Linux 6.1)"),
+    );
+}
+
+/// T118: more than 255 APIC ids with x2apic and no interrupt remapping.
+pub fn interrupt_remapping(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let p = q.profile;
+    let Some(hi) = highest_apic_id(cx) else {
+        return;
+    };
+    if hi < 255 || !p.cpu.x2apic || !p.release.tcg_x2apic {
+        return;
+    }
+    out.push(
+        Diagnostic::new(
+            &codes::T118,
+            format!("vCPUs with APIC ids above 254 (up to {hi}) need interrupt remapping, which topoc's command line has no IOMMU for"),
+            setting(cx, p.cpu_model.span),
+            "x2apic",
+        )
+        .help("under KVM the guest uses KVM's extended destination ids and sees every vCPU; under TCG keep the highest APIC id below 255")
+        .note("without an IOMMU with interrupt remapping and no KVM, Linux prints \"x2apic: IRQ remapping doesn't support X2APIC mode\" and brings up only the vCPUs whose APIC id is below 255"),
+    );
+}
+
+/// T090 (qemu): settings that reach nothing on this machine.
+pub fn settings_without_effect(_: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    let (p, l) = (q.profile, q.layout);
+    if let Some(m) = &p.max_ram_below_4g {
+        let in_range = m.value >= crate::units::MIB && m.value <= 4 * crate::units::GIB;
+        let with = crate::layout::qemu::split(p.machine.value, l.ram_size, Some(m.value));
+        let without = crate::layout::qemu::split(p.machine.value, l.ram_size, None);
+        if in_range && with == without {
             out.push(
-                Diagnostic::new(&codes::T104, format!("{} straddles the end of RAM below 4 GiB ({:#x}), which the proposed QEMU SPM series refuses", n.label(), l.below_4g), m.spm[0].span, "split in two")
-                    .help("reorder or resize nodes so the SPM node lies wholly above 4 GiB")
-                    .note("QEMU (SPM series v4+): \"SPM node N spans across 4GB boundary, not supported\""),
+                Diagnostic::new(
+                    &codes::T090,
+                    format!(
+                        "max-ram-below-4g = {} changes nothing: {} of the {} of RAM stay below 4 GiB either way",
+                        fmt_size(m.value),
+                        fmt_size(without.0),
+                        fmt_size(l.ram_size)
+                    ),
+                    m.span,
+                    "no effect",
+                )
+                .help("remove it, or give a value below the machine's own split")
+                .note(match p.machine.value {
+                    crate::kinds::QemuMachine::Q35 => "q35 places 2 GiB below 4 GiB once RAM reaches 2.75 GiB (all of it below that); max-ram-below-4g only lowers that",
+                    crate::kinds::QemuMachine::Pc => "pc places up to 3.5 GiB below 4 GiB (3 GiB once RAM reaches it); max-ram-below-4g only lowers that",
+                }),
             );
         }
-        if l.relocated_above_1tb {
+    }
+    if let Some(s) = &p.memory_slots {
+        if s.value > 0 && l.maxmem <= l.ram_size {
             out.push(
-                Diagnostic::new(&codes::T104, "the proposed QEMU SPM series computes SPM addresses from 4 GiB and ignores the AMD 1 TiB relocation", m.spm[0].span, "wrong address under the series")
-                    .help("use spm = \"kernel-memmap\", or an Intel CPU model"),
+                Diagnostic::new(
+                    &codes::T090,
+                    format!("memory-slots = {} has no effect without max-memory above the nodes' memory", s.value),
+                    s.span,
+                    "dropped",
+                )
+                .help("give max-memory (memory hotplug needs room above boot RAM), or remove memory-slots")
+                .note("QEMU refuses slots with maxmem equal to the memory (\"memory slots were specified but maximum memory size … is equal to the initial memory size\"), so topoc leaves slots= out"),
+            );
+        }
+    }
+}
+
+/// T036: no boot RAM: QEMU starts with its default 128 MiB and refuses the
+/// NUMA nodes.
+pub fn no_boot_memory(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    if q.layout.ram_size > 0 {
+        return;
+    }
+    let all_spm = cx.topo.nodes.iter().any(|n| n.has_memory());
+    out.push(
+        Diagnostic::new(
+            &codes::T036,
+            if all_spm {
+                "the guest has no boot RAM: every node's memory is an sp-mem device".to_string()
+            } else {
+                "the guest has no boot RAM: no node has memory".to_string()
+            },
+            cx.topo.machine.name.span,
+            "this machine",
+        )
+        .help("give a node `memory` that is not Specific Purpose")
+        .note("topoc would emit -m 0; QEMU takes its default 128 MiB instead and refuses: \"total memory for NUMA nodes (0x0) should equal RAM size (0x8000000)\""),
+    );
+}
+
+/// T074 (qemu): one host PCI function passed through twice.
+pub fn host_device_twice(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+    let t = cx.topo;
+    for (k, d) in t.devices.iter().enumerate() {
+        let crate::model::DeviceSource::Host(a) = &d.source.value else {
+            continue;
+        };
+        let first = t.devices[..k]
+            .iter()
+            .find(|o| matches!(&o.source.value, crate::model::DeviceSource::Host(b) if b == a));
+        if let Some(first) = first {
+            out.push(
+                Diagnostic::new(
+                    &codes::T074,
+                    format!("host device {a} is passed through twice, as \"{}\" and \"{}\"", first.name.value, d.name.value),
+                    d.source.span,
+                    "again",
+                )
+                .label(first.source.span, "first here")
+                .help("pass each host function through once; list every node it initiates through in one device's `initiator-nodes`")
+                .note("QEMU refuses the second vfio-pci: \"device is already attached\""),
+            );
+        }
+    }
+}
+
+/// T075: Generic Initiator placement that QEMU accepts but that tells the
+/// guest nothing: a Generic Initiator node with CPUs or memory, or one shared
+/// by several devices.
+pub fn initiator_placement(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+    let t = cx.topo;
+    for (ix, n) in t.nodes.iter().enumerate() {
+        let Some(&d) = n.gi_devices.first() else {
+            continue;
+        };
+        let dev = &t.devices[d];
+        let span = dev
+            .gi_nodes
+            .iter()
+            .find(|g| g.value == ix)
+            .map_or(dev.name.span, |g| g.span);
+        if n.has_cpus() || n.has_memory() {
+            let what = match (n.has_cpus(), n.has_memory()) {
+                (true, true) => "CPUs and memory",
+                (true, false) => "CPUs",
+                _ => "memory",
+            };
+            out.push(
+                Diagnostic::new(
+                    &codes::T075,
+                    format!("{} is a Generic Initiator node of device \"{}\" and has {what}", n.label(), dev.name.value),
+                    span,
+                    "Generic Initiator node",
+                )
+                .label(n.id.span, format!("has {what}"))
+                .help("give the device a node of its own, with no CPUs and no memory, and link it to this one")
+                .note("QEMU and Linux accept it, but the guest cannot tell the device's accesses from the node's own (has_generic_initiator does not list the node: it has CPUs or memory already); cloud-hypervisor refuses it (T205)"),
+            );
+        }
+        if n.gi_devices.len() > 1 {
+            let second = &t.devices[n.gi_devices[1]];
+            out.push(
+                Diagnostic::new(
+                    &codes::T075,
+                    format!("devices \"{}\" and \"{}\" share {}", dev.name.value, second.name.value, n.label()),
+                    second.name.span,
+                    "second device on the node",
+                )
+                .label(n.id.span, "the Generic Initiator node")
+                .help("give each device a Generic Initiator node of its own, so the HMAT can say how each reaches memory")
+                .note("QEMU writes one Generic Initiator structure per device and node; the HMAT then has one row for both devices (cloud-hypervisor refuses it: T206)"),
             );
         }
     }

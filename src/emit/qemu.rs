@@ -5,7 +5,7 @@
 //! Only what the topology needs is emitted: no HMAT switch without HMAT data,
 //! no `slots`/`maxmem` without device memory, no `-numa dist` without a SLIT.
 
-use crate::kinds::{HostPolicy, QemuMachine, SpmDialect};
+use crate::kinds::{HostPolicy, QemuMachine};
 use crate::model::{DeviceSource, Topology};
 use crate::pipeline::Compiled;
 use crate::units::{fmt_cpulist, fmt_qemu_size, ranges};
@@ -94,11 +94,10 @@ pub fn args(c: &Compiled) -> Vec<String> {
     push("-cpu", p.cpu_model.value.clone());
     let mut mem = fmt_qemu_size(l.ram_size);
     if l.maxmem > l.ram_size {
-        mem.push_str(&format!(
-            ",slots={},maxmem={}",
-            l.slots,
-            fmt_qemu_size(l.maxmem)
-        ));
+        if l.slots > 0 {
+            mem.push_str(&format!(",slots={}", l.slots));
+        }
+        mem.push_str(&format!(",maxmem={}", fmt_qemu_size(l.maxmem)));
     }
     push("-m", mem);
     let topo = &t.machine.topology;
@@ -123,11 +122,6 @@ pub fn args(c: &Compiled) -> Vec<String> {
             backend(t, nr.node, &backend_id(nr.node_id), nr.size),
         );
     }
-    let spm_flag = match p.spm.value {
-        SpmDialect::NumaSpm => Some(",spm=on"),
-        SpmDialect::MemmapType => Some(",memmap-type=spm"),
-        _ => None,
-    };
     for (ix, n) in t.nodes.iter().enumerate() {
         let mut s = format!("node,nodeid={}", n.id.value);
         for (lo, hi) in ranges(&n.cpus) {
@@ -139,13 +133,9 @@ pub fn args(c: &Compiled) -> Vec<String> {
         }
         if l.nodes.iter().any(|r| r.node == ix) {
             s.push_str(&format!(",memdev={}", backend_id(n.id.value)));
-            if let (Some(f), Some(m)) = (spm_flag, &n.memory) {
-                if m.all_spm() {
-                    s.push_str(f);
-                }
-            }
         }
-        if let Some(i) = &n.initiator {
+        // `initiator=` is HMAT data: QEMU takes it only with `hmat=on`.
+        if let (Some(i), Some(_)) = (&n.initiator, &c.derived.hmat) {
             if !n.has_cpus() {
                 s.push_str(&format!(",initiator={}", t.nodes[i.value].id.value));
             }

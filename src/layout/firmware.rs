@@ -17,12 +17,13 @@
 //! model gives those as one firmware-owned window and predicts the rest.
 
 use crate::e820::{Entry, KernelRules, Kind, sanitize};
-use crate::kinds::{Firmware, QemuMachine, QemuVersion};
+use crate::kinds::{Firmware, QemuMachine};
 use crate::layout::Region;
 use crate::layout::qemu::QemuLayout;
 use crate::model::Topology;
 use crate::target::QemuProfile;
 use crate::units::{KIB, MIB};
+use crate::versions::QemuRelease;
 
 /// A stretch of the map the firmware owns: the guest's entries there are the
 /// firmware's business, but they must tile the window exactly.
@@ -66,33 +67,30 @@ fn align_down(v: u64, a: u64) -> u64 {
 
 /// QEMU's SMBIOS tables for pc/q35 in bytes (no `-smbios` options): types 1,
 /// 3, 4 (per socket), 16, 17, 19 (per E820 RAM entry), 32 and 127. String
-/// lengths depend on the machine type name, e.g. "pc-q35-10.0".
+/// lengths depend on the machine type name, e.g. "pc-q35-10.0"; the
+/// release decides the type 4 length (6 bytes more with the SMBIOS 3.0 entry
+/// point of 8.1 and 8.2) and how much memory one type 17 describes.
 pub fn smbios_len(
     machine: QemuMachine,
-    version: QemuVersion,
+    release: &QemuRelease,
     sockets: u32,
     ram_entries: u64,
     ram_size: u64,
 ) -> u64 {
-    let (desc, prefix) = match machine {
-        QemuMachine::Q35 => ("Standard PC (Q35 + ICH9, 2009)", "pc-q35-"),
-        QemuMachine::Pc => ("Standard PC (i440FX + PIIX, 1996)", "pc-i440fx-"),
+    let desc = match machine {
+        QemuMachine::Q35 => "Standard PC (Q35 + ICH9, 2009)",
+        QemuMachine::Pc => "Standard PC (i440FX + PIIX, 1996)",
     };
-    let name = (prefix.len() + version.as_str().len()) as u64;
+    let name = release.machine_type(machine).len() as u64;
     let desc = desc.len() as u64;
     let t1 = 35 + desc + name;
     let t3 = 29 + name;
+    let t4_base = if release.smbios_3_0 { 61 } else { 55 };
     // "CPU%2x" grows a digit from socket 0x100 on.
     let t4: u64 = (0..u64::from(sockets))
-        .map(|s| 55 + name + u64::from(s >= 0x100))
+        .map(|s| t4_base + name + u64::from(s >= 0x100))
         .sum();
-    // Machine types from 9.1 describe all RAM in one type 17; older ones use
-    // one per 16 GiB.
-    let dimms = if version >= QemuVersion::V9_1 {
-        1
-    } else {
-        ram_size.div_ceil(16 << 30).max(1)
-    };
+    let dimms = ram_size.div_ceil(release.smbios_dimm_max).max(1);
     t1 + t3 + t4 + 25 + 53 * dimms + 33 * ram_entries + 13 + 6
 }
 
@@ -116,7 +114,7 @@ pub fn guest_e820(t: &Topology, p: &QemuProfile, l: &QemuLayout) -> GuestE820 {
             let ram_entries = l.fw_cfg_e820.iter().filter(|e| e.kind == Kind::Ram).count() as u64;
             let smbios = smbios_len(
                 p.machine.value,
-                p.version.value,
+                p.release,
                 t.machine.topology.sockets.value,
                 ram_entries,
                 l.ram_size,
@@ -403,16 +401,34 @@ mod tests {
     fn smbios_lengths_match_qemu_10_0() {
         // Measured: pc-q35-10.0 is 213 + 66·sockets + 33·ram entries.
         assert_eq!(
-            smbios_len(QemuMachine::Q35, QemuVersion::V10_0, 1, 1, 2 << 30),
+            smbios_len(
+                QemuMachine::Q35,
+                crate::versions::qemu(crate::kinds::QemuVersion::V10_0),
+                1,
+                1,
+                2 << 30
+            ),
             213 + 66 + 33
         );
         assert_eq!(
-            smbios_len(QemuMachine::Q35, QemuVersion::V10_0, 4, 1, 2 << 30),
+            smbios_len(
+                QemuMachine::Q35,
+                crate::versions::qemu(crate::kinds::QemuVersion::V10_0),
+                4,
+                1,
+                2 << 30
+            ),
             510
         );
         // pc-i440fx-10.0 is 222 + 69·sockets + 33·ram entries.
         assert_eq!(
-            smbios_len(QemuMachine::Pc, QemuVersion::V10_0, 1, 2, 4 << 30),
+            smbios_len(
+                QemuMachine::Pc,
+                crate::versions::qemu(crate::kinds::QemuVersion::V10_0),
+                1,
+                2,
+                4 << 30
+            ),
             357
         );
     }

@@ -47,6 +47,8 @@ pub struct SpMem {
     pub node: NodeIx,
     pub node_id: u32,
     pub region: Region,
+    /// Its backend's alignment, which placed it.
+    pub align: u64,
 }
 
 /// One Specific Purpose range in guest-physical addresses.
@@ -178,26 +180,35 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
         p.max_ram_below_4g.as_ref().map(|m| m.value),
     );
 
-    // sp-mem devices need device memory: one slot each, and their size in maxmem.
-    let sp_sizes: Vec<(NodeIx, u64)> = if p.spm.value == SpmDialect::SpMem {
+    // sp-mem devices live in device memory (the hotplug region): each at the
+    // lowest free address aligned to its backend's alignment, in `-device`
+    // order, so `maxmem` must leave room for them and their padding. They
+    // take no memory slot (sp-mem is not a pc-dimm); `slots=` only adds
+    // 1 GiB of device memory each.
+    let sp_sizes: Vec<(NodeIx, u64, u64)> = if p.spm.value == SpmDialect::SpMem {
         t.nodes
             .iter()
             .enumerate()
-            .filter_map(|(i, n)| n.memory.as_ref().map(|m| (i, m.spm_bytes())))
-            .filter(|&(_, s)| s > 0)
+            .filter_map(|(i, n)| {
+                n.memory
+                    .as_ref()
+                    .map(|m| (i, m.spm_bytes(), backend_alignment(&m.backend)))
+            })
+            .filter(|&(_, s, _)| s > 0)
             .collect()
     } else {
         Vec::new()
     };
-    let sp_total = sp_sizes.iter().fold(0u64, |a, &(_, s)| a.saturating_add(s));
-    let slots = p
-        .memory_slots
-        .as_ref()
-        .map_or(sp_sizes.len() as u32, |s| s.value);
+    let slots = p.memory_slots.as_ref().map_or(0, |s| s.value);
+    // The room the devices need from the base of device memory (1 GiB
+    // aligned, so the padding does not depend on where it starts).
+    let sp_room = sp_sizes.iter().fold(0u64, |next, &(_, size, align)| {
+        round_up(next, align).saturating_add(size)
+    });
     let maxmem = p
         .max_memory
         .as_ref()
-        .map_or(ram_size.saturating_add(sp_total), |m| m.value);
+        .map_or(ram_size.saturating_add(sp_room), |m| m.value);
 
     let device_memory_at = |above_start: u64| -> Option<Region> {
         (maxmem > ram_size).then(|| {
@@ -242,17 +253,17 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
         offset = offset.saturating_add(size);
     }
 
-    // sp-mem devices, packed from the start of device memory in node order,
-    // each aligned to 2 MiB (the RAM backend alignment on x86_64 hosts).
+    // sp-mem devices, in node order (the order of their `-device`s).
     let mut sp_mem = Vec::new();
     if let Some(dm) = device_memory {
         let mut next = dm.start;
-        for &(node, size) in &sp_sizes {
-            let start = round_up(next, 2 * MIB);
+        for &(node, size, align) in &sp_sizes {
+            let start = round_up(next, align);
             sp_mem.push(SpMem {
                 node,
                 node_id: t.nodes[node].id.value,
                 region: Region::new(start, size),
+                align,
             });
             next = start.saturating_add(size);
         }
@@ -304,14 +315,6 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
                     s.region.start,
                     Kind::SOFT_RESERVED_CODE
                 ));
-            }
-        }
-        SpmDialect::NumaSpm | SpmDialect::MemmapType => {
-            // The proposed series marks each SPM node's whole range; it does
-            // so node by node, replacing the containing RAM entry with up to
-            // three entries appended at the end (the table stays unsorted).
-            for s in &spm {
-                update_entry_type(&mut e820, s.region.start, s.region.size, Kind::SoftReserved);
             }
         }
         SpmDialect::SpMem => {
@@ -429,25 +432,18 @@ pub fn place_devices(t: &Topology) -> Vec<PciPlacement> {
         .collect()
 }
 
-/// The proposed `e820_update_entry_type()`: find the RAM entry that contains
-/// the range, drop it, append `[entry start, start)`, `[start, end)` of the
-/// new type and `[end, entry end)`. Does nothing when no RAM entry contains
-/// the range (QEMU then only warns).
-fn update_entry_type(table: &mut Vec<Entry>, start: u64, size: u64, kind: Kind) {
-    let end = start.saturating_add(size);
-    let Some(pos) = table
-        .iter()
-        .position(|e| e.kind == Kind::Ram && e.addr <= start && end <= e.end())
-    else {
-        return;
-    };
-    let old = table.remove(pos);
-    if old.addr < start {
-        table.push(Entry::new(old.addr, start - old.addr, old.kind));
-    }
-    table.push(Entry::new(start, size, kind));
-    if end < old.end() {
-        table.push(Entry::new(end, old.end() - end, old.kind));
+/// The alignment QEMU gives a memory backend's region
+/// (`memory_region_get_alignment`), which places a memory device: 2 MiB for
+/// anonymous RAM on an x86_64 host (`QEMU_VMALLOC_ALIGN`), the hugepage size
+/// for hugetlb memfd, the page size for a file (its hugepage size when
+/// `hugepages` says the path is on hugetlbfs). A hugetlb backend of the
+/// host's default size is assumed to use 2 MiB pages.
+pub fn backend_alignment(b: &crate::model::Backend) -> u64 {
+    match (&b.path, b.hugepages) {
+        (_, Some(Some(size))) => size.max(4 * 1024),
+        (_, Some(None)) => 2 * MIB,
+        (Some(_), None) => 4 * 1024,
+        (None, None) => 2 * MIB,
     }
 }
 
@@ -529,29 +525,12 @@ mod tests {
     }
 
     #[test]
-    fn update_entry_type_appends_pieces() {
-        let mut t = vec![
-            Entry::new(0, 2 * GIB, Kind::Ram),
-            Entry::new(4 * GIB, 4 * GIB, Kind::Ram),
-        ];
-        update_entry_type(&mut t, 5 * GIB, GIB, Kind::SoftReserved);
-        assert_eq!(
-            t,
-            vec![
-                Entry::new(0, 2 * GIB, Kind::Ram),
-                Entry::new(4 * GIB, GIB, Kind::Ram),
-                Entry::new(5 * GIB, GIB, Kind::SoftReserved),
-                Entry::new(6 * GIB, 2 * GIB, Kind::Ram),
-            ]
-        );
-    }
-
-    #[test]
     fn generic_initiators_in_qemu_10_0_srat_order() {
-        // Measured: mi300a's guest SRAT lists PXM 5 before PXM 4.
+        // Measured: the recorded guest of the earlier mi300a example
+        // (tests/verify-data/mi300a.seabios.dump) lists PXM 5 before PXM 4.
         let src = crate::source::SourceFile::new(
             "mi300a.toml",
-            include_str!("../../examples/mi300a.toml"),
+            include_str!("../../tests/verify-data/mi300a.toml"),
         );
         let c = crate::pipeline::compile(&src, &crate::pipeline::Options::default())
             .unwrap_or_else(|_| panic!("mi300a compiles"));
@@ -561,6 +540,52 @@ mod tests {
             .map(|(_, n)| c.topo.nodes[n].id.value)
             .collect();
         assert_eq!(ids, [5, 4]);
+    }
+
+    /// The merged sp-mem device: in `-device` order, each at its backend's
+    /// alignment, `maxmem` sized for them with no slots.
+    #[test]
+    fn sp_mem_devices_sit_at_their_backends_alignment() {
+        let src = crate::source::SourceFile::new(
+            "sp-mem.toml",
+            r#"topoc = 1
+[machine]
+name = "sp-mem"
+[[node]]
+id = 0
+cpus = "0"
+memory = { size = "256MiB" }
+[[node]]
+id = 1
+memory = { size = "128MiB", spm = true }
+[[node]]
+id = 2
+memory = { size = "1GiB", hugepages = "1GiB", spm = true }
+[target.qemu]
+version = "11.1"
+firmware = "ovmf-sp"
+"#,
+        );
+        let c = crate::pipeline::compile(&src, &crate::pipeline::Options::default())
+            .unwrap_or_else(|d| panic!("{:?}", d.iter().map(|d| &d.message).collect::<Vec<_>>()));
+        let (p, l, _) = c.qemu().unwrap_or_else(|| panic!("qemu target"));
+        assert_eq!(p.spm.value, SpmDialect::SpMem, "the default on 11.1");
+        let starts: Vec<u64> = l.sp_mem.iter().map(|s| s.region.start).collect();
+        // RAM is all below 4 GiB, so device memory starts at 4 GiB: the
+        // 128 MiB RAM-backed device there, the 1 GiB hugetlb one at the
+        // next 1 GiB boundary, not at 0x108000000.
+        assert_eq!(starts, [0x1_0000_0000, 0x1_4000_0000]);
+        assert_eq!(l.slots, 0);
+        assert_eq!(l.maxmem, 256 * MIB + 2 * GIB);
+        let args = crate::emit::qemu::args(&c);
+        assert!(args.contains(&"256M,maxmem=2304M".to_string()), "{args:?}");
+        let soft: Vec<(u64, u64)> = l
+            .fw_cfg_e820
+            .iter()
+            .filter(|e| e.kind == Kind::SoftReserved)
+            .map(|e| (e.addr, e.size))
+            .collect();
+        assert_eq!(soft, [(0x1_0000_0000, 128 * MIB), (0x1_4000_0000, GIB)]);
     }
 
     #[test]

@@ -127,7 +127,10 @@ pub fn wants_hmat(t: &Topology) -> bool {
     if let Some(h) = &t.machine.hmat {
         return h.value;
     }
+    // An attached initiator is HMAT data too (its Memory Proximity Domain
+    // Attributes), and QEMU takes `initiator=` only with `hmat=on`.
     !t.hmat.is_empty()
+        || t.nodes.iter().any(|n| n.initiator.is_some())
         || t.nodes
             .iter()
             .filter_map(|n| n.memory.as_ref())

@@ -193,6 +193,20 @@ pub struct Backend {
     pub policy: Option<HostPolicy>,
     pub prealloc: bool,
     pub reserve: bool,
+    /// Where each setting was written, for the rules that judge them.
+    pub spans: BackendSpans,
+}
+
+/// Spans of a backend's settings; `None` where the file does not give one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BackendSpans {
+    pub shared: Option<Span>,
+    pub hugepages: Option<Span>,
+    pub path: Option<Span>,
+    pub host_nodes: Option<Span>,
+    pub policy: Option<Span>,
+    pub prealloc: Option<Span>,
+    pub reserve: Option<Span>,
 }
 
 #[derive(Clone, Debug)]

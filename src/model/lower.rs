@@ -287,6 +287,32 @@ pub fn lower(doc: &syn::Document) -> (Topology, Vec<Diagnostic>) {
             });
         }
     }
+    // T014: one direction of a pair given twice. A pair and its reverse
+    // with different values are T052's business (asymmetric distances).
+    let mut first_pair: BTreeMap<(NodeIx, NodeIx), Span> = BTreeMap::new();
+    for p in &pairs {
+        let key = (p.from.value, p.to.value);
+        match first_pair.get(&key) {
+            Some(&prev) => diags.push(
+                Diagnostic::new(
+                    &codes::T014,
+                    format!(
+                        "the distance from {} to {} is given twice",
+                        endpoint_name(names_by_ix(doc, &order, key.0)),
+                        endpoint_name(names_by_ix(doc, &order, key.1))
+                    ),
+                    p.span,
+                    "second value",
+                )
+                .label(prev, "first value")
+                .help("keep one `[[distances.pair]]` per pair and direction")
+                .note("topoc would take the later value and drop the other without a word"),
+            ),
+            None => {
+                first_pair.insert(key, p.span);
+            }
+        }
+    }
     let distances = DistanceSpec {
         span: doc.distances.span,
         asymmetric: doc.distances.asymmetric.clone(),
@@ -313,6 +339,36 @@ pub fn lower(doc: &syn::Document) -> (Topology, Vec<Diagnostic>) {
                     h.write_bandwidth.clone(),
                 ],
             });
+        }
+    }
+
+    // T014: one HMAT value given twice for one initiator and target.
+    let mut first_value: BTreeMap<(NodeIx, NodeIx, usize), Span> = BTreeMap::new();
+    for e in &hmat {
+        for (k, v) in e.values.iter().enumerate() {
+            let Some(v) = v else { continue };
+            let key = (e.initiator.value, e.target.value, k);
+            match first_value.get(&key) {
+                Some(&prev) => diags.push(
+                    Diagnostic::new(
+                        &codes::T014,
+                        format!(
+                            "the HMAT {} from {} to {} is given twice",
+                            DataType::ALL[k].qemu_name(),
+                            endpoint_name(names_by_ix(doc, &order, e.initiator.value)),
+                            endpoint_name(names_by_ix(doc, &order, e.target.value))
+                        ),
+                        v.span,
+                        "second value",
+                    )
+                    .label(prev, "first value")
+                    .help("keep one value per initiator, target and kind of value")
+                    .note("QEMU refuses a second value for a pair (\"Duplicate configuration of the latency for initiator=…\"); topoc would have kept the later one without a word"),
+                ),
+                None => {
+                    first_value.insert(key, v.span);
+                }
+            }
         }
     }
 
@@ -379,6 +435,19 @@ fn ch_settings(s: &syn::ChSettings) -> ChSettings {
         firmware: s.firmware.clone(),
         fallback: s.fallback.clone(),
     }
+}
+
+/// How a diagnostic names a node: "node 2 (hbm0)" or "node 2".
+fn endpoint_name(n: &syn::Node) -> String {
+    match &n.name {
+        Some(name) => format!("node {} ({})", n.id.value, name.value),
+        None => format!("node {}", n.id.value),
+    }
+}
+
+/// The syntax node at a sorted index.
+fn names_by_ix<'a>(doc: &'a syn::Document, order: &[usize], ix: NodeIx) -> &'a syn::Node {
+    &doc.nodes[order[ix]]
 }
 
 /// T013: a node id the guest kernel cannot map to a node.
@@ -480,6 +549,15 @@ fn memory(m: &syn::Memory) -> Memory {
             policy,
             prealloc: m.prealloc.as_ref().is_some_and(|p| p.value),
             reserve: m.reserve.as_ref().is_none_or(|r| r.value),
+            spans: BackendSpans {
+                shared: m.shared.as_ref().map(|v| v.span),
+                hugepages: m.hugepages.as_ref().map(|v| v.span),
+                path: m.path.as_ref().map(|v| v.span),
+                host_nodes: m.host_nodes.as_ref().map(|v| v.span),
+                policy: m.policy.as_ref().map(|v| v.span),
+                prealloc: m.prealloc.as_ref().map(|v| v.span),
+                reserve: m.reserve.as_ref().map(|v| v.span),
+            },
         },
         caches,
     }

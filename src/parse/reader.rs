@@ -308,12 +308,19 @@ impl Reader {
                     s.span,
                     "not a known value",
                 );
-                d = match did_you_mean(&s, words.iter().copied()) {
-                    Some(w) => d.help(format!(
+                let path = full_key(t.spec, key);
+                let retired = crate::parse::spec::RETIRED
+                    .iter()
+                    .find(|r| r.key == path && r.word == s.value);
+                d = match (retired, did_you_mean(&s, words.iter().copied())) {
+                    (Some(r), _) => d
+                        .help(format!("{}; choices: {}", r.instead, quote_list(words)))
+                        .note(r.why),
+                    (None, Some(w)) => d.help(format!(
                         "did you mean \"{w}\"? choices: {}",
                         quote_list(words)
                     )),
-                    None => d.help(format!("choices: {}", quote_list(words))),
+                    (None, None) => d.help(format!("choices: {}", quote_list(words))),
                 };
                 self.push(d);
                 None

@@ -99,6 +99,31 @@ const fn opt(
     }
 }
 
+/// A word a key once took and no longer does, with what to write instead.
+pub struct Retired {
+    /// Dotted key, `target.qemu.spm`.
+    pub key: &'static str,
+    pub word: &'static str,
+    pub instead: &'static str,
+    pub why: &'static str,
+}
+
+/// Retired words: the reader names them with their replacement.
+pub static RETIRED: &[Retired] = &[
+    Retired {
+        key: "target.qemu.spm",
+        word: "numa-spm",
+        instead: "use \"sp-mem\" (QEMU 11.1 and later) or \"kernel-memmap\" (every QEMU)",
+        why: "`-numa node,spm=on` was a proposal (QEMU SPM series v2-v4) that no QEMU release took: QEMU refuses \"Invalid parameter 'spm'\"",
+    },
+    Retired {
+        key: "target.qemu.spm",
+        word: "memmap-type",
+        instead: "use \"sp-mem\" (QEMU 11.1 and later) or \"kernel-memmap\" (every QEMU)",
+        why: "`-numa node,memmap-type=spm` was a proposal (QEMU SPM series v5-v6) that no QEMU release took: QEMU refuses \"Invalid parameter 'memmap-type'\"",
+    },
+];
+
 /// The language versions this topoc reads.
 pub const VERSIONS: &[i64] = &[1];
 
@@ -676,7 +701,7 @@ pub static QEMU: TableSpec = TableSpec {
             "version",
             Ty::Enum(QemuVersion::KEYWORDS),
             "\"10.0\"",
-            "The QEMU release the command line is for.",
+            "The QEMU release the command line is for. It decides what QEMU accepts and how it lays the guest out (the book's QEMU chapter lists each release and whether it was run or read from source).",
             "\"10.0\"",
         ),
         opt(
@@ -689,8 +714,8 @@ pub static QEMU: TableSpec = TableSpec {
         opt(
             "spm",
             Ty::Enum(SpmDialect::KEYWORDS),
-            "\"kernel-memmap\"",
-            "How Specific Purpose Memory reaches the guest: the guest kernel's `memmap=` argument (works on stock QEMU), or one of the proposed QEMU syntaxes.",
+            "\"sp-mem\" from QEMU 11.1, \"kernel-memmap\" before",
+            "How Specific Purpose Memory reaches the guest: QEMU's own `-device sp-mem` (QEMU 11.1 and later; needs firmware that keeps soft-reserved memory, `ovmf-sp`), or the guest kernel's `memmap=` argument (every QEMU, every firmware).",
             "\"kernel-memmap\"",
         ),
         opt(
@@ -717,7 +742,7 @@ pub static QEMU: TableSpec = TableSpec {
         opt(
             "memory-slots",
             Ty::Int { min: 0, max: 256 },
-            "0, or 1 per sp-mem device",
+            "0",
             "Memory hotplug slots (`-m slots=`).",
             "2",
         ),

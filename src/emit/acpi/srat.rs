@@ -38,7 +38,7 @@ pub fn build(c: &Compiled, flavor: Flavor) -> Option<Srat> {
     if flavor == Flavor::CloudHypervisor {
         return build_ch(c);
     }
-    let (_, l, _) = c.qemu()?;
+    let (p, l, _) = c.qemu()?;
     let t = &c.topo;
     let header = qemu_header(Srat::SIGNATURE, 1, c.acpi_oem_revision);
     let mut srat = Srat::new(header);
@@ -105,10 +105,15 @@ pub fn build(c: &Compiled, flavor: Flavor) -> Option<Srat> {
         srat.entries.push(memory(0, 0, 0, 0));
     }
 
-    // 4. Generic Initiators.
+    // 4. Generic Initiators. QEMU 9.0 and 9.1 wrote the handle's bus and
+    //    devfn bytes the wrong way round.
+    let swapped = p.release.generic_initiator == Some(crate::versions::GiHandle::DevfnBus);
     for (dev, node) in generic_initiator_order(t, l) {
         let pl = l.pci.iter().find(|p| p.device == dev);
-        let (bus, devfn) = pl.map_or((0, 0), |p| (p.bus, p.devfn()));
+        let (mut bus, mut devfn) = pl.map_or((0, 0), |p| (p.bus, p.devfn()));
+        if swapped {
+            (bus, devfn) = (devfn, bus);
+        }
         srat.entries
             .push(SratEntry::GenericInitiator(GenericAffinity {
                 pxm: t.nodes[node].id.value,
@@ -123,8 +128,9 @@ pub fn build(c: &Compiled, flavor: Flavor) -> Option<Srat> {
             }));
     }
 
-    // 5. The hotplug region; sp-mem devices split it (proposed QEMU series,
-    //    not in any release: see the book's SPM chapter).
+    // 5. The hotplug region; sp-mem devices (QEMU 11.1) split it. The order
+    //    of the pieces with several devices is not known from the merged code
+    //    (the book's qemu chapter): address order is a prediction.
     if let Some(dm) = l.device_memory {
         let last = t.nodes.last().map_or(0, |n| n.id.value);
         let hot = ENABLED | MemoryAffinity::HOT_PLUGGABLE;
