@@ -1,5 +1,5 @@
-//! The ACPI codec against every SRAT, SLIT and HMAT in the shared reference
-//! data: QEMU's expected tables, real firmware tables and the tables from the
+//! The ACPI codec against every SRAT, SLIT and HMAT in `tests/data/`:
+//! QEMU's expected tables, real firmware tables and the tables from the
 //! guest-boot experiments. Each must decode, re-encode to the same bytes,
 //! and decode to what the fixture index says it contains.
 
@@ -15,12 +15,7 @@ use topoc::acpi::{Hmat, Slit, Srat, SratEntry, Table, decode_any, inspect};
 use support::{all_table_files, read, reference_dir, short};
 
 fn qemu(machine: &str, name: &str) -> Vec<u8> {
-    read(
-        &reference_dir()
-            .join("qemu-acpi-data")
-            .join(machine)
-            .join(name),
-    )
+    read(&reference_dir().join("qemu-acpi").join(machine).join(name))
 }
 
 fn real(board: &str, name: &str) -> Vec<u8> {

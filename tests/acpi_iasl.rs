@@ -267,7 +267,7 @@ fn hmat_with_more_targets_than_initiators() {
 /// Generic Port (see above).
 #[test]
 fn reencoded_qemu_fixtures_are_clean() {
-    let dir = support::reference_dir().join("qemu-acpi-data/q35");
+    let dir = support::reference_dir().join("qemu-acpi/q35");
     for path in support::files_in(&dir, support::is_numa_table) {
         let name = path
             .file_name()

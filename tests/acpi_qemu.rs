@@ -1,7 +1,7 @@
 //! topoc's qemu-flavor SRAT, SLIT and HMAT against QEMU's own expected tables
-//! (`tests/data/acpi/x86/{pc,q35}/` upstream, copied in
-//! `../shared/reference/qemu-acpi-data/`), byte for byte. Each case is a TOML
-//! under `tests/qemu-acpi/` whose `# fixtures:` line names the tables it must
+//! (`tests/data/acpi/x86/{pc,q35}/` upstream, copied into
+//! `tests/data/qemu-acpi/`), byte for byte. Each case is a TOML under
+//! `tests/qemu-acpi/` whose `# fixtures:` line names the tables it must
 //! reproduce.
 
 use std::path::{Path, PathBuf};
@@ -9,14 +9,8 @@ use topoc::kinds::QemuMachine;
 use topoc::pipeline::{Options, compile};
 use topoc::source::SourceFile;
 
-fn shared() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/qemu-acpi-data");
-    assert!(
-        p.is_dir(),
-        "{} is missing: the QEMU fixtures live in ../shared beside the repository",
-        p.display()
-    );
-    p
+fn qemu_tables() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/qemu-acpi")
 }
 
 fn cases() -> Vec<PathBuf> {
@@ -59,7 +53,8 @@ fn tables_match_qemu_byte_for_byte() {
             });
             let artifact = topoc::emit::lookup(&sig.to_ascii_lowercase()).unwrap();
             let ours = artifact.render(&c).unwrap_or_default();
-            let theirs = std::fs::read(shared().join(fixture)).unwrap();
+            let theirs = std::fs::read(qemu_tables().join(fixture))
+                .unwrap_or_else(|e| panic!("{fixture}: {e}"));
             compared += 1;
             if ours != theirs {
                 let first = ours

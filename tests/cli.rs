@@ -21,13 +21,10 @@ fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
 }
 
-fn shared(p: &str) -> String {
-    let path = root().join("../shared/reference").join(p);
-    assert!(
-        path.exists(),
-        "{} is missing: ../shared must sit beside the repository",
-        path.display()
-    );
+/// A file or folder of `tests/data/`, as an argument.
+fn fixture(p: &str) -> String {
+    let path = root().join("tests/data").join(p);
+    assert!(path.exists(), "{} is missing", path.display());
     path.display().to_string()
 }
 
@@ -163,8 +160,8 @@ fn output_does_not_depend_on_the_environment() {
 fn inspect_reads_qemu_and_real_hardware_tables() {
     let o = topoc(&[
         "inspect",
-        &shared("qemu-acpi-data/q35/SRAT.acpihmat-generic-x"),
-        &shared("qemu-acpi-data/q35/HMAT.acpihmat-noinitiator"),
+        &fixture("qemu-acpi/q35/SRAT.acpihmat-generic-x"),
+        &fixture("qemu-acpi/q35/HMAT.acpihmat-noinitiator"),
     ]);
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8_lossy(&o.stdout);
@@ -181,7 +178,7 @@ fn inspect_reads_qemu_and_real_hardware_tables() {
         "inspect",
         "--format",
         "json",
-        &shared("real-tables/dell-poweredge-r820-4s"),
+        &fixture("real-tables/dell-poweredge-r820-4s"),
     ]);
     assert_eq!(code(&o), 0);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -197,7 +194,7 @@ fn inspect_reads_qemu_and_real_hardware_tables() {
 #[test]
 fn inspect_refuses_malformed_input_without_panicking() {
     let dir = tempfile::tempdir().unwrap();
-    let srat = std::fs::read(shared("qemu-acpi-data/q35/SRAT.numamem")).unwrap();
+    let srat = std::fs::read(fixture("qemu-acpi/q35/SRAT.numamem")).unwrap();
     let cut = dir.path().join("short.dat");
     std::fs::write(&cut, &srat[..100]).unwrap();
     let o = topoc(&["inspect", &cut.display().to_string()]);

@@ -22,7 +22,8 @@
 //!
 //! Boots run in parallel on the test harness's threads (`--test-threads`,
 //! by default one per core). Each dump is kept in
-//! `target/guest-dumps/<case>.dump` for `topoc verify` by hand. Without QEMU
+//! `target/guest-dumps/<case>.dump` (in Cargo's target directory) for
+//! `topoc verify` by hand. Without QEMU
 //! or the guest kernel the tests fail, naming `scripts/install-guest-deps.sh`:
 //! a green run means the guests really booted.
 
@@ -178,7 +179,10 @@ fn boot(case: &Case) -> Result<String, String> {
         out.wall.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
-    let dir = root().join("target/guest-dumps");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap_or(Path::new(env!("CARGO_TARGET_TMPDIR")))
+        .join("guest-dumps");
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(dir.join(format!("{}.dump", case.file_stem())), &out.dump);
     Ok(out.dump)

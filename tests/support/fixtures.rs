@@ -1,25 +1,17 @@
-//! Where the test data lives: the bundled examples, the shared reference
-//! data and which ACPI tables it holds, for the integration tests that read
-//! them (`#[path]`-included, like the
-//! other helpers here).
+//! Where the test data lives: the bundled examples, the reference data in
+//! `tests/data/` (copied from elsewhere; each folder's `PROVENANCE.md` says
+//! from where) and which ACPI tables it holds, for the integration tests
+//! that read them (`#[path]`-included, like the other helpers here).
 //!
 //! Each test binary uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
-/// `shared/reference`, next to the repository. Panics with a clear message
-/// when it is missing: the ACPI fixtures are part of every test run, never
-/// silently skipped.
+/// `tests/data/`: QEMU's expected tables, real firmware tables and the
+/// guest-boot tables, inside the repository so a clone tests on its own.
 pub fn reference_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference");
-    assert!(
-        dir.is_dir(),
-        "reference data not found at {}: the ACPI codec tests need shared/reference \
-         (QEMU fixtures and real firmware tables) checked out next to the repository",
-        dir.display()
-    );
-    dir
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 /// The files directly in `dir` whose names satisfy `keep`, sorted. Panics
@@ -61,14 +53,14 @@ pub fn is_numa_table(name: &str) -> bool {
         .any(|s| upper.starts_with(s))
 }
 
-/// Every SRAT/SLIT/HMAT binary in the shared reference data: the QEMU
+/// Every SRAT/SLIT/HMAT binary in the reference data: the QEMU
 /// expected tables, the real firmware tables and the guest-boot tables.
 pub fn all_table_files() -> Vec<PathBuf> {
     let root = reference_dir();
     let mut out = Vec::new();
     for machine in ["pc", "q35"] {
         out.extend(files_in(
-            &root.join("qemu-acpi-data").join(machine),
+            &root.join("qemu-acpi").join(machine),
             is_numa_table,
         ));
     }
