@@ -11,8 +11,7 @@
 //!
 //! Run with `UPDATE_GOLDEN=1` to rewrite the goldens, then review the diff.
 
-#[path = "support/fixtures.rs"]
-mod fixtures;
+mod support;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::Path;
@@ -191,7 +190,7 @@ fn run(example: &str, v: Variant) -> Result<(), Failed> {
 }
 
 fn examples() -> Vec<String> {
-    fixtures::bundled_examples()
+    support::data::bundled_examples()
 }
 
 fn main() {

@@ -22,7 +22,6 @@
 //!
 //! Missing tools are errors that name `scripts/install-guest-deps.sh`, never
 //! skipped tests: a green run must mean the guests really booted.
-#![allow(dead_code)]
 
 use std::fmt;
 use std::fs;
@@ -406,11 +405,7 @@ fn asks_for_kvm(args: &[String]) -> Option<&str> {
 fn cache_dir() -> PathBuf {
     match std::env::var_os("TOPOC_GUEST_CACHE") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => {
-            // CARGO_TARGET_TMPDIR is `<target dir>/tmp`.
-            let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-            tmp.parent().unwrap_or(tmp).join("guest-cache")
-        }
+        _ => super::data::target_dir().join("guest-cache"),
     }
 }
 
