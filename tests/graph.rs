@@ -2,7 +2,7 @@
 //! topologies, no two boxes, labels, the title or the legend overlap, box
 //! contents stay inside their box, and no line crosses a box it does not
 //! join. The goldens of the pictures themselves are in `tests/golden/`
-//! (the `graph-*` artifacts), checked by `tests/examples.rs`.
+//! (the `graph-*` artifacts), checked by the examples suite of `tests/cases.rs`.
 
 mod support;
 

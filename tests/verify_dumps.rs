@@ -5,7 +5,8 @@
 //! were booted from. The tests edit those dumps the way other kernels or a
 //! misconfigured VM would change them and check that `verify` applies its
 //! kernel-version rules, reports the right failures, and that the CLI keeps
-//! its exit statuses.
+//! its exit statuses. The unedited dumps' full reports are pinned by the
+//! dumps suite of `tests/cases.rs` (`<machine>.<boot>.out` and `.json`).
 
 mod support;
 
