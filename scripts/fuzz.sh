@@ -6,11 +6,12 @@
 # Targets: compile (TOML through the whole pipeline and every emitter),
 # tables (SRAT/SLIT/HMAT/E820 decoders and inspect), dump (the guest dump
 # reader and verify). Each run starts from a seed corpus built here from the
-# examples, the test cases, generated topologies, our golden tables and the
-# shared reference tables and guest dumps, plus whatever earlier runs added
-# (fuzz/corpus/, not committed). A crash stops the script with status 1 and
-# leaves the input in fuzz/artifacts/<target>/: copy it to
-# fuzz/regressions/<target>/ so tests/fuzz_regressions.rs keeps it.
+# examples, the test cases, generated topologies, our golden tables, the
+# reference tables in tests/data/ (QEMU's, real machines', guest boots') and
+# the committed guest dumps, plus whatever earlier runs added (fuzz/corpus/,
+# not committed); everything it reads is in the repository. A crash stops
+# the script with status 1 and leaves the input in fuzz/artifacts/<target>/:
+# copy it to fuzz/regressions/<target>/ so tests/fuzz_regressions.rs keeps it.
 #
 # FUZZ_SEEDS_ONLY=1 only builds the seed corpora (fuzz/seeds/).
 #
@@ -52,21 +53,19 @@ seed() { # seed TARGET FILE...
     done
 }
 
-shared=../shared/reference
 rm -rf fuzz/seeds
 seed compile examples/*.toml tests/cases/*.toml
 mkdir -p fuzz/seeds/compile
 cargo build -q -p topoc-testgen
+testgen=${CARGO_TARGET_DIR:-target}/debug/topoc-testgen
 for n in 2 3 5 8 16 40; do
     for s in 1 2 3; do
-        target/debug/topoc-testgen "$n" "$s" >"fuzz/seeds/compile/gen-$n-$s.toml"
+        "$testgen" "$n" "$s" >"fuzz/seeds/compile/gen-$n-$s.toml"
     done
 done
 seed tables tests/golden/*/*.dat tests/golden/*/*.bin \
-    $(find "$shared/qemu-acpi-data" "$shared/real-tables" "$shared/guest-boot-logs" tests/qemu-acpi \
-        -type f \( -name 'SRAT*' -o -name 'SLIT*' -o -name 'HMAT*' -o -name '*.dat' -o -name '*.bin' -o -name '*.aml' \) 2>/dev/null)
-seed dump src/decode/testdata/* \
-    $(find "$shared/guest-boot-logs" -type f -name '*.txt' 2>/dev/null)
+    $(find tests/data -type f \( -name 'SRAT*' -o -name 'SLIT*' -o -name 'HMAT*' -o -name '*.aml' \))
+seed dump src/decode/testdata/* book/src/examples/*.guest.txt
 
 [ "${FUZZ_SEEDS_ONLY:-}" = 1 ] && exit 0
 

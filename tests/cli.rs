@@ -1,86 +1,68 @@
 //! The command line as users meet it: exit statuses, atomic output,
 //! determinism, and `inspect` on tables we did not write.
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use support::data;
+use support::run::{Ran, topoc};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+fn run(args: &[&str]) -> Ran {
+    topoc(args).run()
 }
 
-fn topoc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_topoc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(root())
-        .output()
-        .expect("run topoc")
+fn code(args: &[&str]) -> i32 {
+    run(args).code()
 }
 
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn shared(p: &str) -> String {
-    let path = root().join("../shared/reference").join(p);
-    assert!(
-        path.exists(),
-        "{} is missing: ../shared must sit beside the repository",
-        path.display()
-    );
+/// A file or folder of `tests/data/`, as an argument.
+fn fixture(rel: &str) -> String {
+    let path = data::dir().join(rel);
+    assert!(path.exists(), "{} is missing", path.display());
     path.display().to_string()
 }
 
 #[test]
 fn exit_statuses() {
-    assert_eq!(code(&topoc(&["check", "examples/two-socket.toml"])), 0);
+    assert_eq!(code(&["check", "examples/two-socket.toml"]), 0);
     assert_eq!(
-        code(&topoc(&["check", "tests/cases/T020-cpu-in-two-nodes.toml"])),
+        code(&["check", "tests/cases/T020-cpu-in-two-nodes.toml"]),
         1
     );
-    assert_eq!(code(&topoc(&["check", "no/such/file.toml"])), 2);
+    assert_eq!(code(&["check", "no/such/file.toml"]), 2);
+    assert_eq!(code(&["check"]), 2, "missing argument is a usage error");
+    assert_eq!(code(&["frobnicate"]), 2);
     assert_eq!(
-        code(&topoc(&["check"])),
-        2,
-        "missing argument is a usage error"
-    );
-    assert_eq!(code(&topoc(&["frobnicate"])), 2);
-    assert_eq!(
-        code(&topoc(&["build", "examples/two-socket.toml"])),
+        code(&["build", "examples/two-socket.toml"]),
         2,
         "build needs --out or --emit"
     );
     assert_eq!(
-        code(&topoc(&[
-            "build",
-            "examples/two-socket.toml",
-            "--emit",
-            "no-such"
-        ])),
+        code(&["build", "examples/two-socket.toml", "--emit", "no-such"]),
         2
     );
-    assert_eq!(code(&topoc(&["explain", "T020"])), 0);
-    assert_eq!(code(&topoc(&["explain", "T999"])), 2);
+    assert_eq!(code(&["explain", "T020"]), 0);
+    assert_eq!(code(&["explain", "T999"]), 2);
     // A warning alone passes, unless warnings are denied.
     assert_eq!(
-        code(&topoc(&["check", "tests/cases/T053-unreachable-node.toml"])),
+        code(&["check", "tests/cases/T053-unreachable-node.toml"]),
         0
     );
     assert_eq!(
-        code(&topoc(&[
+        code(&[
             "check",
             "--deny",
             "warnings",
             "tests/cases/T053-unreachable-node.toml"
-        ])),
+        ]),
         1
     );
 }
 
 #[test]
 fn usage_errors_mention_did_you_mean() {
-    let o = topoc(&["build", "examples/two-socket.toml", "--emit", "qemu-arg"]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `qemu-args`"));
+    let o = run(&["build", "examples/two-socket.toml", "--emit", "qemu-arg"]);
+    assert!(o.err().contains("did you mean `qemu-args`"));
 }
 
 #[test]
@@ -95,26 +77,23 @@ fn failed_build_changes_nothing() {
         .map(|e| e.unwrap().file_name())
         .collect();
     // An invalid topology writes nothing.
-    let r = topoc(&[
+    let r = run(&[
         "build",
         "tests/cases/T020-cpu-in-two-nodes.toml",
         "--out",
         &format!("{o}/out"),
     ]);
-    assert_eq!(code(&r), 1);
+    assert_eq!(r.code(), 1);
     // An I/O failure half-way leaves the directory as it was.
-    let r = Command::new(env!("CARGO_BIN_EXE_topoc"))
-        .args([
-            "build",
-            "examples/mi300a.toml",
-            "--out",
-            &format!("{o}/out"),
-        ])
-        .env("TOPOC_FAIL_AT", "write")
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert_eq!(code(&r), 2, "{}", String::from_utf8_lossy(&r.stderr));
+    let r = topoc([
+        "build",
+        "examples/mi300a.toml",
+        "--out",
+        &format!("{o}/out"),
+    ])
+    .env("TOPOC_FAIL_AT", "write")
+    .run();
+    assert_eq!(r.code(), 2, "{}", r.err());
     let after: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -129,45 +108,42 @@ fn failed_build_changes_nothing() {
     );
     // A single-file --emit to a file is atomic too.
     let target = out.join("single.args");
-    let r = Command::new(env!("CARGO_BIN_EXE_topoc"))
-        .args([
-            "build",
-            "tests/cases/T020-cpu-in-two-nodes.toml",
-            "--emit",
-            "qemu-args",
-            "-o",
-            &target.display().to_string(),
-        ])
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert_eq!(code(&r), 1);
+    let r = run(&[
+        "build",
+        "tests/cases/T020-cpu-in-two-nodes.toml",
+        "--emit",
+        "qemu-args",
+        "-o",
+        &target.display().to_string(),
+    ]);
+    assert_eq!(r.code(), 1);
     assert!(!target.exists());
 }
 
 #[test]
 fn output_does_not_depend_on_the_environment() {
-    let a = topoc(&["build", "examples/grace-hopper.toml", "--emit", "resolved"]);
-    let b = Command::new(env!("CARGO_BIN_EXE_topoc"))
-        .args(["build", "examples/grace-hopper.toml", "--emit", "resolved"])
-        .env("LANG", "de_DE.UTF-8")
-        .env("TZ", "Asia/Tokyo")
-        .env("RUST_BACKTRACE", "1")
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let args = ["build", "examples/grace-hopper.toml", "--emit", "resolved"];
+    let a = run(&args);
+    let b = topoc(args)
+        .env_remove("NO_COLOR")
+        .envs(&[
+            ("LANG", "de_DE.UTF-8"),
+            ("TZ", "Asia/Tokyo"),
+            ("RUST_BACKTRACE", "1"),
+        ])
+        .run();
     assert_eq!(a.stdout, b.stdout);
 }
 
 #[test]
 fn inspect_reads_qemu_and_real_hardware_tables() {
-    let o = topoc(&[
+    let o = run(&[
         "inspect",
-        &shared("qemu-acpi-data/q35/SRAT.acpihmat-generic-x"),
-        &shared("qemu-acpi-data/q35/HMAT.acpihmat-noinitiator"),
+        &fixture("qemu-acpi/q35/SRAT.acpihmat-generic-x"),
+        &fixture("qemu-acpi/q35/HMAT.acpihmat-noinitiator"),
     ]);
-    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.code(), 0, "{}", o.err());
+    let text = o.out();
     assert!(
         text.contains("generic initiator: PCI 0000:01:00.2"),
         "{text}"
@@ -177,13 +153,13 @@ fn inspect_reads_qemu_and_real_hardware_tables() {
         "{text}"
     );
     // A directory of real tables, as copied from /sys/firmware/acpi/tables.
-    let o = topoc(&[
+    let o = run(&[
         "inspect",
         "--format",
         "json",
-        &shared("real-tables/dell-poweredge-r820-4s"),
+        &fixture("real-tables/dell-poweredge-r820-4s"),
     ]);
-    assert_eq!(code(&o), 0);
+    assert_eq!(o.code(), 0);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(
         v["inputs"]
@@ -197,16 +173,16 @@ fn inspect_reads_qemu_and_real_hardware_tables() {
 #[test]
 fn inspect_refuses_malformed_input_without_panicking() {
     let dir = tempfile::tempdir().unwrap();
-    let srat = std::fs::read(shared("qemu-acpi-data/q35/SRAT.numamem")).unwrap();
+    let srat = data::read(&data::qemu_table("q35", "SRAT.numamem"));
     let cut = dir.path().join("short.dat");
     std::fs::write(&cut, &srat[..100]).unwrap();
-    let o = topoc(&["inspect", &cut.display().to_string()]);
-    assert_eq!(code(&o), 1);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("error:"));
+    let o = run(&["inspect", &cut.display().to_string()]);
+    assert_eq!(o.code(), 1);
+    assert!(o.out().contains("error:"));
     let odd = dir.path().join("odd.bin");
     std::fs::write(&odd, [1u8; 21]).unwrap();
-    assert_eq!(code(&topoc(&["inspect", &odd.display().to_string()])), 1);
-    assert_eq!(code(&topoc(&["inspect", "no/such/table"])), 2);
+    assert_eq!(code(&["inspect", &odd.display().to_string()]), 1);
+    assert_eq!(code(&["inspect", "no/such/table"]), 2);
 }
 
 /// Every file under `dir` (recursively), with its bytes, sorted; hidden
@@ -233,13 +209,8 @@ fn snapshot(dir: &Path) -> (Vec<(String, Vec<u8>)>, Vec<String>) {
     (files, temps)
 }
 
-fn build_with(env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_topoc"));
-    c.args(args).current_dir(root());
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("run topoc")
+fn build_with(env: &[(&str, &str)], args: &[&str]) -> Ran {
+    topoc(args).envs(env).run()
 }
 
 /// A failure at any step of `build --out`, including after some targets
@@ -256,7 +227,7 @@ fn failed_or_interrupted_build_leaves_the_directory_as_it_was() {
         &[],
         &["build", "-q", "examples/two-socket.toml", "--out", &o],
     );
-    assert_eq!(code(&r), 0, "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(r.code(), 0, "{}", r.err());
     std::fs::write(out.join("notes.txt"), b"mine\n").unwrap();
     let before = snapshot(&out);
     assert!(before.1.is_empty());
@@ -268,17 +239,8 @@ fn failed_or_interrupted_build_leaves_the_directory_as_it_was() {
             &[("TOPOC_FAIL_AT", point)],
             &["build", "examples/mi300a.toml", "--out", &o],
         );
-        assert_eq!(
-            code(&r),
-            2,
-            "{point}: {}",
-            String::from_utf8_lossy(&r.stderr)
-        );
-        assert!(
-            String::from_utf8_lossy(&r.stderr).contains("injected failure"),
-            "{point}: {}",
-            String::from_utf8_lossy(&r.stderr)
-        );
+        assert_eq!(r.code(), 2, "{point}: {}", r.err());
+        assert!(r.err().contains("injected failure"), "{point}: {}", r.err());
         assert_eq!(snapshot(&out), before, "after a failed {point}");
     }
 
@@ -296,7 +258,7 @@ fn failed_or_interrupted_build_leaves_the_directory_as_it_was() {
         "the abort point is after a temporary file"
     );
     let r = build_with(&[], &["build", "-q", "examples/mi300a.toml", "--out", &o]);
-    assert_eq!(code(&r), 0, "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(r.code(), 0, "{}", r.err());
     let (files, temps) = snapshot(&out);
     assert!(temps.is_empty(), "left behind: {temps:?}");
     assert!(files.iter().any(|(n, _)| n == "notes.txt"));
@@ -318,8 +280,7 @@ fn every_artifact_is_byte_identical_across_runs_and_environments() {
         ("RUST_BACKTRACE", "full"),
         ("HOME", "/nonexistent"),
     ];
-    for example in std::fs::read_dir(root().join("examples")).unwrap() {
-        let input = example.unwrap().path();
+    for input in data::files_with_ext("examples", "toml") {
         let name = input.file_stem().unwrap().to_string_lossy().into_owned();
         let input = input.display().to_string();
         let a = dir.path().join(format!("{name}-a"));
@@ -328,26 +289,13 @@ fn every_artifact_is_byte_identical_across_runs_and_environments() {
             &[],
             &["build", "-q", &input, "--out", &a.display().to_string()],
         );
-        assert_eq!(
-            code(&r),
-            0,
-            "{name}: {}",
-            String::from_utf8_lossy(&r.stderr)
-        );
-        let mut c = Command::new(env!("CARGO_BIN_EXE_topoc"));
-        c.args(["build", "-q", &input, "--out", &b.display().to_string()])
+        assert_eq!(r.code(), 0, "{name}: {}", r.err());
+        let r = topoc(["build", "-q", &input, "--out", &b.display().to_string()])
             .current_dir(dir.path())
-            .env_clear();
-        for (k, v) in strange {
-            c.env(k, v);
-        }
-        let r = c.output().unwrap();
-        assert_eq!(
-            code(&r),
-            0,
-            "{name}: {}",
-            String::from_utf8_lossy(&r.stderr)
-        );
+            .env_clear()
+            .envs(strange)
+            .run();
+        assert_eq!(r.code(), 0, "{name}: {}", r.err());
         let (sa, sb) = (snapshot(&a), snapshot(&b));
         assert!(!sa.0.is_empty());
         assert_eq!(sa, sb, "{name}: outputs differ between runs");

@@ -12,26 +12,26 @@
 //! The book's command reference (`book/src/commands.md`) is rendered from
 //! the same `--help` output by `tests/book.rs`.
 
+mod support;
+
 use clap::CommandFactory;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+use support::data::root;
+use support::golden;
+use support::run::Ran;
 use topoc::cli::args::Cli;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+/// `topoc ARGS` with `NO_COLOR` unset (these tests look at colour) and
+/// `envs` added.
+fn topoc(args: &[&str], envs: &[(&str, &str)]) -> Ran {
+    support::run::topoc(args)
+        .env_remove("NO_COLOR")
+        .envs(envs)
+        .run()
 }
 
-fn topoc(args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_topoc"));
-    c.args(args).current_dir(root()).env_remove("NO_COLOR");
-    for (k, v) in envs {
-        c.env(k, v);
-    }
-    c.output().expect("run topoc")
-}
-
-/// Every generated documentation file, by path under the repository.
-fn generated() -> Vec<(PathBuf, Vec<u8>)> {
+/// Every generated documentation file: (folder, file name, bytes).
+fn generated() -> Vec<(&'static str, String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut cmd = Cli::command();
     cmd.build();
@@ -39,7 +39,7 @@ fn generated() -> Vec<(PathBuf, Vec<u8>)> {
     clap_mangen::Man::new(cmd.clone())
         .render(&mut man)
         .expect("render man page");
-    out.push((PathBuf::from("doc/man/topoc.1"), man));
+    out.push(("doc/man", "topoc.1".to_string(), man));
     for sub in cmd.get_subcommands() {
         // clap takes a static name (without its `string` feature); leaking a
         // few bytes in a test is fine.
@@ -48,7 +48,7 @@ fn generated() -> Vec<(PathBuf, Vec<u8>)> {
         clap_mangen::Man::new(sub.clone().name(name))
             .render(&mut page)
             .expect("render man page");
-        out.push((PathBuf::from(format!("doc/man/{name}.1")), page));
+        out.push(("doc/man", format!("{name}.1"), page));
     }
     use clap_complete::Shell;
     for (shell, file) in [
@@ -60,46 +60,32 @@ fn generated() -> Vec<(PathBuf, Vec<u8>)> {
     ] {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut Cli::command(), "topoc", &mut buf);
-        out.push((PathBuf::from(format!("doc/completions/{file}")), buf));
+        out.push(("doc/completions", file.to_string(), buf));
     }
     out
 }
 
+/// The committed pages are exactly the generated ones: none stale, none
+/// missing, none left for a subcommand that no longer exists.
 #[test]
 fn man_pages_and_completions_are_current() {
     let files = generated();
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        for d in ["doc/man", "doc/completions"] {
-            let _ = std::fs::remove_dir_all(root().join(d));
-            std::fs::create_dir_all(root().join(d)).expect("create doc/");
-        }
-        for (p, b) in &files {
-            std::fs::write(root().join(p), b).expect("write doc/");
-        }
-    }
     let mut stale = Vec::new();
-    for (p, b) in &files {
-        if std::fs::read(root().join(p)).ok().as_deref() != Some(b.as_slice()) {
-            stale.push(p.display().to_string());
-        }
-    }
-    // No committed page for a subcommand that no longer exists.
-    let wanted: Vec<&PathBuf> = files.iter().map(|f| &f.0).collect();
-    for d in ["doc/man", "doc/completions"] {
-        for e in std::fs::read_dir(root().join(d))
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let p = PathBuf::from(d).join(e.file_name());
-            if !wanted.contains(&&p) {
-                stale.push(format!("{} (no longer generated)", p.display()));
-            }
+    for dir in ["doc/man", "doc/completions"] {
+        let mine: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .filter(|(d, _, _)| *d == dir)
+            .map(|(_, n, b)| (n.clone(), b.clone()))
+            .collect();
+        if let Err(e) = golden::check_dir(dir, &mine) {
+            stale.push(e);
         }
     }
     assert!(
         stale.is_empty(),
-        "stale: {stale:?}; run `UPDATE_GOLDEN=1 cargo test --test cli_docs`"
+        "{}
+run `UPDATE_GOLDEN=1 cargo test --test cli_docs`",
+        stale.join("\n\n")
     );
 }
 

@@ -8,7 +8,10 @@
 //! example (with the fallback) and the topologies below must pass. The
 //! other tests pin the SRAT and SLIT details the guest depends on.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
+use support::data;
 use topoc::pipeline::{Compiled, Options, compile};
 use topoc::source::SourceFile;
 use topoc::target::{ChOverrides, TargetKind};
@@ -337,23 +340,15 @@ fn validate(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// (file name, text) of every bundled example.
 fn examples() -> Vec<(String, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut v: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
-                .map(|e| {
-                    (
-                        e.file_name().to_string_lossy().into_owned(),
-                        std::fs::read_to_string(e.path()).unwrap_or_default(),
-                    )
-                })
-                .collect()
+    data::files_with_ext("examples", "toml")
+        .iter()
+        .map(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            (name.into_owned(), data::read_text(p))
         })
-        .unwrap_or_default();
-    v.sort();
-    v
+        .collect()
 }
 
 const VFIO_GI: &str = r#"topoc = 1
@@ -609,19 +604,16 @@ fn each_target_writes_only_its_own_artifacts() {
         assert!(qemu.contains(&shared) && ch.contains(&shared), "{shared}");
     }
     // Asking for another target's artifact is a usage error.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_topoc"))
-        .args([
-            "build",
-            "examples/two-socket.toml",
-            "--target",
-            "cloud-hypervisor",
-            "--fallback",
-            "--emit",
-            "qemu-args",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap_or_else(|e| panic!("run topoc: {e}"));
+    let out = support::run::topoc([
+        "build",
+        "examples/two-socket.toml",
+        "--target",
+        "cloud-hypervisor",
+        "--fallback",
+        "--emit",
+        "qemu-args",
+    ])
+    .run();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not produced for this target"));
+    assert!(out.err().contains("not produced for this target"));
 }

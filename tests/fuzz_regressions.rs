@@ -1,21 +1,19 @@
 //! Every input the fuzzers ever crashed on, replayed through the fuzz
-//! targets' own checks (`fuzz/src/lib.rs`, included here), on the stable
+//! targets' own checks (`fuzz/src/lib.rs`, included as `support::harness`), on the stable
 //! toolchain and without libFuzzer. An input that crashed once is kept in
 //! `fuzz/regressions/<target>/` forever; the file's name says what it found.
 //! The committed inputs the fuzzers start from (examples, test cases,
 //! golden tables, dump fixtures) are replayed too, so the targets' checks
 //! themselves stay true of known-good input.
 
-#[path = "../fuzz/src/lib.rs"]
-#[allow(dead_code)]
-mod harness;
+mod support;
 
 use std::path::{Path, PathBuf};
+use support::data::root;
+use support::harness;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
+/// The files in `dir` that `keep` accepts, sorted; none if `dir` is missing
+/// (the callers require what must be there).
 fn files(dir: &str, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
         .map(|rd| {

@@ -2,9 +2,12 @@
 //! topologies, no two boxes, labels, the title or the legend overlap, box
 //! contents stay inside their box, and no line crosses a box it does not
 //! join. The goldens of the pictures themselves are in `tests/golden/`
-//! (the `graph-*` artifacts), checked by `tests/examples.rs`.
+//! (the `graph-*` artifacts), checked by the examples suite of `tests/cases.rs`.
+
+mod support;
 
 use proptest::prelude::*;
+use support::data;
 use topoc::emit::graph::{self, layout};
 use topoc::source::SourceFile;
 
@@ -29,14 +32,9 @@ fn assert_readable(name: &str, s: &layout::Scene) -> Result<(), String> {
 
 #[test]
 fn bundled_examples_are_readable() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut n = 0;
-    for e in std::fs::read_dir(&dir).expect("examples/") {
-        let path = e.expect("entry").path();
-        if path.extension().is_none_or(|x| x != "toml") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).expect("read example");
+    for path in data::files_with_ext("examples", "toml") {
+        let text = data::read_text(&path);
         let name = path.display().to_string();
         let s = scene(&name, &text).expect("example parses");
         assert_readable(&name, &s).unwrap_or_else(|e| panic!("{e}"));

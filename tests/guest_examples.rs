@@ -22,30 +22,24 @@
 //!
 //! Boots run in parallel on the test harness's threads (`--test-threads`,
 //! by default one per core). Each dump is kept in
-//! `target/guest-dumps/<case>.dump` for `topoc verify` by hand. Without QEMU
+//! `target/guest-dumps/<case>.dump` (in Cargo's target directory) for
+//! `topoc verify` by hand. Without QEMU
 //! or the guest kernel the tests fail, naming `scripts/install-guest-deps.sh`:
 //! a green run means the guests really booted.
 
-#[path = "support/fixtures.rs"]
-mod fixtures;
-#[path = "support/guest.rs"]
-mod guest;
+mod support;
 
-use guest::{BootSpec, Firmware, GuestKit};
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
+use support::data;
+use support::guest::{BootSpec, Firmware, GuestKit};
 use topoc::decode::dump::GuestDump;
 use topoc::pipeline::{Compiled, Options};
 use topoc::source::SourceFile;
 use topoc::target::QemuOverrides;
 use topoc::verify::{Report, Status};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// One guest boot.
 #[derive(Clone, Debug)]
@@ -116,7 +110,9 @@ fn compile_text(name: &str, text: &str, case: &Case) -> Result<Compiled, Failed>
 }
 
 fn example_text(example: &str) -> Result<String, Failed> {
-    let path = root().join("examples").join(format!("{example}.toml"));
+    let path = data::root()
+        .join("examples")
+        .join(format!("{example}.toml"));
     std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()).into())
 }
 
@@ -178,7 +174,7 @@ fn boot(case: &Case) -> Result<String, String> {
         out.wall.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
-    let dir = root().join("target/guest-dumps");
+    let dir = data::target_dir().join("guest-dumps");
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(dir.join(format!("{}.dump", case.file_stem())), &out.dump);
     Ok(out.dump)
@@ -360,7 +356,7 @@ fn perturb_hmat() -> Result<(), Failed> {
 }
 
 fn examples() -> Vec<String> {
-    fixtures::bundled_examples()
+    data::bundled_examples()
 }
 
 /// The example that exercises the most (SPM, Generic Initiators, caches),

@@ -4,10 +4,9 @@
 //! These tests are not `#[ignore]`d: without QEMU or the kernel they fail
 //! with a message naming `scripts/install-guest-deps.sh`.
 
-#[path = "support/guest.rs"]
-mod guest;
+mod support;
 
-use guest::{BootSpec, GuestKit};
+use support::guest::{self, BootSpec, GuestKit};
 use topoc::decode::dump::{E820Line, FwCfgE820Entry, GuestDump};
 
 fn kit() -> &'static GuestKit {

@@ -18,16 +18,12 @@
 //!
 //! Case counts are small so the suite stays fast; `PROPTEST_CASES=N` runs more.
 
-#[path = "support/iasl.rs"]
-mod iasl;
-
-#[path = "../fuzz/src/lib.rs"]
-#[allow(dead_code)]
-mod harness;
+mod support;
 
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use support::{harness, iasl};
 use topoc::acpi::{self, HmatStructure, SratEntry, Table};
 use topoc::pipeline::{self, Compiled, Options};
 use topoc::source::SourceFile;
@@ -407,12 +403,7 @@ proptest! {
             let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
             let file = dir.path().join("mutated.toml");
             std::fs::write(&file, &text).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_topoc"))
-                .arg("check")
-                .arg(&file)
-                .env("NO_COLOR", "1")
-                .output()
-                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let out = support::run::topoc([std::ffi::OsStr::new("check"), file.as_os_str()]).run();
             let code = out.status.code();
             let valid = pipeline::compile(&SourceFile::new("m", text.as_str()), &Options::default()).is_ok();
             prop_assert_eq!(code, Some(if valid { 0 } else { 1 }), "{:?}:\n{}\n{}", m, text, String::from_utf8_lossy(&out.stderr));

@@ -1,17 +1,14 @@
 //! The committed JSON Schema is the one the code generates.
 
+mod support;
+
+use support::{data, golden};
+
 #[test]
 fn committed_schema_is_current() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/topoc.schema.json");
-    let generated = topoc::parse::schema::render();
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &generated).unwrap();
+    if let Err(e) = golden::check("schemas/topoc.schema.json", topoc::parse::schema::render()) {
+        panic!("{e}\n(or run `topoc schema > schemas/topoc.schema.json`)");
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "schemas/topoc.schema.json is stale: run `topoc schema > schemas/topoc.schema.json`"
-    );
 }
 
 /// TOML as the JSON a schema validator reads.
@@ -21,21 +18,9 @@ fn toml_to_json(text: &str) -> Result<serde_json::Value, String> {
 }
 
 fn validator() -> jsonschema::Validator {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/topoc.schema.json");
-    let text = std::fs::read_to_string(&path).expect("schemas/topoc.schema.json");
+    let text = data::read_text(&data::root().join("schemas/topoc.schema.json"));
     let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
     jsonschema::draft202012::new(&schema).expect("the schema is a valid draft 2020-12 schema")
-}
-
-fn files(dir: &str) -> Vec<std::path::PathBuf> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut v: Vec<_> = std::fs::read_dir(&dir)
-        .expect("directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    v.sort();
-    v
 }
 
 /// An independent validator (the `jsonschema` crate, not topoc's parser)
@@ -43,7 +28,7 @@ fn files(dir: &str) -> Vec<std::path::PathBuf> {
 #[test]
 fn every_example_validates_against_the_schema() {
     let v = validator();
-    let examples = files("examples");
+    let examples = data::files_with_ext("examples", "toml");
     assert!(examples.len() >= 5);
     for path in examples {
         let text = std::fs::read_to_string(&path).expect("read");
@@ -66,7 +51,7 @@ const SCHEMA_CODES: [&str; 6] = ["T002", "T003", "T004", "T005", "T006", "T070"]
 fn schema_level_cases_fail_the_schema() {
     let v = validator();
     let mut checked = Vec::new();
-    for path in files("tests/cases") {
+    for path in data::files_with_ext("tests/cases", "toml") {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -5,23 +5,23 @@
 //! were booted from. The tests edit those dumps the way other kernels or a
 //! misconfigured VM would change them and check that `verify` applies its
 //! kernel-version rules, reports the right failures, and that the CLI keeps
-//! its exit statuses.
+//! its exit statuses. The unedited dumps' full reports are pinned by the
+//! dumps suite of `tests/cases.rs` (`<machine>.<boot>.out` and `.json`).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
+
+use std::path::PathBuf;
 use topoc::decode::dump::GuestDump;
 use topoc::pipeline::{Compiled, Options};
 use topoc::source::SourceFile;
 use topoc::verify::{Report, Status};
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/verify-data")
-        .join(name)
+    support::data::root().join("tests/verify-data").join(name)
 }
 
 fn read(name: &str) -> String {
-    std::fs::read_to_string(data(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    support::data::read_text(&data(name))
 }
 
 fn compiled(machine: &str) -> Compiled {
@@ -275,32 +275,14 @@ fn json_report_has_every_check() {
     assert_eq!(v["checks"][0]["status"], "pass");
 }
 
+/// `topoc ARGS` in `tests/verify-data/`, with `stdin` fed to it.
 fn topoc(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
-    use std::io::Write as _;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_topoc"));
-    cmd.args(args)
-        .current_dir(data(""))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .stdin(std::process::Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run topoc: {e}"));
+    let mut cmd = support::run::topoc(args).current_dir(data(""));
     if let Some(input) = stdin {
-        if let Some(mut s) = child.stdin.take() {
-            let _ = s.write_all(input.as_bytes());
-        }
-    } else {
-        drop(child.stdin.take());
+        cmd = cmd.stdin(input);
     }
-    let out = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("topoc did not finish: {e}"));
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let r = cmd.run();
+    (r.code(), r.out(), r.err())
 }
 
 #[test]

@@ -22,7 +22,6 @@
 //!
 //! Missing tools are errors that name `scripts/install-guest-deps.sh`, never
 //! skipped tests: a green run must mean the guests really booted.
-#![allow(dead_code)]
 
 use std::fmt;
 use std::fs;
@@ -400,11 +399,13 @@ fn asks_for_kvm(args: &[String]) -> Option<&str> {
     None
 }
 
-/// The cache root: `$TOPOC_GUEST_CACHE`, else `<repo>/target/guest-cache`.
+/// The cache root: `$TOPOC_GUEST_CACHE`, else `guest-cache` in Cargo's
+/// target directory (`<repo>/target/guest-cache`; a clone built with
+/// `CARGO_TARGET_DIR` pointing elsewhere shares that directory's kernel).
 fn cache_dir() -> PathBuf {
     match std::env::var_os("TOPOC_GUEST_CACHE") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/guest-cache"),
+        _ => super::data::target_dir().join("guest-cache"),
     }
 }
 

@@ -1,42 +1,20 @@
 //! topoc's qemu-flavor SRAT, SLIT and HMAT against QEMU's own expected tables
-//! (`tests/data/acpi/x86/{pc,q35}/` upstream, copied in
-//! `../shared/reference/qemu-acpi-data/`), byte for byte. Each case is a TOML
-//! under `tests/qemu-acpi/` whose `# fixtures:` line names the tables it must
+//! (`tests/data/acpi/x86/{pc,q35}/` upstream, copied into
+//! `tests/data/qemu-acpi/`), byte for byte. Each case is a TOML under
+//! `tests/qemu-acpi/` whose `# fixtures:` line names the tables it must
 //! reproduce.
 
-use std::path::{Path, PathBuf};
+use crate::support::data;
 use topoc::kinds::QemuMachine;
 use topoc::pipeline::{Options, compile};
 use topoc::source::SourceFile;
-
-fn shared() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/qemu-acpi-data");
-    assert!(
-        p.is_dir(),
-        "{} is missing: the QEMU fixtures live in ../shared beside the repository",
-        p.display()
-    );
-    p
-}
-
-fn cases() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/qemu-acpi");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    v.sort();
-    v
-}
 
 #[test]
 fn tables_match_qemu_byte_for_byte() {
     let mut compared = 0;
     let mut failures = Vec::new();
-    for case in cases() {
-        let text = std::fs::read_to_string(&case).unwrap();
+    for case in data::files_with_ext("tests/qemu-acpi", "toml") {
+        let text = data::read_text(&case);
         let fixtures = text
             .lines()
             .find_map(|l| l.strip_prefix("# fixtures:"))
@@ -59,7 +37,7 @@ fn tables_match_qemu_byte_for_byte() {
             });
             let artifact = topoc::emit::lookup(&sig.to_ascii_lowercase()).unwrap();
             let ours = artifact.render(&c).unwrap_or_default();
-            let theirs = std::fs::read(shared().join(fixture)).unwrap();
+            let theirs = data::read(&data::qemu_table(machine, file));
             compared += 1;
             if ours != theirs {
                 let first = ours

@@ -1,10 +1,7 @@
-//! The ACPI codec against every SRAT, SLIT and HMAT in the shared reference
-//! data: QEMU's expected tables, real firmware tables and the tables from the
+//! The ACPI codec against every SRAT, SLIT and HMAT in `tests/data/`:
+//! QEMU's expected tables, real firmware tables and the tables from the
 //! guest-boot experiments. Each must decode, re-encode to the same bytes,
 //! and decode to what the fixture index says it contains.
-
-#[path = "support/fixtures.rs"]
-mod support;
 
 use std::path::Path;
 
@@ -12,19 +9,14 @@ use topoc::acpi::hmat::{self, Cache, CacheAttributes, HmatStructure, Locality, M
 use topoc::acpi::srat::{self, DeviceHandle, GenericAffinity, LocalApicAffinity, MemoryAffinity};
 use topoc::acpi::{Hmat, Slit, Srat, SratEntry, Table, decode_any, inspect};
 
-use support::{all_table_files, read, reference_dir, short};
+use crate::support::data::{all_table_files, guest_boot, qemu_table, read, real_table, short};
 
 fn qemu(machine: &str, name: &str) -> Vec<u8> {
-    read(
-        &reference_dir()
-            .join("qemu-acpi-data")
-            .join(machine)
-            .join(name),
-    )
+    read(&qemu_table(machine, name))
 }
 
 fn real(board: &str, name: &str) -> Vec<u8> {
-    read(&reference_dir().join("real-tables").join(board).join(name))
+    read(&real_table(board, name))
 }
 
 fn srat(bytes: &[u8]) -> Srat {
@@ -561,7 +553,7 @@ fn real_firmware_quirks() {
 
 #[test]
 fn guest_boot_override_tables() {
-    let root = reference_dir().join("guest-boot-logs/b-gi-override");
+    let root = guest_boot("b-gi-override");
     // What the guest exposed is exactly what was handed to it.
     for (ours, guest) in [
         ("srat.aml", "SRAT.dat"),

@@ -2,25 +2,14 @@
 //! independent decoder (`iasl -d`) without a complaint, and survives the
 //! round trip emit → decode → emit unchanged.
 
-#[path = "support/iasl.rs"]
-mod iasl;
-
-use std::path::Path;
+use crate::support::{data, iasl};
 use topoc::pipeline::{Options, compile};
 use topoc::source::SourceFile;
 
 #[test]
 fn every_example_table_is_clean_under_iasl_and_round_trips() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut examples: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    examples.sort();
     let mut tables = 0;
-    for path in examples {
+    for path in data::files_with_ext("examples", "toml") {
         let text = std::fs::read_to_string(&path).unwrap();
         let c = compile(
             &SourceFile::new(path.display().to_string(), text),

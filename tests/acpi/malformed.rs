@@ -6,9 +6,6 @@
 //! (proptest). "Re-encodes exactly" is checked for every input that decodes,
 //! which is the codec's symmetry promise at work on odd data.
 
-#[path = "support/fixtures.rs"]
-mod support;
-
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
@@ -23,7 +20,7 @@ use topoc::acpi::{
     decode_any_with, inspect,
 };
 
-use support::{all_table_files, read, short};
+use crate::support::data::{all_table_files, read, short};
 
 /// Every reference table once (pc/q35 and the guest-boot copies repeat
 /// some byte for byte).

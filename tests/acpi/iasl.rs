@@ -2,11 +2,7 @@
 //! iasl must decode every field without a complaint, and print the values
 //! that were put in.
 
-#[path = "support/iasl.rs"]
-mod iasl;
-#[path = "support/fixtures.rs"]
-mod support;
-
+use crate::support::{data, iasl};
 use topoc::acpi::hmat::{self, Cache, CacheAttributes, HmatStructure, Locality, Mpda};
 use topoc::acpi::srat::{
     self, DeviceHandle, GenericAffinity, LocalApicAffinity, MemoryAffinity, X2ApicAffinity,
@@ -180,9 +176,7 @@ fn slit_8x8() {
     assert_field(&d.dsl, "Locality   0", "0A 10 10 16 10 16 10 16");
     assert_field(&d.dsl, "Locality   7", "16 10 16 10 16 10 10 0A");
     // Same distances as the real board's SLIT.
-    let real = support::read(
-        &support::reference_dir().join("real-tables/supermicro-h8qg6-4s-opteron/SLIT.dat"),
-    );
+    let real = data::read(&data::real_table("supermicro-h8qg6-4s-opteron", "SLIT.dat"));
     assert_eq!(&bytes[36..], &real[36..]);
 }
 
@@ -267,14 +261,14 @@ fn hmat_with_more_targets_than_initiators() {
 /// Generic Port (see above).
 #[test]
 fn reencoded_qemu_fixtures_are_clean() {
-    let dir = support::reference_dir().join("qemu-acpi-data/q35");
-    for path in support::files_in(&dir, support::is_numa_table) {
+    let dir = data::dir().join("qemu-acpi/q35");
+    for path in data::files_in(&dir, data::is_numa_table) {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("table")
             .replace(['.', '-'], "_");
-        let table = decode_any(&support::read(&path)).expect("decodes");
+        let table = decode_any(&data::read(&path)).expect("decodes");
         let bytes = table.to_bytes().expect("encodes");
         if name == "SRAT_acpihmat_generic_x" {
             continue;
