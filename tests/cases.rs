@@ -65,7 +65,7 @@ fn text_and_json(text: &Ran, json: &Ran) -> Result<serde_json::Value, Failed> {
 // run through `topoc check`. Header comments of a case:
 // - `# expect: T020 T021`: the codes the run must report, and no others;
 //   `# expect: none` for a clean file.
-// - `# args: --spm-dialect numa-spm`: extra command-line arguments.
+// - `# args: --firmware ovmf-sp`: extra command-line arguments.
 // - `# expect-count: 10`: how many diagnostics the run reports in all
 //   (optional; `expect` alone compares only the set of codes).
 //

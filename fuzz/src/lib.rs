@@ -2,7 +2,7 @@
 //!
 //! The same functions run in two places: under libFuzzer (`fuzz_targets/`,
 //! through `scripts/fuzz.sh`) and in the normal test suite, where
-//! `tests/fuzz_regressions.rs` includes this file and replays every input in
+//! `tests/fuzz_regressions.rs` (through `tests/support/mod.rs`) includes this file and replays every input in
 //! `fuzz/regressions/<target>/` (each crash the fuzzer found) and the seed
 //! corpora. So a crash found once stays a test forever, without nightly.
 //!
