@@ -22,27 +22,24 @@ pub fn local_distance(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// T051: an off-diagonal distance of 10 or less, or above 254.
+/// T051: an off-diagonal distance of 10 or less, or a derived one above 254.
+/// An explicit 255 is the SLIT's "unreachable", which QEMU and Linux take.
 pub fn distance_range(cx: &Context, out: &mut Vec<Diagnostic>) {
     for p in &cx.topo.distances.pairs {
         let v = p.value.value;
-        if p.from.value != p.to.value && (v <= 10 || v > 254) {
+        if p.from.value != p.to.value && v <= 10 {
             out.push(
                 Diagnostic::new(
                     &codes::T051,
                     format!(
-                        "the distance from {} to {} is {v}, outside 11..=254",
+                        "the distance from {} to {} is {v}, not more than the local 10",
                         cx.node_label(p.from.value),
                         cx.node_label(p.to.value)
                     ),
                     p.value.span,
                     "out of range",
                 )
-                .help(if v <= 10 {
-                    "remote distances must be more than 10 (local); 20 is the usual default"
-                } else {
-                    "use at most 254; 255 means unreachable"
-                })
+                .help("remote distances must be more than 10 (local); 20 is the usual default, 255 means unreachable")
                 .note("Linux ignores the whole SLIT when any remote distance is 10 or less"),
             );
         }

@@ -88,7 +88,7 @@ codes! {
     T044 = "T044" "spm-alignment" Error Check "SPM the kernel's dax path cannot take whole: not 2 MiB aligned or not whole memory blocks";
     T045 = "T045" "spm-boot-memory" Error Target "Specific Purpose Memory over memory the guest kernel needs to boot";
     T050 = "T050" "local-distance" Error Check "A node's distance to itself is not 10";
-    T051 = "T051" "distance-range" Error Check "A remote distance is 10 or less, or above 254";
+    T051 = "T051" "distance-range" Error Check "A remote distance of 10 or less, or a derived one above 254";
     T052 = "T052" "asymmetric-distance" Error Check "Distances differ by direction without `asymmetric = true`";
     T053 = "T053" "unreachable-node" Warning Check "Two nodes have no link path between them";
     T054 = "T054" "distance-triangle" Warning Check "An explicit distance breaks the triangle inequality with the derived ones";
