@@ -492,7 +492,7 @@ pub static DEVICE: TableSpec = TableSpec {
         opt(
             "guest-slot",
             Ty::Int { min: 1, max: 31 },
-            "the next free slot from 16 on the root bus",
+            "the next free slot from 16 on the root bus (cloud-hypervisor: then from 15 down)",
             "PCI slot on the guest's root bus; it fixes the address in the SRAT Generic Initiator entry.",
             "16",
         ),

@@ -605,7 +605,7 @@ impl Host {
             .find_map(|l| l.strip_prefix("Max stack size"))
             .and_then(|v| v.split_whitespace().next().map(str::to_string))
             .map_or(u64::MAX, |v| v.parse().unwrap_or(u64::MAX));
-        let arg_limit = (stack / 4).min(6 << 20).max(128 << 10);
+        let arg_limit = (stack / 4).clamp(128 << 10, 6 << 20);
         let env_bytes = std::env::vars_os()
             .map(|(k, v)| k.len() as u64 + v.len() as u64 + 2 + 8)
             .sum();
