@@ -7,6 +7,7 @@
 #   busybox-static            (the statically linked /bin/busybox the initramfs is made of)
 #   cpio, ovmf, acpica-tools  (archives, UEFI firmware, iasl for decoding tables)
 #   apt lists that know linux-image-cloud-amd64
+#   cloud-hypervisor v52-v54, gcc and binutils (scripts/install-cloud-hypervisor.sh)
 # The kernel itself is not installed: the test kit (tests/support/guest.rs) resolves it
 # through that metapackage, then downloads and unpacks it into its cache on its own.
 #
@@ -62,6 +63,10 @@ kernel_known() {
 }
 need_lists=0
 kernel_known || need_lists=1
+
+# cloud-hypervisor for tests/ch_*.rs, and the tool chain of their PVH probe: found, or built
+# from ../shared/tools/cloud-hypervisor (see that script for the order it looks in).
+"$(dirname "$0")/install-cloud-hypervisor.sh" >/dev/null
 
 if [ "${#missing[@]}" -eq 0 ] && [ "$need_qemu" -eq 0 ] && [ "$need_lists" -eq 0 ]; then
     say "nothing to do: $(qemu-system-x86_64 --version | head -n 1); ${BASE_PKGS[*]} installed; $KERNEL_META resolvable"

@@ -114,6 +114,42 @@ keywords! {
 }
 
 keywords! {
+    /// The cloud-hypervisor releases topoc knows the behaviour of: the
+    /// options it emits and the SRAT it predicts
+    /// (`book/src/targets/cloud-hypervisor.md`, "Versions").
+    pub enum ChVersion {
+        /// v52.0: the first release with `pci_device_id=` (PR #7965).
+        V52_0 = "52.0",
+        /// v53.0: the release topoc's tests run.
+        V53_0 = "53.0",
+        /// The first release after v53.0, with PR #8766 (the Generic
+        /// Initiator's PCI device handle as segment, bus, devfn).
+        V54_0 = "54.0",
+    }
+}
+
+/// How cloud-hypervisor writes a Generic Initiator's PCI Device Handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChGiHandle {
+    /// v51-v53 (`GenericInitiatorAffinity::from_pci_bdf`): segment, then
+    /// bus, bus, device, device, function, function, then zeros.
+    StartEndPairs,
+    /// From PR #8766: segment, bus, then device << 3 | function, then
+    /// zeros, as the ACPI specification and QEMU have it.
+    SegmentBusDevfn,
+}
+
+impl ChVersion {
+    pub fn gi_handle(self) -> ChGiHandle {
+        if self <= ChVersion::V53_0 {
+            ChGiHandle::StartEndPairs
+        } else {
+            ChGiHandle::SegmentBusDevfn
+        }
+    }
+}
+
+keywords! {
     /// How cloud-hypervisor enters the guest, which decides the E820 map the
     /// guest kernel receives (`arch/src/x86_64/mod.rs` `configure_system`).
     pub enum ChBoot {

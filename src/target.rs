@@ -16,7 +16,7 @@ use crate::units::GIB;
 pub enum TargetKind {
     /// QEMU (x86_64 q35 or pc).
     Qemu,
-    /// cloud-hypervisor (x86_64, KVM), v51 or later.
+    /// cloud-hypervisor (x86_64, KVM), v52 or later.
     CloudHypervisor,
 }
 
@@ -72,6 +72,7 @@ impl QemuProfile {
 /// file's value.
 #[derive(Clone, Debug, Default)]
 pub struct ChOverrides {
+    pub version: Option<ChVersion>,
     pub boot: Option<ChBoot>,
     pub kernel: Option<String>,
     pub initramfs: Option<String>,
@@ -81,11 +82,14 @@ pub struct ChOverrides {
     pub fallback: bool,
 }
 
-/// The cloud-hypervisor target: how the guest boots (which E820 map it gets),
-/// the payload to put on the command line, and whether what cloud-hypervisor
-/// cannot express is refused or compiled into its closest form.
+/// The cloud-hypervisor target: the release (which decides the Generic
+/// Initiator's device handle bytes), how the guest boots (which E820 map it
+/// gets), the payload to put on the command line, and whether what
+/// cloud-hypervisor cannot express is refused or compiled into its closest
+/// form.
 #[derive(Clone, Debug)]
 pub struct ChProfile {
+    pub version: Sp<ChVersion>,
     pub boot: Sp<ChBoot>,
     pub kernel: Option<Sp<String>>,
     pub initramfs: Option<Sp<String>>,
@@ -164,6 +168,7 @@ fn ch_profile(topo: &Topology, o: &ChOverrides) -> ChProfile {
         s.fallback.clone().unwrap_or(Sp::detached(false))
     };
     ChProfile {
+        version: pick(&o.version, &s.version, ChVersion::V53_0),
         boot: pick(&o.boot, &s.boot, ChBoot::Pvh),
         kernel: pick_opt(&o.kernel, &s.kernel),
         initramfs: pick_opt(&o.initramfs, &s.initramfs),

@@ -65,7 +65,7 @@ _topoc() {
             return 0
             ;;
         topoc__subcmd__build)
-            opts="-o -q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --out --emit --output --format --deny --list --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --out --emit --output --format --deny --list --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -92,6 +92,10 @@ _topoc() {
                     return 0
                     ;;
                 --cpu-model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ch-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -155,7 +159,7 @@ _topoc() {
             return 0
             ;;
         topoc__subcmd__check)
-            opts="-q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --format --deny --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --format --deny --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -182,6 +186,10 @@ _topoc() {
                     return 0
                     ;;
                 --cpu-model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ch-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -247,7 +255,7 @@ _topoc() {
             return 0
             ;;
         topoc__subcmd__graph)
-            opts="-o -q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --format --output --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --format --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -274,6 +282,10 @@ _topoc() {
                     return 0
                     ;;
                 --cpu-model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ch-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -383,7 +395,7 @@ _topoc() {
             return 0
             ;;
         topoc__subcmd__verify)
-            opts="-q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --guest --format --all --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --guest --format --all --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -410,6 +422,10 @@ _topoc() {
                     return 0
                     ;;
                 --cpu-model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ch-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -40,12 +40,13 @@ complete -c topoc -n "__fish_topoc_needs_command" -f -a "verify" -d 'Compare wha
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "schema" -d 'Print the JSON Schema of the input language'
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "graph" -d 'Draw a topology: nodes with their CPUs and memory, devices, links'
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
-cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v51 or later'"
+cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'"
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l qemu-version -d 'QEMU release (overrides `[target.qemu] version`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l machine-type -d 'QEMU machine type (overrides `[target.qemu] machine`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l spm-dialect -d 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l firmware -d 'Guest firmware (overrides `[target.qemu] firmware`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l cpu-model -d 'QEMU `-cpu` model (overrides `[target.qemu] cpu-model`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-version -d 'cloud-hypervisor release (overrides `[target.cloud-hypervisor] version`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-boot -d 'cloud-hypervisor boot path, which decides the guest\'s E820 map (overrides `[target.cloud-hypervisor] boot`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-kernel -d 'cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-initramfs -d 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)' -r
@@ -64,12 +65,13 @@ complete -c topoc -n "__fish_topoc_using_subcommand check" -s v -l verbose -d 'S
 complete -c topoc -n "__fish_topoc_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c topoc -n "__fish_topoc_using_subcommand check" -s V -l version -d 'Print version'
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
-cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v51 or later'"
+cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'"
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l qemu-version -d 'QEMU release (overrides `[target.qemu] version`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l machine-type -d 'QEMU machine type (overrides `[target.qemu] machine`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l spm-dialect -d 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l firmware -d 'Guest firmware (overrides `[target.qemu] firmware`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l cpu-model -d 'QEMU `-cpu` model (overrides `[target.qemu] cpu-model`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l ch-version -d 'cloud-hypervisor release (overrides `[target.cloud-hypervisor] version`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l ch-boot -d 'cloud-hypervisor boot path, which decides the guest\'s E820 map (overrides `[target.cloud-hypervisor] boot`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l ch-kernel -d 'cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l ch-initramfs -d 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)' -r
@@ -116,12 +118,13 @@ complete -c topoc -n "__fish_topoc_using_subcommand probe-script" -s v -l verbos
 complete -c topoc -n "__fish_topoc_using_subcommand probe-script" -s h -l help -d 'Print help'
 complete -c topoc -n "__fish_topoc_using_subcommand probe-script" -s V -l version -d 'Print version'
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
-cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v51 or later'"
+cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'"
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l qemu-version -d 'QEMU release (overrides `[target.qemu] version`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l machine-type -d 'QEMU machine type (overrides `[target.qemu] machine`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l spm-dialect -d 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l firmware -d 'Guest firmware (overrides `[target.qemu] firmware`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l cpu-model -d 'QEMU `-cpu` model (overrides `[target.qemu] cpu-model`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand verify" -l ch-version -d 'cloud-hypervisor release (overrides `[target.cloud-hypervisor] version`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l ch-boot -d 'cloud-hypervisor boot path, which decides the guest\'s E820 map (overrides `[target.cloud-hypervisor] boot`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l ch-kernel -d 'cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l ch-initramfs -d 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)' -r
@@ -148,12 +151,13 @@ complete -c topoc -n "__fish_topoc_using_subcommand schema" -s v -l verbose -d '
 complete -c topoc -n "__fish_topoc_using_subcommand schema" -s h -l help -d 'Print help'
 complete -c topoc -n "__fish_topoc_using_subcommand schema" -s V -l version -d 'Print version'
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
-cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v51 or later'"
+cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'"
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l qemu-version -d 'QEMU release (overrides `[target.qemu] version`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l machine-type -d 'QEMU machine type (overrides `[target.qemu] machine`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l spm-dialect -d 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l firmware -d 'Guest firmware (overrides `[target.qemu] firmware`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l cpu-model -d 'QEMU `-cpu` model (overrides `[target.qemu] cpu-model`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand graph" -l ch-version -d 'cloud-hypervisor release (overrides `[target.cloud-hypervisor] version`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l ch-boot -d 'cloud-hypervisor boot path, which decides the guest\'s E820 map (overrides `[target.cloud-hypervisor] boot`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l ch-kernel -d 'cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l ch-initramfs -d 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)' -r

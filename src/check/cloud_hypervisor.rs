@@ -27,8 +27,8 @@ use super::{Ch, Context};
 use crate::diag::{Diagnostic, Severity, codes};
 use crate::kinds::{ChBoot, HostPolicy};
 use crate::layout::cloud_hypervisor::{
-    ChLayout, FIRST_AUTO_SLOT, HIGH_RAM_START, LAST_SLOT, MAX_PHYS_BITS, MEM_32BIT_RESERVED_START,
-    RAM_64BIT_START,
+    CH_OWN_PCI_DEVICES, ChLayout, HIGH_RAM_START, KVM_DEFAULT_MAX_VCPUS, KVM_MAX_MEMSLOT,
+    KVM_MAX_VCPUS_CEILING, LAST_SLOT, MAX_PHYS_BITS, MEM_32BIT_RESERVED_START, RAM_64BIT_START,
 };
 use crate::model::DevIx;
 use crate::source::Span;
@@ -403,27 +403,49 @@ pub fn threads_per_core(cx: &Context, _: Ch, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// T209: more vCPUs than cloud-hypervisor creates.
+/// T209: more vCPUs than cloud-hypervisor creates, than any x86_64 KVM
+/// host creates, or (a warning) than KVM creates by default.
 pub fn too_many_vcpus(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
-    let l = ch.layout;
-    if l.max_vcpus > MAX_VCPUS {
-        let topo = &cx.topo.machine.topology;
-        let span = if topo.span.is_detached() {
-            cx.topo.machine.span
-        } else {
-            topo.span
-        };
-        out.push(
-            Diagnostic::new(
-                &codes::T209,
-                format!("{} vCPUs; cloud-hypervisor creates at most {MAX_VCPUS}", l.max_vcpus),
-                span,
-                "sockets × dies × cores × threads",
-            )
-            .help(format!("shrink [machine.cpus] to at most {MAX_VCPUS} vCPUs"))
-            .note(format!("cloud-hypervisor refuses: \"Too many CPUs: specified {} but {MAX_VCPUS} is the limit\"", l.max_vcpus)),
-        );
-    }
+    let n = ch.layout.max_vcpus;
+    let topo = &cx.topo.machine.topology;
+    let span = if topo.span.is_detached() {
+        cx.topo.machine.span
+    } else {
+        topo.span
+    };
+    let d = if n > MAX_VCPUS {
+        Diagnostic::new(
+            &codes::T209,
+            format!("{n} vCPUs; cloud-hypervisor creates at most {MAX_VCPUS}"),
+            span,
+            "sockets × dies × cores × threads",
+        )
+        .help(format!("shrink [machine.cpus] to at most {KVM_DEFAULT_MAX_VCPUS} vCPUs, what every KVM host creates"))
+        .note(format!("cloud-hypervisor refuses: \"Too many CPUs: specified {n} but {MAX_VCPUS} is the limit\""))
+    } else if n > KVM_MAX_VCPUS_CEILING {
+        Diagnostic::new(
+            &codes::T209,
+            format!("{n} vCPUs; no x86_64 KVM host creates more than {KVM_MAX_VCPUS_CEILING}"),
+            span,
+            "sockets × dies × cores × threads",
+        )
+        .help(format!("shrink [machine.cpus] to at most {KVM_DEFAULT_MAX_VCPUS} vCPUs, what every KVM host creates"))
+        .note(format!("KVM's limit is CONFIG_KVM_MAX_NR_VCPUS (1024 to {KVM_MAX_VCPUS_CEILING}); cloud-hypervisor refuses: \"Maximum number of vCPUs {n} exceeds host limit <limit>\""))
+    } else if n > KVM_DEFAULT_MAX_VCPUS {
+        let mut d = Diagnostic::new(
+            &codes::T209,
+            format!("{n} vCPUs; KVM creates at most {KVM_DEFAULT_MAX_VCPUS} unless the host kernel was built for more"),
+            span,
+            "sockets × dies × cores × threads",
+        )
+        .help(format!("shrink [machine.cpus] to at most {KVM_DEFAULT_MAX_VCPUS} vCPUs, or run on a host whose kernel has CONFIG_KVM_MAX_NR_VCPUS of {n} or more"))
+        .note(format!("on a default kernel cloud-hypervisor refuses: \"Maximum number of vCPUs {n} exceeds host limit {KVM_DEFAULT_MAX_VCPUS}\""));
+        d.severity = Severity::Warning;
+        d
+    } else {
+        return;
+    };
+    out.push(d);
 }
 
 /// T210: shared, file-backed memory with a host node.
@@ -471,19 +493,21 @@ pub fn unpinned_hugepages(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
 /// T212: two devices in one slot, or no slot left.
 pub fn pci_slots(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
     let l = ch.layout;
+    let room = usize::from(LAST_SLOT) - CH_OWN_PCI_DEVICES;
     for (k, d) in l.devices.iter().enumerate() {
         let dev = &cx.topo.devices[d.device];
         match d.slot {
-            None => out.push(
+            _ if k >= room => out.push(
                 Diagnostic::new(
                     &codes::T212,
-                    format!("no PCI slot is left for device \"{}\"", dev.name.value),
+                    format!("no PCI slot is left for device \"{}\": cloud-hypervisor's root bus holds {room} passed-through devices", dev.name.value),
                     dev.name.span,
                     "no slot",
                 )
-                .help(format!("give devices `guest-slot`s below {FIRST_AUTO_SLOT}, or pass fewer devices through"))
-                .note(format!("devices without a guest-slot take slots {FIRST_AUTO_SLOT}-{LAST_SLOT}; cloud-hypervisor's pci_device_id must be below 32")),
+                .help(format!("pass at most {room} devices through"))
+                .note(format!("slots 1-{LAST_SLOT} of segment 0 hold the devices and cloud-hypervisor's own virtio console and rng; with one more it refuses: \"Could not find an available device slot on the PCI bus\"")),
             ),
+            None => {}
             Some(s) => {
                 if let Some(first) = l.devices[..k].iter().find(|o| o.slot == Some(s)) {
                     let span = dev.guest_slot.as_ref().map_or(dev.name.span, |g| g.span);
@@ -496,7 +520,7 @@ pub fn pci_slots(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
                         )
                         .label(cx.topo.devices[first.device].name.span, "first here")
                         .help("give each device its own `guest-slot`")
-                        .note("cloud-hypervisor refuses a pci_device_id that is already in use on the segment"),
+                        .note(format!("cloud-hypervisor refuses: \"Valid PCI device identifier but already used: {s}\"")),
                     );
                 }
             }
@@ -588,9 +612,34 @@ pub fn memory_map(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// T215: RAM beyond cloud-hypervisor's address space.
+/// T215: RAM beyond cloud-hypervisor's address space, or a region larger
+/// than a KVM memory slot.
 pub fn address_space(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
     let l = ch.layout;
+    for z in &l.zones {
+        let Some(r) = z.regions.iter().find(|r| r.size > KVM_MAX_MEMSLOT) else {
+            continue;
+        };
+        let span = cx.topo.nodes[z.node]
+            .memory
+            .as_ref()
+            .map_or(cx.topo.machine.name.span, |m| m.size.span);
+        out.push(
+            Diagnostic::new(
+                &codes::T215,
+                format!(
+                    "{}'s memory has a {} region at {:#x}, more than one KVM memory slot holds (8 TiB less 4 KiB)",
+                    cx.topo.nodes[z.node].label(),
+                    fmt_size(r.size),
+                    r.start,
+                ),
+                span,
+                "one memory slot",
+            )
+            .help("split the memory into nodes of less than 8 TiB each")
+            .note("cloud-hypervisor hands each region of a zone to KVM as one memory slot; KVM takes at most 2^31 - 1 pages (KVM_MEM_MAX_NR_PAGES) and refuses a larger one: \"Failed to create user memory ... Invalid argument (os error 22)\""),
+        );
+    }
     if l.start_of_device_area <= l.end_of_device_area {
         return;
     }
@@ -612,7 +661,7 @@ pub fn address_space(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
             "too much memory",
         )
         .help("use less memory")
-        .note("cloud-hypervisor uses min(host, 46) physical address bits and puts the PCI device area between the end of RAM and 2^bits - 64 KiB - 1 MiB"),
+        .note("cloud-hypervisor uses min(host, 46) physical address bits and puts the PCI device area between the end of RAM and 2^bits - 64 KiB - 1 MiB; without room for it v53.0 panics in create_mmio_allocators"),
     );
 }
 
@@ -645,9 +694,118 @@ pub fn payload(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
                 out.push(
                     Diagnostic::new(&codes::T216, format!("`{what}` without a kernel"), setting(cx, s.span), what)
                         .help("add `kernel`, or remove this")
-                        .note("cloud-hypervisor builds no payload without --kernel or --firmware, so the value would be ignored (and the VM has nothing to boot)"),
+                        .note(format!("cloud-hypervisor refuses --{what} without --kernel or --firmware: \"the following required arguments were not provided: <--firmware <firmware>|--kernel <kernel>>\"")),
                 );
             }
         }
+    }
+}
+
+/// What execve takes for all arguments and the environment with the
+/// default 8 MiB stack limit: a quarter of it (`bprm_stack_limits`).
+pub const DEFAULT_ARG_LIMIT: u64 = 2 * 1024 * 1024;
+/// The most it takes with any stack limit: 3/4 of `_STK_LIM` (8 MiB).
+pub const MAX_ARG_LIMIT: u64 = 6 * 1024 * 1024;
+
+/// Bytes as MiB with two decimals: the limits are whole MiB, the lines not.
+fn mib(bytes: u64) -> String {
+    format!("{:.2} MiB", bytes as f64 / 1048576.0)
+}
+
+/// What execve counts for these arguments: each string with its NUL and a
+/// pointer to it, the program name included (the environment comes on top).
+pub fn exec_bytes(args: &[String]) -> u64 {
+    let strings: u64 = args.iter().map(|a| a.len() as u64 + 1).sum();
+    let name = crate::emit::cloud_hypervisor::CH_BINARY.len() as u64 + 1;
+    strings + name + 8 * (args.len() as u64 + 1)
+}
+
+/// T217: a command line longer than Linux's execve takes (only machines of
+/// hundreds of nodes, whose `distances=` lists grow with the square). One
+/// argument never reaches execve's 128 KiB per argument (`MAX_ARG_STRLEN`):
+/// a node's `--numa` lists at most 1023 distances, about 9 KiB.
+pub fn command_line_length(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let args = crate::emit::cloud_hypervisor::args_of(cx.topo, ch.profile, ch.layout);
+    let span = cx.topo.machine.name.span;
+    let nodes = ch.layout.nodes.len();
+    let total = exec_bytes(&args);
+    let d = if total > MAX_ARG_LIMIT {
+        Diagnostic::new(
+            &codes::T217,
+            format!("the cloud-hypervisor command line of {nodes} nodes takes {} of execve's argument space, which holds at most {}", mib(total), fmt_size(MAX_ARG_LIMIT)),
+            span,
+            "this machine",
+        )
+        .help("use fewer nodes, or symmetric distances (each node then lists only the nodes after it)")
+        .note("Linux refuses the exec with E2BIG (\"Argument list too long\"): arguments and environment get a quarter of the stack limit, never more than 6 MiB")
+    } else if total > DEFAULT_ARG_LIMIT {
+        let mut d = Diagnostic::new(
+            &codes::T217,
+            format!("the cloud-hypervisor command line of {nodes} nodes takes {} of execve's argument space; with the default 8 MiB stack limit it holds {}", mib(total), fmt_size(DEFAULT_ARG_LIMIT)),
+            span,
+            "this machine",
+        )
+        .help(format!("raise the stack limit of the shell that starts it to at least 4 × ({} + the environment), e.g. `ulimit -s {}`, or use fewer nodes", mib(total), (total * 4).div_ceil(1024) + 1024))
+        .note("arguments and environment get a quarter of the stack limit (bprm_stack_limits); beyond it Linux refuses the exec with E2BIG (\"Argument list too long\")");
+        d.severity = Severity::Warning;
+        d
+    } else {
+        return;
+    };
+    out.push(d);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::Severity;
+    use crate::pipeline::{Options, compile};
+    use crate::source::SourceFile;
+    use crate::target::{ChOverrides, TargetKind};
+
+    /// A hub with `n - 1` memory-only nodes around it; `asymmetric` makes one
+    /// pair asymmetric, so every node lists its whole row.
+    fn star(n: usize, asymmetric: bool) -> String {
+        let mut s = String::from(
+            "topoc = 1\n[machine]\nname = \"star\"\n[[node]]\nid = 0\nname = \"hub\"\ncpus = \"0\"\nmemory = { size = \"1GiB\" }\n",
+        );
+        for k in 1..n {
+            s.push_str(&format!(
+                "[[node]]\nid = {k}\nmemory = {{ size = \"2MiB\" }}\n"
+            ));
+        }
+        for k in 1..n {
+            s.push_str(&format!(
+                "[[link]]\nfrom = \"hub\"\nto = {k}\nkind = \"cxl\"\nlatency = \"150ns\"\n"
+            ));
+        }
+        if asymmetric {
+            s.push_str("[distances]\nasymmetric = true\npair = [{ from = 1, to = 2, value = 30 }, { from = 2, to = 1, value = 40 }]\n");
+        }
+        s
+    }
+
+    fn t217(text: &str) -> Vec<Severity> {
+        let opts = Options {
+            target: TargetKind::CloudHypervisor,
+            ch: ChOverrides::default(),
+            ..Options::default()
+        };
+        let diags = match compile(&SourceFile::new("star.toml", text), &opts) {
+            Ok(c) => c.warnings,
+            Err(d) => d,
+        };
+        diags
+            .iter()
+            .filter(|d| d.code.code == "T217")
+            .map(|d| d.severity)
+            .collect()
+    }
+
+    #[test]
+    fn command_line_length_tiers() {
+        assert_eq!(t217(&star(300, false)), []);
+        assert_eq!(t217(&star(760, false)), [Severity::Warning]);
+        // Whole rows: 1000 × 999 pairs of about 7 bytes, past 6 MiB.
+        assert_eq!(t217(&star(1000, true)), [Severity::Error]);
     }
 }

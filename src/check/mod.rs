@@ -439,6 +439,10 @@ pub static RULES: &[Rule] = &[
         code: &codes::T216,
         run: Run::Ch(cloud_hypervisor::payload),
     },
+    Rule {
+        code: &codes::T217,
+        run: Run::Ch(cloud_hypervisor::command_line_length),
+    },
 ];
 
 /// Runs every rule; returns the findings sorted.

@@ -1,7 +1,7 @@
 //! The command-line interface, defined once: `--help`, the man page and the
 //! shell completions are all generated from these types.
 
-use crate::kinds::{ChBoot, Firmware, QemuMachine, QemuVersion, SpmDialect};
+use crate::kinds::{ChBoot, ChVersion, Firmware, QemuMachine, QemuVersion, SpmDialect};
 use crate::target::TargetKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -71,6 +71,9 @@ pub struct TargetArgs {
     /// QEMU `-cpu` model (overrides `[target.qemu] cpu-model`).
     #[arg(long, value_name = "MODEL")]
     pub cpu_model: Option<String>,
+    /// cloud-hypervisor release (overrides `[target.cloud-hypervisor] version`).
+    #[arg(long, value_parser = parse_ch_version, value_name = "X.Y")]
+    pub ch_version: Option<ChVersion>,
     /// cloud-hypervisor boot path, which decides the guest's E820 map
     /// (overrides `[target.cloud-hypervisor] boot`).
     #[arg(long, value_parser = parse_ch_boot, value_name = "pvh|bzimage")]
@@ -113,6 +116,9 @@ fn parse_spm(s: &str) -> Result<SpmDialect, String> {
 }
 fn parse_firmware(s: &str) -> Result<Firmware, String> {
     keyword(s, Firmware::parse, Firmware::KEYWORDS)
+}
+fn parse_ch_version(s: &str) -> Result<ChVersion, String> {
+    keyword(s, ChVersion::parse, ChVersion::KEYWORDS)
 }
 fn parse_ch_boot(s: &str) -> Result<ChBoot, String> {
     keyword(s, ChBoot::parse, ChBoot::KEYWORDS)

@@ -149,6 +149,7 @@ fn options(t: &TargetArgs, deny: Option<Deny>) -> Options {
             cpu_model: t.cpu_model.clone(),
         },
         ch: ChOverrides {
+            version: t.ch_version,
             boot: t.ch_boot,
             kernel: t.ch_kernel.clone(),
             initramfs: t.ch_initramfs.clone(),

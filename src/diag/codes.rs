@@ -143,8 +143,9 @@ codes! {
     T212 = "T212" "ch-pci-slot" Error Target "Two devices in one PCI slot, or no slot left";
     T213 = "T213" "ch-duplicate-device" Error Target "One host PCI device passed through twice";
     T214 = "T214" "ch-memory-map" Error Target "A memory map cloud-hypervisor cannot build, or builds wrong";
-    T215 = "T215" "ch-address-space" Error Target "The guest does not fit cloud-hypervisor's address space";
+    T215 = "T215" "ch-address-space" Error Target "The guest does not fit cloud-hypervisor's address space or a KVM memory slot";
     T216 = "T216" "ch-payload" Error Target "A kernel, firmware, initramfs and cmdline combination cloud-hypervisor will not boot as written";
+    T217 = "T217" "ch-command-line-too-long" Error Target "A cloud-hypervisor command line longer than execve takes";
 }
 
 /// Looks a code up by its code (`T010`) or its name (`duplicate-node-id`),

@@ -21,6 +21,7 @@ use crate::e820::{Entry, JsonEntry};
 use crate::layout::cloud_hypervisor::{ChLayout, Zone};
 use crate::model::Topology;
 use crate::pipeline::Compiled;
+use crate::target::ChProfile;
 use crate::units::{GIB, KIB, MIB, ranges};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -98,10 +99,15 @@ fn zone(t: &Topology, z: &Zone) -> String {
 
 /// The topology's cloud-hypervisor arguments, one element per argument.
 pub fn args(c: &Compiled) -> Vec<String> {
-    let Some((p, l)) = c.ch() else {
-        return Vec::new();
-    };
-    let t = &c.topo;
+    match c.ch() {
+        Some((p, l)) => args_of(&c.topo, p, l),
+        None => Vec::new(),
+    }
+}
+
+/// [`args`] from the parts, for the check stage, which measures the line
+/// before there is a compiled topology (T217).
+pub fn args_of(t: &Topology, p: &ChProfile, l: &ChLayout) -> Vec<String> {
     let mut a: Vec<String> = Vec::new();
     let mut push = |flag: &str, val: String| {
         a.push(flag.to_string());

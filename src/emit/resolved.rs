@@ -500,6 +500,7 @@ pub fn write(c: &Compiled, w: &mut dyn io::Write) -> io::Result<()> {
             Some((p, l)) => Target::Ch(TargetJson {
                 settings: json!({
                     "kind": "cloud-hypervisor",
+                    "version": p.version.value,
                     "boot": p.boot.value,
                     "fallback": p.fallback.value,
                 }),

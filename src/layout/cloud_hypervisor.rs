@@ -72,10 +72,30 @@ pub const HOST_PAGE_SIZE: u64 = 4 * KIB;
 /// default hugepage size, which cloud-hypervisor reads from `/dev/hugepages`.
 pub const ASSUMED_HUGEPAGE_SIZE: u64 = 2 * MIB;
 /// Devices without a `guest-slot` get the next free slot from here, like the
-/// qemu target, so the Generic Initiator handle is the same on both.
+/// qemu target, so the Generic Initiator handle is the same on both; once
+/// slot 31 is taken, the free slots below 16 from 15 down.
 pub const FIRST_AUTO_SLOT: u8 = 16;
 /// The last slot of a PCI bus (`pci_device_id` must be below 32).
 pub const LAST_SLOT: u8 = 31;
+/// PCI devices cloud-hypervisor adds on its own to the command line topoc
+/// emits: the virtio console (`--console`, `tty` by default) and the
+/// virtio-rng (`--rng`, always there). They take free slots from 1 after
+/// every `pci_device_id` is reserved (`reserve_explicit_device_ids`), so
+/// slots 1-31 hold at most 29 passed-through devices (measured with v53.0:
+/// 30 pinned devices give "Could not find an available device slot on the
+/// PCI bus").
+pub const CH_OWN_PCI_DEVICES: usize = 2;
+/// KVM's largest memory slot: `KVM_MEM_MAX_NR_PAGES` (2^31 - 1) pages of
+/// 4 KiB. Each region of a zone is one slot (`create_userspace_mapping`);
+/// KVM refuses a larger one with EINVAL (measured with v53.0: a region of
+/// exactly 8 TiB fails, "Failed to create user memory ... Invalid argument").
+pub const KVM_MAX_MEMSLOT: u64 = ((1 << 31) - 1) * HOST_PAGE_SIZE;
+/// KVM's default vCPU limit on x86_64 (`KVM_MAX_VCPUS` =
+/// `CONFIG_KVM_MAX_NR_VCPUS`, 1024 unless the kernel was built with more),
+/// which cloud-hypervisor reads as `KVM_CAP_MAX_VCPUS`.
+pub const KVM_DEFAULT_MAX_VCPUS: u64 = 1024;
+/// The most `CONFIG_KVM_MAX_NR_VCPUS` allows on x86_64.
+pub const KVM_MAX_VCPUS_CEILING: u64 = 4096;
 
 /// One `--memory-zone`: a node's memory and where cloud-hypervisor maps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -186,6 +206,71 @@ impl ChLayout {
             .find(|c| c.device == d)
             .and_then(|c| c.slot)
     }
+}
+
+/// What the host must provide for cloud-hypervisor to start the command
+/// line at all: these depend on the host, not on cloud-hypervisor, so topoc
+/// states them instead of refusing (`tests/ch_accept.rs` predicts the
+/// binary's refusal from each of them on the host it runs on).
+fn host_assumptions(
+    t: &Topology,
+    zones: &[Zone],
+    devices: &[ChDevice],
+    max_vcpus: u64,
+) -> Vec<String> {
+    use crate::units::fmt_size;
+    let mut out = Vec::new();
+    if max_vcpus > KVM_DEFAULT_MAX_VCPUS {
+        out.push(format!(
+            "the host's KVM creates {max_vcpus} vCPUs (KVM_CAP_MAX_VCPUS: {KVM_DEFAULT_MAX_VCPUS} unless the kernel was built with a larger CONFIG_KVM_MAX_NR_VCPUS, at most {KVM_MAX_VCPUS_CEILING})"
+        ));
+    }
+    for z in zones {
+        let Some(m) = &t.nodes[z.node].memory else {
+            continue;
+        };
+        let b = &m.backend;
+        if let Some(&h) = b.host_nodes.first() {
+            out.push(format!(
+                "the host has NUMA node {h}, which zone {} is bound to (host_numa_node={h}; mbind fails with EINVAL otherwise)",
+                z.id
+            ));
+        }
+        if let Some(hp) = &b.hugepages {
+            if hp.is_none() && b.path.is_none() {
+                out.push(format!(
+                    "/dev/hugepages is a hugetlbfs mount (cloud-hypervisor reads zone {}'s hugepage size from it)",
+                    z.id
+                ));
+            }
+            let first = z.regions.first().is_some_and(|r| r.start == 0);
+            out.push(format!(
+                "the host has {} of free {} hugepages for zone {} (cloud-hypervisor maps them with MAP_NORESERVE, so a missing page kills it with SIGBUS when first touched{})",
+                fmt_size(z.size),
+                fmt_size(z.align),
+                z.id,
+                if first {
+                    "; this zone holds GPA 0, where the ACPI tables are written at start"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if let Some(path) = &b.path {
+            out.push(format!(
+                "the backing file {path} of zone {} exists, is not a directory and holds {} (cloud-hypervisor opens it and never creates it)",
+                z.id,
+                fmt_size(z.size)
+            ));
+        }
+    }
+    for d in devices {
+        out.push(format!(
+            "host PCI device {} is bound to vfio-pci and /dev/vfio/vfio exists",
+            d.host
+        ));
+    }
+    out
 }
 
 /// `memory_zone_get_align_size`: hugepage size when given; the hugetlbfs
@@ -378,13 +463,16 @@ fn bzimage_e820(ram_end: u64) -> Vec<Entry> {
 }
 
 /// Slots for the emitted devices: `guest-slot`, else the next free slot from
-/// [`FIRST_AUTO_SLOT`]; `None` once slot 31 is taken.
+/// [`FIRST_AUTO_SLOT`] to 31, then from 15 down to 1; `None` once every slot
+/// is taken.
 fn place_devices(t: &Topology, devices: &[DevIx]) -> Vec<ChDevice> {
     let mut used: Vec<u8> = devices
         .iter()
         .filter_map(|&d| t.devices[d].guest_slot.as_ref().map(|s| s.value))
         .collect();
-    let mut next = FIRST_AUTO_SLOT;
+    let order: Vec<u8> = (FIRST_AUTO_SLOT..=LAST_SLOT)
+        .chain((1..FIRST_AUTO_SLOT).rev())
+        .collect();
     devices
         .iter()
         .map(|&d| {
@@ -392,13 +480,11 @@ fn place_devices(t: &Topology, devices: &[DevIx]) -> Vec<ChDevice> {
             let slot = match &dev.guest_slot {
                 Some(s) => Some(s.value),
                 None => {
-                    while next <= LAST_SLOT && used.contains(&next) {
-                        next += 1;
+                    let free = order.iter().copied().find(|s| !used.contains(s));
+                    if let Some(s) = free {
+                        used.push(s);
                     }
-                    (next <= LAST_SLOT).then(|| {
-                        used.push(next);
-                        next
-                    })
+                    free
                 }
             };
             let host = match &dev.source.value {
@@ -543,6 +629,12 @@ pub fn layout(t: &Topology, derived: &Derived, p: &ChProfile) -> ChLayout {
         };
         assumptions.push(format!("zone {} is aligned to {what}", z.id));
     }
+    assumptions.extend(host_assumptions(
+        t,
+        &zones,
+        &placed,
+        t.machine.topology.max_cpus(),
+    ));
     if p.firmware.is_some() {
         assumptions.push(
             "the guest kernel's E820 comes from the firmware, which rewrites the map cloud-hypervisor hands it; the guest view is that of a direct kernel boot".to_string(),

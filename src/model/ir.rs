@@ -43,6 +43,7 @@ pub struct QemuSettings {
 /// What the file says about the cloud-hypervisor target.
 #[derive(Clone, Debug, Default)]
 pub struct ChSettings {
+    pub version: Option<Sp<ChVersion>>,
     pub boot: Option<Sp<ChBoot>>,
     pub kernel: Option<Sp<String>>,
     pub initramfs: Option<Sp<String>>,

@@ -428,6 +428,7 @@ fn qemu_settings(s: &syn::QemuSettings) -> QemuSettings {
 
 fn ch_settings(s: &syn::ChSettings) -> ChSettings {
     ChSettings {
+        version: s.version.clone(),
         boot: s.boot.clone(),
         kernel: s.kernel.clone(),
         initramfs: s.initramfs.clone(),

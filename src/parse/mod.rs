@@ -337,6 +337,7 @@ fn qemu(r: &mut Reader, t: &Table<'_, '_>) -> QemuSettings {
 fn cloud_hypervisor(r: &mut Reader, t: &Table<'_, '_>) -> ChSettings {
     ChSettings {
         span: Some(t.span),
+        version: r.keyword(t, "version", crate::kinds::ChVersion::parse),
         boot: r.keyword(t, "boot", crate::kinds::ChBoot::parse),
         kernel: r.str(t, "kernel"),
         initramfs: r.str(t, "initramfs"),

@@ -517,7 +517,7 @@ pub static DEVICE: TableSpec = TableSpec {
         opt(
             "guest-slot",
             Ty::Int { min: 1, max: 31 },
-            "the next free slot from 16 on the root bus",
+            "the next free slot from 16 on the root bus (cloud-hypervisor: then from 15 down)",
             "PCI slot on the guest's root bus; it fixes the address in the SRAT Generic Initiator entry.",
             "16",
         ),
@@ -686,7 +686,7 @@ pub static TARGET: TableSpec = TableSpec {
         opt(
             "cloud-hypervisor",
             Ty::Table(&CLOUD_HYPERVISOR),
-            "PVH boot, no payload, no fallback",
+            "version 53.0, PVH boot, no payload, no fallback",
             "Settings for the cloud-hypervisor target.",
             "{ boot = \"pvh\", kernel = \"vmlinux\" }",
         ),
@@ -760,6 +760,13 @@ pub static CLOUD_HYPERVISOR: TableSpec = TableSpec {
     path: "target.cloud-hypervisor",
     doc: "Settings for the cloud-hypervisor target.",
     fields: &[
+        opt(
+            "version",
+            Ty::Enum(ChVersion::KEYWORDS),
+            "\"53.0\"",
+            "The cloud-hypervisor release the command line is for; it decides how the SRAT writes a Generic Initiator's PCI device handle (start/end pairs up to 53.0, segment, bus and devfn from 54.0).",
+            "\"53.0\"",
+        ),
         opt(
             "boot",
             Ty::Enum(ChBoot::KEYWORDS),

@@ -165,6 +165,7 @@ pub struct QemuSettings {
 #[derive(Clone, Debug, Default)]
 pub struct ChSettings {
     pub span: Option<Span>,
+    pub version: Option<Sp<ChVersion>>,
     pub boot: Option<Sp<ChBoot>>,
     pub kernel: Option<Sp<String>>,
     pub initramfs: Option<Sp<String>>,

@@ -17,6 +17,7 @@ use crate::acpi::srat::{
     DeviceHandle, ENABLED, GenericAffinity, LocalApicAffinity, MemoryAffinity, Srat, SratEntry,
     X2ApicAffinity,
 };
+use crate::kinds::ChGiHandle;
 use crate::layout::qemu::{apic_id, generic_initiator_order};
 use crate::pipeline::Compiled;
 use crate::units::{KIB, MIB};
@@ -154,22 +155,44 @@ pub fn build(c: &Compiled, flavor: Flavor) -> Option<Srat> {
     Some(srat)
 }
 
-/// cloud-hypervisor's PCI Device Handle (`GenericInitiatorAffinity::from_pci_bdf`,
-/// `vmm/src/acpi.rs`): segment (LE), then bus, bus, device, device,
-/// function, function as start/end pairs (its comment cites ACPI 6.6 Table
-/// 5-66), then zeros. This is not the segment + 16-bit BDF layout QEMU and
-/// the ACPI 6.3-6.5 tables use, so the handle decodes as raw bytes; Linux
-/// does not read the handle beyond printing it.
-pub fn ch_pci_handle(segment: u16, bus: u8, device: u8, function: u8) -> DeviceHandle {
-    let mut bytes = [0u8; 16];
-    bytes[0..2].copy_from_slice(&segment.to_le_bytes());
-    bytes[2] = bus;
-    bytes[3] = bus;
-    bytes[4] = device;
-    bytes[5] = device;
-    bytes[6] = function;
-    bytes[7] = function;
-    DeviceHandle::from_bytes(1, bytes)
+/// cloud-hypervisor's PCI Device Handle for a device at `segment:bus:device.function`,
+/// as the given release writes it (`GenericInitiatorAffinity::from_pci_bdf`,
+/// `vmm/src/acpi.rs`):
+///
+/// - v51-v53 ([`ChGiHandle::StartEndPairs`]): segment (LE), then bus, bus,
+///   device, device, function, function as start/end pairs (its comment
+///   cites ACPI 6.6 Table 5-66), then zeros. This is not the segment +
+///   16-bit BDF layout QEMU and the ACPI specification use, so the handle
+///   decodes as raw bytes; Linux does not read the handle beyond printing
+///   it. Measured: the tables a real v53.0 builds (`tests/ch_probe.rs`).
+/// - from PR #8766 ([`ChGiHandle::SegmentBusDevfn`]): segment (LE), bus,
+///   device << 3 | function, then zeros, which decodes as
+///   [`DeviceHandle::Pci`].
+pub fn ch_pci_handle(
+    style: ChGiHandle,
+    segment: u16,
+    bus: u8,
+    device: u8,
+    function: u8,
+) -> DeviceHandle {
+    match style {
+        ChGiHandle::StartEndPairs => {
+            let mut bytes = [0u8; 16];
+            bytes[0..2].copy_from_slice(&segment.to_le_bytes());
+            bytes[2] = bus;
+            bytes[3] = bus;
+            bytes[4] = device;
+            bytes[5] = device;
+            bytes[6] = function;
+            bytes[7] = function;
+            DeviceHandle::from_bytes(1, bytes)
+        }
+        ChGiHandle::SegmentBusDevfn => DeviceHandle::Pci {
+            segment,
+            bus,
+            devfn: (device & 0x1f) << 3 | (function & 7),
+        },
+    }
 }
 
 /// The SRAT cloud-hypervisor's `create_srat_table` builds: revision 3, OEM
@@ -183,12 +206,13 @@ pub fn ch_pci_handle(segment: u16, bus: u8, device: u8, function: u8) -> DeviceH
 /// 3. a Processor Local x2APIC Affinity structure per vCPU in `cpus=` order,
 ///    x2APIC id from `get_x2apic_id`, enabled, clock domain 0;
 /// 4. for a Generic Initiator node, one Generic Initiator Affinity structure
-///    (handle type 1, flags enabled only) for the device's guest BDF.
+///    (handle type 1, flags enabled only) for the device's guest BDF, in the
+///    profile's release's encoding ([`ch_pci_handle`]).
 ///
 /// There are no padding structures and no CPU structures for vCPUs no node
 /// lists.
 pub fn build_ch(c: &Compiled) -> Option<Srat> {
-    let (_, l) = c.ch()?;
+    let (p, l) = c.ch()?;
     if l.nodes.is_empty() {
         return None;
     }
@@ -220,7 +244,7 @@ pub fn build_ch(c: &Compiled) -> Option<Srat> {
             srat.entries
                 .push(SratEntry::GenericInitiator(GenericAffinity {
                     pxm,
-                    handle: ch_pci_handle(0, 0, slot, 0),
+                    handle: ch_pci_handle(p.version.value.gi_handle(), 0, 0, slot, 0),
                     flags: ENABLED,
                     reserved1: 0,
                     reserved2: 0,
