@@ -310,9 +310,10 @@ fn random_machines_with_host_devices_are_accepted() {
     let n = random_count();
     let mut nodes_seen = BTreeSet::new();
     for seed in 0..n {
-        // Mostly small machines, every tenth up to 256 nodes, one of 1024.
+        // Mostly small machines, every tenth up to 256 nodes, one of 900: a
+        // 1024-node line can outgrow what execve takes (T217 refuses it).
         let nodes = match seed {
-            0 => 1024,
+            0 => 900,
             s if s % 10 == 9 => 65 + (s * 37 % 192) as usize,
             s => 2 + (s * 7 % 63) as usize,
         };
