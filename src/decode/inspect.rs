@@ -14,7 +14,6 @@ use crate::decode::dump::GuestDump;
 use crate::e820::{self, Entry, KernelRules, Kind};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 /// One thing read from the inputs.
 pub enum Item {
@@ -126,44 +125,6 @@ pub fn classify(name: &str, bytes: &[u8]) -> Vec<Item> {
             bytes.len()
         ),
     }]
-}
-
-/// Reads files and directories. I/O errors are returned as `Err`.
-pub fn load(paths: &[PathBuf]) -> Result<Vec<Item>, String> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut names: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file())
-                .collect();
-            names.sort();
-            for f in names {
-                let bytes =
-                    std::fs::read(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
-                // A tables directory holds every table and more: what is not
-                // recognised is skipped, what is recognised but broken is an error.
-                out.extend(classify(&f.display().to_string(), &bytes));
-            }
-        } else {
-            let bytes =
-                std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            // A file named on the command line must be something topoc reads.
-            out.extend(
-                classify(&p.display().to_string(), &bytes)
-                    .into_iter()
-                    .map(|i| match i {
-                        Item::Skipped { name, reason } => Item::Invalid {
-                            name,
-                            error: reason,
-                        },
-                        other => other,
-                    }),
-            );
-        }
-    }
-    Ok(out)
 }
 
 fn e820_text(name: &str, entries: &[Entry], out: &mut String) {
