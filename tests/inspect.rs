@@ -27,7 +27,11 @@ fn cases() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|x| x == "args"))
         .collect();
     v.sort();
-    assert!(v.len() >= 10, "the inspect cases are missing from {}", dir.display());
+    assert!(
+        v.len() >= 10,
+        "the inspect cases are missing from {}",
+        dir.display()
+    );
     v
 }
 
@@ -68,11 +72,20 @@ fn inspect_output_is_pinned_for_every_kind_of_input() {
             .map(str::to_string)
             .collect();
         for input in &inputs {
-            assert!(root().join(input).exists(), "{}: {input} is missing", case.display());
+            assert!(
+                root().join(input).exists(),
+                "{}: {input} is missing",
+                case.display()
+            );
         }
         let (code, text) = inspect(&inputs, false);
         let (json_code, json) = inspect(&inputs, true);
-        assert_eq!(code, json_code, "{}: text and JSON exit differently", case.display());
+        assert_eq!(
+            code,
+            json_code,
+            "{}: text and JSON exit differently",
+            case.display()
+        );
         if json_code == 0 || !json.is_empty() {
             serde_json::from_str::<serde_json::Value>(&json)
                 .unwrap_or_else(|e| panic!("{}: not JSON: {e}", case.display()));

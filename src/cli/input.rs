@@ -43,10 +43,8 @@ pub fn read(p: &Path) -> Result<Vec<u8>, String> {
 /// `/sys/firmware/acpi/tables`, whose files are read in name order.
 /// A file named on the command line must be something `inspect` reads; in
 /// a directory, what is not recognised is skipped. I/O errors are `Err`.
-pub fn inspect_items(
-    paths: &[std::path::PathBuf],
-) -> Result<Vec<crate::decode::inspect::Item>, String> {
-    use crate::decode::inspect::{Item, classify};
+pub fn inspect_items(paths: &[std::path::PathBuf]) -> Result<Vec<crate::inspect::Item>, String> {
+    use crate::inspect::{What, classify};
     let mut out = Vec::new();
     for p in paths {
         if !is_stdin(p) && p.is_dir() {
@@ -61,12 +59,11 @@ pub fn inspect_items(
             }
         } else {
             let bytes = read(p)?;
-            out.extend(classify(&name(p), &bytes).into_iter().map(|i| match i {
-                Item::Skipped { name, reason } => Item::Invalid {
-                    name,
-                    error: reason,
-                },
-                other => other,
+            out.extend(classify(&name(p), &bytes).into_iter().map(|mut i| {
+                if let What::Skipped { reason } = i.what {
+                    i.what = What::Invalid { error: reason };
+                }
+                i
             }));
         }
     }

@@ -447,7 +447,7 @@ fn graph(
 }
 
 fn inspect(inputs: &[PathBuf], format: Format) -> ExitCode {
-    use crate::decode::inspect;
+    use crate::inspect;
     let items = match input::inspect_items(inputs) {
         Ok(i) => i,
         Err(e) => return err(e),
