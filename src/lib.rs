@@ -15,6 +15,7 @@ pub mod decode;
 pub mod diag;
 pub mod e820;
 pub mod emit;
+pub mod inspect;
 pub mod kinds;
 pub mod layout;
 pub mod model;

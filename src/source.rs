@@ -111,6 +111,21 @@ pub struct SourceFile {
     has_cr: Arc<OnceLock<bool>>,
 }
 
+/// Why a file's bytes are not text that topoc parses, found before parsing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextProblem {
+    /// Not UTF-8: the offset and value of the first byte that is not, and
+    /// whether the file starts with a UTF-16 byte-order mark.
+    NotUtf8 {
+        offset: usize,
+        byte: u8,
+        utf16: bool,
+    },
+    /// A carriage return not followed by a line feed (TOML ends lines with
+    /// LF or CRLF only): the first one's offset, and how many there are.
+    LoneCr { offset: usize, count: usize },
+}
+
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
         SourceFile {
@@ -121,18 +136,65 @@ impl SourceFile {
         }
     }
 
+    /// A file's bytes as source text. Bytes that are not UTF-8, or a lone
+    /// carriage return, give the problem together with a file to point at
+    /// it: the text with each invalid sequence as U+FFFD and each lone CR as
+    /// a line feed (so every renderer counts the lines an editor shows), in
+    /// which the problem's offset is unchanged.
+    pub fn decode(
+        name: impl Into<String>,
+        bytes: Vec<u8>,
+    ) -> Result<SourceFile, (SourceFile, TextProblem)> {
+        let name = name.into();
+        let (text, problem) = match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let problem = TextProblem::NotUtf8 {
+                    offset,
+                    byte: bytes[offset],
+                    utf16: bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]),
+                };
+                (String::from_utf8_lossy(&bytes).into_owned(), Some(problem))
+            }
+        };
+        let lone: Vec<usize> = lone_crs(&text).collect();
+        let problem = problem.or(lone.first().map(|&offset| TextProblem::LoneCr {
+            offset,
+            count: lone.len(),
+        }));
+        match problem {
+            None => Ok(SourceFile::new(name, text)),
+            Some(p) => {
+                let mut bytes = text.into_bytes();
+                for i in lone {
+                    bytes[i] = b'\n';
+                }
+                // A CR and an LF are both one byte: still UTF-8.
+                let text = String::from_utf8(bytes).unwrap_or_default();
+                Err((SourceFile::new(name, text), p))
+            }
+        }
+    }
+
     /// Whether the text contains a carriage return (which some renderers
     /// count as a line break of its own).
     pub fn has_cr(&self) -> bool {
         *self.has_cr.get_or_init(|| self.text.contains('\r'))
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset. Lines end
+    /// at LF, CRLF or a lone CR, as editors and the text renderer count them.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let starts = self.line_starts.get_or_init(|| {
+            let b = self.text.as_bytes();
             std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .chain(b.iter().enumerate().filter_map(|(i, &c)| {
+                    let ends = c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n'));
+                    ends.then_some(i + 1)
+                }))
                 .collect()
         });
         // `starts[0]` is 0, so at least one start is at or before `offset`.
@@ -140,6 +202,12 @@ impl SourceFile {
         let column = self.text[starts[line - 1]..offset].chars().count() + 1;
         (line, column)
     }
+}
+
+/// Offsets of the carriage returns not followed by a line feed.
+fn lone_crs(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let b = text.as_bytes();
+    (0..b.len()).filter(move |&i| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n'))
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -161,6 +229,51 @@ mod tests {
         // 'é' is two bytes but one column.
         assert_eq!(f.line_col(9), (2, 3));
         assert_eq!(f.line_col(1000), (3, 1));
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        // LF, CRLF and a lone CR each end one line.
+        let f = SourceFile::new("t.toml", "a\nb\r\nc\rd = 1");
+        assert_eq!(f.line_col(2), (2, 1));
+        assert_eq!(f.line_col(3), (2, 2), "the CR of a CRLF is on its line");
+        assert_eq!(f.line_col(5), (3, 1));
+        assert_eq!(f.line_col(7), (4, 1));
+        assert_eq!(f.line_col(11), (4, 5));
+    }
+
+    #[test]
+    fn decode_finds_what_toml_refuses_before_parsing() {
+        assert!(SourceFile::decode("t", b"a = 1\r\n".to_vec()).is_ok());
+        let (f, p) = SourceFile::decode("t", b"a = 1\rb = 2\rc = 3\n".to_vec()).unwrap_err();
+        assert_eq!(
+            p,
+            TextProblem::LoneCr {
+                offset: 5,
+                count: 2
+            }
+        );
+        assert_eq!(&*f.text, "a = 1\nb = 2\nc = 3\n", "shown with line feeds");
+        let (f, p) = SourceFile::decode("t", b"a = 1\nb = \"\xe9\"\n".to_vec()).unwrap_err();
+        assert_eq!(
+            p,
+            TextProblem::NotUtf8 {
+                offset: 11,
+                byte: 0xe9,
+                utf16: false
+            }
+        );
+        assert_eq!(f.line_col(11), (2, 6));
+        assert_eq!(&f.text[11..14], "\u{fffd}");
+        let (_, p) = SourceFile::decode("t", b"\xff\xfea\0".to_vec()).unwrap_err();
+        assert!(matches!(
+            p,
+            TextProblem::NotUtf8 {
+                utf16: true,
+                offset: 0,
+                ..
+            }
+        ));
     }
 
     #[test]

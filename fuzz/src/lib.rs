@@ -20,8 +20,8 @@
 use std::sync::OnceLock;
 use topoc::acpi::{self, ChecksumPolicy};
 use topoc::decode::dump::GuestDump;
-use topoc::decode::inspect;
 use topoc::diag::render::{self, TextStyle};
+use topoc::inspect;
 use topoc::pipeline::{self, Compiled, Options};
 use topoc::source::SourceFile;
 

@@ -131,7 +131,7 @@ pub enum Command {
         after_help = "Examples:\n  topoc check examples/mi300a.toml\n  topoc check --format json --deny warnings topo.toml"
     )]
     Check {
-        /// The topology file.
+        /// The topology file (`-` for standard input).
         file: PathBuf,
         #[command(flatten)]
         target: TargetArgs,
@@ -147,7 +147,7 @@ pub enum Command {
         after_help = "Examples:\n  topoc build examples/mi300a.toml --out out/\n  topoc build examples/mi300a.toml --emit qemu-args -o -\n\nArtifacts: run `topoc build --list`."
     )]
     Build {
-        /// The topology file.
+        /// The topology file (`-` for standard input).
         #[arg(required_unless_present = "list")]
         file: Option<PathBuf>,
         #[command(flatten)]
@@ -187,11 +187,12 @@ pub enum Command {
     #[command(
         after_help = "Inputs are recognised by content: SRAT/SLIT/HMAT tables, binary E820 tables (fw_cfg \
 etc/e820), guest dumps from `topoc probe-script`, and directories such as a copy of /sys/firmware/acpi/tables.\n\n\
-Examples:\n  topoc inspect out/mi300a/SRAT.dat out/mi300a/HMAT.dat\n  topoc inspect --format json tables/\n\n\
+Examples:\n  topoc inspect out/mi300a/SRAT.dat out/mi300a/HMAT.dat\n  topoc inspect --format json tables/\n  \
+topoc build examples/mi300a.toml --emit srat | topoc inspect -\n\n\
 Exit status: 0 all inputs read, 1 an input is malformed, 2 an input cannot be read."
     )]
     Inspect {
-        /// Files or directories.
+        /// Files or directories (`-` for standard input).
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// Output format.
@@ -220,7 +221,7 @@ reported with what was expected, what the guest showed and the likely cause), 2 
 error, an invalid topology, or a dump that cannot be read."
     )]
     Verify {
-        /// The topology file.
+        /// The topology file (`-` for standard input).
         file: PathBuf,
         #[command(flatten)]
         target: TargetArgs,
@@ -247,7 +248,7 @@ topoc graph examples/mi300x.toml --format dot | dot -Tpng -o mi300x.png\n  \
 topoc graph examples/grace-hopper.toml --format mermaid"
     )]
     Graph {
-        /// The topology file.
+        /// The topology file (`-` for standard input).
         file: PathBuf,
         #[command(flatten)]
         target: TargetArgs,

@@ -1,14 +1,20 @@
-//! The command-line front end: argument definitions ([`args`]), the commands,
-//! and atomic output ([`write`]). This is the only module that prints or
-//! touches files.
+//! The command-line front end: argument definitions ([`args`]), reading
+//! inputs ([`input`]), the commands, and safe output ([`write`]). This is
+//! the only module that prints or touches files.
+//!
+//! Every file argument takes `-` for standard input. A failed write to
+//! standard output is an I/O error (exit 2), except a closed pipe (`| head`);
+//! a failed write to standard error is ignored, since nothing is left to
+//! report it on, and never a panic.
 
 pub mod args;
+pub mod input;
 pub mod write;
 
 use crate::diag::render::{self, TextStyle};
 use crate::diag::{Diagnostic, codes};
 use crate::pipeline::{self, Compiled, Options};
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span, TextProblem};
 use crate::target::{ChOverrides, QemuOverrides};
 use args::{Cli, ColorChoice, Command, Deny, Format, TargetArgs};
 use std::io::{IsTerminal, Write};
@@ -29,6 +35,13 @@ struct Ui {
 }
 
 impl Ui {
+    /// Says something that is not an error on standard error, unless `-q`.
+    fn notice(&self, msg: &str) {
+        if !self.quiet {
+            say(&format!("note: {msg}"));
+        }
+    }
+
     fn style(&self) -> TextStyle {
         let width = if self.color {
             100
@@ -53,8 +66,19 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// Writes `text` to standard error as it is. A failure is ignored: there
+/// is nowhere left to report it.
+fn say_raw(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Writes one line to standard error, like `eprintln!` but never a panic.
+fn say(line: &str) {
+    say_raw(&format!("{line}\n"));
+}
+
 fn err(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
+    say(&format!("error: {msg}"));
     ExitCode::from(USAGE)
 }
 
@@ -118,23 +142,71 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn print_out(bytes: &[u8]) -> ExitCode {
+/// Writes to standard output: `Err` with the exit status (after saying
+/// why) when that fails.
+fn write_out(bytes: &[u8]) -> Result<(), ExitCode> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::from(OK),
+        Ok(()) => Ok(()),
         // A closed pipe (`| head`) is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(OK),
-        Err(e) => err(format!("cannot write to standard output: {e}")),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(err(format!("cannot write to standard output: {e}"))),
     }
 }
 
-fn read_source(path: &Path) -> Result<SourceFile, ExitCode> {
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
-            Err(_) => Err(err(format!("{} is not UTF-8 text", path.display()))),
-        },
-        Err(e) => Err(err(format!("cannot read {}: {e}", path.display()))),
+fn print_out(bytes: &[u8]) -> ExitCode {
+    match write_out(bytes) {
+        Ok(()) => ExitCode::from(OK),
+        Err(code) => code,
+    }
+}
+
+/// Reads a topology file (or `-`). Text that is not TOML before it is even
+/// parsed (not UTF-8, a lone carriage return) is an invalid topology: it is
+/// reported as a T001 diagnostic and gives exit 1.
+fn read_source(ui: &Ui, path: &Path, format: Format) -> Result<SourceFile, ExitCode> {
+    let bytes = input::read(path).map_err(err)?;
+    match SourceFile::decode(input::name(path), bytes) {
+        Ok(source) => Ok(source),
+        Err((source, problem)) => {
+            report(ui, &[text_diagnostic(&problem)], &source, format)?;
+            Err(ExitCode::from(INVALID))
+        }
+    }
+}
+
+fn text_diagnostic(problem: &TextProblem) -> Diagnostic {
+    match *problem {
+        TextProblem::NotUtf8 {
+            offset,
+            byte,
+            utf16,
+        } => {
+            let d = Diagnostic::new(
+                &codes::T001,
+                format!("TOML syntax error: the file is not UTF-8 text (byte {byte:#04x})"),
+                Span::new(offset, offset + '\u{fffd}'.len_utf8()),
+                "not UTF-8",
+            )
+            .help("TOML files are UTF-8: convert it, e.g. `iconv -f LATIN1 -t UTF-8`");
+            if utf16 {
+                d.note("the file starts with a UTF-16 byte-order mark; save it as UTF-8")
+            } else {
+                d
+            }
+        }
+        TextProblem::LoneCr { offset, count } => Diagnostic::new(
+            &codes::T001,
+            "TOML syntax error: a carriage return not followed by a line feed".to_string(),
+            Span::new(offset, offset),
+            "line ends with a lone CR",
+        )
+        .help(format!(
+            "TOML lines end with LF or CRLF; {count} line{} of this file end{} with a lone CR \
+             (classic Mac OS line endings): convert it, e.g. `tr '\\r' '\\n'`",
+            if count == 1 { "" } else { "s" },
+            if count == 1 { "s" } else { "" }
+        )),
     }
 }
 
@@ -162,24 +234,29 @@ fn options(t: &TargetArgs, deny: Option<Deny>) -> Options {
     }
 }
 
-/// Prints diagnostics: text to stderr, or one JSON document to stdout.
-fn report(ui: &Ui, diags: &[Diagnostic], source: &SourceFile, format: Format) {
+/// Prints diagnostics: text to stderr, or one JSON document to stdout
+/// (`Err` with the exit status when stdout cannot be written).
+fn report(
+    ui: &Ui,
+    diags: &[Diagnostic],
+    source: &SourceFile,
+    format: Format,
+) -> Result<(), ExitCode> {
     match format {
-        Format::Json => {
-            let _ = std::io::stdout().write_all(render::json(diags, source).as_bytes());
-        }
+        Format::Json => write_out(render::json(diags, source).as_bytes())?,
         Format::Text => {
             if ui.quiet {
                 let errors: Vec<Diagnostic> =
                     diags.iter().filter(|d| d.is_error()).cloned().collect();
                 if !errors.is_empty() {
-                    eprint!("{}", render::text_all(&errors, source, ui.style()));
+                    say_raw(&render::text_all(&errors, source, ui.style()));
                 }
             } else if !diags.is_empty() || ui.verbose {
-                eprint!("{}", render::text_all(diags, source, ui.style()));
+                say_raw(&render::text_all(diags, source, ui.style()));
             }
         }
     }
+    Ok(())
 }
 
 fn compile(
@@ -189,11 +266,11 @@ fn compile(
     deny: Option<Deny>,
     format: Format,
 ) -> Result<(Compiled, SourceFile), ExitCode> {
-    let source = read_source(file)?;
+    let source = read_source(ui, file, format)?;
     match pipeline::compile(&source, &options(t, deny)) {
         Ok(c) => Ok((c, source)),
         Err(diags) => {
-            report(ui, &diags, &source, format);
+            report(ui, &diags, &source, format)?;
             Err(ExitCode::from(INVALID))
         }
     }
@@ -202,9 +279,11 @@ fn compile(
 fn check(ui: &Ui, file: &Path, t: &TargetArgs, format: Format, deny: Option<Deny>) -> ExitCode {
     match compile(ui, file, t, deny, format) {
         Ok((c, source)) => {
-            report(ui, &c.warnings, &source, format);
+            if let Err(code) = report(ui, &c.warnings, &source, format) {
+                return code;
+            }
             if format == Format::Text && c.warnings.is_empty() && !ui.quiet {
-                eprintln!("{}", render::summary(&source.name, 0, 0));
+                say(&render::summary(&source.name, 0, 0));
             }
             ExitCode::from(OK)
         }
@@ -244,7 +323,10 @@ fn build(
         Ok(x) => x,
         Err(code) => return code,
     };
-    report(ui, &c.warnings, &source, format);
+    if let Err(code) = report(ui, &c.warnings, &source, format) {
+        return code;
+    }
+    let notice = |m: &str| ui.notice(m);
     if let Some(a) = artifact {
         let Some(bytes) = a.render(&c) else {
             return err(format!(
@@ -253,48 +335,58 @@ fn build(
             ));
         };
         return match output {
-            None => print_out(&bytes),
-            Some(p) if p.as_os_str() == "-" => print_out(&bytes),
-            Some(p) => match write::write_all(&[(p.to_path_buf(), bytes)]) {
-                Ok(()) => ExitCode::from(OK),
+            Some(p) if !input::is_stdin(p) => match write::write_file(p, &bytes, &notice) {
+                Ok(_) => ExitCode::from(OK),
                 Err(e) => err(e),
             },
+            _ => print_out(&bytes),
         };
     }
     let Some(dir) = out else {
         return err("give --out DIR or --emit ARTIFACT");
     };
     // One artifact in memory at a time: render, stage, drop.
-    let mut tx = write::Transaction::default();
+    let mut staged = match write::OutDir::open(dir, &notice) {
+        Ok(o) => o,
+        Err(e) => return err(e),
+    };
     let mut written: Vec<(PathBuf, u64)> = Vec::new();
     for a in crate::emit::for_target(t.target) {
-        let path = dir.join(a.file);
         let mut len = 0;
-        let staged = tx.stage_with(&path, |w| {
+        let result = staged.stage_with(a.file, |w| {
             let mut counted = Counted { inner: w, len: 0 };
             let present = a.write_to(&c, &mut counted)?;
             len = counted.len;
             Ok(present)
         });
-        match staged {
-            Ok(true) => written.push((path, len)),
+        match result {
+            Ok(true) => written.push((dir.join(a.file), len)),
             Ok(false) => {}
             Err(e) => return err(e),
         }
     }
-    if let Err(e) = tx.commit() {
-        return err(e);
-    }
+    let committed = match staged.commit() {
+        Ok(c) => c,
+        Err(e) => return err(e),
+    };
     if !ui.quiet && format == Format::Text {
-        eprintln!(
+        let mut line = format!(
             "{}: wrote {} files to {}",
             source.name,
             written.len(),
             dir.display()
         );
+        if !committed.removed.is_empty() {
+            line.push_str(&format!(
+                "; removed {} an earlier build wrote there ({})",
+                committed.removed.len(),
+                committed.removed.join(", ")
+            ));
+        }
+        say(&line);
         if ui.verbose {
             for (p, len) in &written {
-                eprintln!("  {} ({len} bytes)", p.display());
+                say(&format!("  {} ({len} bytes)", p.display()));
             }
         }
     }
@@ -334,29 +426,30 @@ fn graph(
         Ok(x) => x,
         Err(code) => return code,
     };
-    report(ui, &c.warnings, &source, Format::Text);
+    if let Err(code) = report(ui, &c.warnings, &source, Format::Text) {
+        return code;
+    }
     let Some(bytes) = a.render(&c) else {
         return err(format!("{} has no {}", source.name, a.name));
     };
     match output {
-        None => print_out(&bytes),
-        Some(p) if p.as_os_str() == "-" => print_out(&bytes),
-        Some(p) => match write::write_all(&[(p.to_path_buf(), bytes)]) {
-            Ok(()) => {
+        Some(p) if !input::is_stdin(p) => match write::write_file(p, &bytes, &|m| ui.notice(m)) {
+            Ok(_) => {
                 // Like `build --out`: say what was written, unless -q.
                 if !ui.quiet {
-                    eprintln!("{}: drew {}", source.name, p.display());
+                    say(&format!("{}: drew {}", source.name, p.display()));
                 }
                 ExitCode::from(OK)
             }
             Err(e) => err(e),
         },
+        _ => print_out(&bytes),
     }
 }
 
 fn inspect(inputs: &[PathBuf], format: Format) -> ExitCode {
-    use crate::decode::inspect;
-    let items = match inspect::load(inputs) {
+    use crate::inspect;
+    let items = match input::inspect_items(inputs) {
         Ok(i) => i,
         Err(e) => return err(e),
     };
@@ -368,11 +461,13 @@ fn inspect(inputs: &[PathBuf], format: Format) -> ExitCode {
             s
         }
     };
-    let code = print_out(out.as_bytes());
+    if let Err(code) = write_out(out.as_bytes()) {
+        return code;
+    }
     if items.iter().any(inspect::Item::is_invalid) {
         ExitCode::from(INVALID)
     } else {
-        code
+        ExitCode::from(OK)
     }
 }
 
@@ -387,30 +482,32 @@ fn verify(
     format: Format,
     all: bool,
 ) -> ExitCode {
-    let text = if guest.as_os_str() == "-" {
-        let mut s = String::new();
-        match std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
-            Ok(_) => s,
-            Err(e) => return err(format!("cannot read the dump from standard input: {e}")),
-        }
-    } else {
-        match std::fs::read(guest) {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-            Err(e) => return err(format!("cannot read {}: {e}", guest.display())),
-        }
+    if input::is_stdin(file) && input::is_stdin(guest) {
+        return err(
+            "standard input (`-`) can be read only once: give the topology or the dump as a file",
+        );
+    }
+    // A dump is a console log as often as not: bytes that are not UTF-8
+    // are replaced, not refused.
+    let text = match input::read(guest) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => return err(e),
     };
+    let guest_name = input::name(guest);
     let dump = match crate::decode::dump::GuestDump::parse(&text) {
         Ok(d) => d,
-        Err(e) => return err(format!("{}: {e}", guest.display())),
+        Err(e) => return err(format!("{guest_name}: {e}")),
     };
     let (c, source) = match compile(ui, file, t, None, Format::Text) {
         Ok(x) => x,
         Err(_) => return ExitCode::from(USAGE),
     };
     if format == Format::Text && !ui.quiet {
-        report(ui, &c.warnings, &source, format);
+        if let Err(code) = report(ui, &c.warnings, &source, format) {
+            return code;
+        }
         for w in &dump.warnings {
-            eprintln!("warning: {}: {w}", guest.display());
+            say(&format!("warning: {guest_name}: {w}"));
         }
     }
     let r = crate::verify::verify(&c, &dump);
@@ -418,8 +515,7 @@ fn verify(
         Format::Json => r.render_json(),
         Format::Text => r.render_text(all || ui.verbose),
     };
-    let code = print_out(out.as_bytes());
-    if code != ExitCode::from(OK) {
+    if let Err(code) = write_out(out.as_bytes()) {
         return code;
     }
     ExitCode::from(if r.passed() { OK } else { INVALID })

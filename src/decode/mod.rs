@@ -4,4 +4,3 @@
 //! format topoc writes or a guest reports has a decoder here.
 
 pub mod dump;
-pub mod inspect;
