@@ -701,58 +701,21 @@ pub fn payload(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// What execve takes for all arguments and the environment with the
-/// default 8 MiB stack limit: a quarter of it (`bprm_stack_limits`).
-pub const DEFAULT_ARG_LIMIT: u64 = 2 * 1024 * 1024;
-/// The most it takes with any stack limit: 3/4 of `_STK_LIM` (8 MiB).
-pub const MAX_ARG_LIMIT: u64 = 6 * 1024 * 1024;
-
-/// Bytes as MiB with two decimals: the limits are whole MiB, the lines not.
-fn mib(bytes: u64) -> String {
-    format!("{:.2} MiB", bytes as f64 / 1048576.0)
-}
-
-/// What execve counts for these arguments: each string with its NUL and a
-/// pointer to it, the program name included (the environment comes on top).
-pub fn exec_bytes(args: &[String]) -> u64 {
-    let strings: u64 = args.iter().map(|a| a.len() as u64 + 1).sum();
-    let name = crate::emit::cloud_hypervisor::CH_BINARY.len() as u64 + 1;
-    strings + name + 8 * (args.len() as u64 + 1)
-}
-
 /// T217: a command line longer than Linux's execve takes (only machines of
 /// hundreds of nodes, whose `distances=` lists grow with the square). One
 /// argument never reaches execve's 128 KiB per argument (`MAX_ARG_STRLEN`):
 /// a node's `--numa` lists at most 1023 distances, about 9 KiB.
 pub fn command_line_length(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
     let args = crate::emit::cloud_hypervisor::args_of(cx.topo, ch.profile, ch.layout);
-    let span = cx.topo.machine.name.span;
-    let nodes = ch.layout.nodes.len();
-    let total = exec_bytes(&args);
-    let d = if total > MAX_ARG_LIMIT {
-        Diagnostic::new(
-            &codes::T217,
-            format!("the cloud-hypervisor command line of {nodes} nodes takes {} of execve's argument space, which holds at most {}", mib(total), fmt_size(MAX_ARG_LIMIT)),
-            span,
-            "this machine",
-        )
-        .help("use fewer nodes, or symmetric distances (each node then lists only the nodes after it)")
-        .note("Linux refuses the exec with E2BIG (\"Argument list too long\"): arguments and environment get a quarter of the stack limit, never more than 6 MiB")
-    } else if total > DEFAULT_ARG_LIMIT {
-        let mut d = Diagnostic::new(
-            &codes::T217,
-            format!("the cloud-hypervisor command line of {nodes} nodes takes {} of execve's argument space; with the default 8 MiB stack limit it holds {}", mib(total), fmt_size(DEFAULT_ARG_LIMIT)),
-            span,
-            "this machine",
-        )
-        .help(format!("raise the stack limit of the shell that starts it to at least 4 × ({} + the environment), e.g. `ulimit -s {}`, or use fewer nodes", mib(total), (total * 4).div_ceil(1024) + 1024))
-        .note("arguments and environment get a quarter of the stack limit (bprm_stack_limits); beyond it Linux refuses the exec with E2BIG (\"Argument list too long\")");
-        d.severity = Severity::Warning;
-        d
-    } else {
-        return;
-    };
-    out.push(d);
+    let total = super::exec::exec_bytes(crate::emit::cloud_hypervisor::CH_BINARY, &args);
+    out.extend(super::exec::too_long(
+        &codes::T217,
+        "cloud-hypervisor",
+        ch.layout.nodes.len(),
+        total,
+        cx.topo.machine.name.span,
+        "use fewer nodes, or symmetric distances (each node then lists only the nodes after it)",
+    ));
 }
 
 #[cfg(test)]

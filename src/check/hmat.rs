@@ -69,7 +69,7 @@ pub fn entry_ends(cx: &Context, out: &mut Vec<Diagnostic>) {
                 out.push(
                     Diagnostic::new(
                         &codes::T061,
-                        format!("this HMAT entry gives a {} of 0", crate::model::DataType::ALL[k].qemu_name()),
+                        format!("this HMAT entry gives {} = 0", crate::model::DataType::ALL[k].qemu_name()),
                         v.span,
                         "0 means no data",
                     )

@@ -20,6 +20,7 @@ mod cloud_hypervisor;
 mod cpus;
 mod devices;
 mod distances;
+mod exec;
 mod graph;
 mod hmat;
 mod memory;
@@ -370,6 +371,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         code: &codes::T118,
         run: Run::Qemu(qemu::interrupt_remapping),
+    },
+    Rule {
+        code: &codes::T119,
+        run: Run::Qemu(qemu::command_line_length),
     },
     Rule {
         code: &codes::T200,

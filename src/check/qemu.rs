@@ -942,3 +942,22 @@ pub fn pci_slots(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+/// T119: a QEMU command line longer than Linux's execve takes: `-numa
+/// hmat-lb` grows with initiators × targets × kinds of value, `-numa dist`
+/// with the square of the nodes.
+pub fn command_line_length(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    if cx.topo.nodes.len() > MAX_NODES as usize {
+        return; // T100's: QEMU takes no such machine at all
+    }
+    let args = crate::emit::qemu::args_of(cx.topo, cx.derived, q.profile, q.layout);
+    let total = super::exec::exec_bytes(crate::emit::qemu::QEMU_BINARY, &args);
+    out.extend(super::exec::too_long(
+        &codes::T119,
+        "QEMU",
+        cx.topo.nodes.len(),
+        total,
+        cx.topo.machine.name.span,
+        "use fewer nodes, or `hmat = false` under [machine] (the HMAT's -numa hmat-lb options are most of the line)",
+    ));
+}

@@ -128,6 +128,7 @@ codes! {
     T116 = "T116" "qemu-cpu-model" Error Target "A CPU model QEMU lacks, without long mode, or with bad phys-bits";
     T117 = "T117" "qemu-hmat-memoryless" Error Target "An HMAT the QEMU release writes in a form Linux ignores";
     T118 = "T118" "qemu-interrupt-remapping" Warning Target "APIC ids above 254 without interrupt remapping";
+    T119 = "T119" "qemu-command-line-too-long" Error Target "A QEMU command line longer than execve takes";
     T200 = "T200" "ch-no-hmat" Error Target "HMAT data cloud-hypervisor cannot build";
     T201 = "T201" "ch-no-spm" Error Target "Specific Purpose Memory cloud-hypervisor cannot mark";
     T202 = "T202" "ch-node-ids" Error Target "Node ids cloud-hypervisor's positional SLIT misplaces";

@@ -6,8 +6,11 @@
 //! no `slots`/`maxmem` without device memory, no `-numa dist` without a SLIT.
 
 use crate::kinds::{HostPolicy, QemuMachine};
+use crate::layout::qemu::QemuLayout;
+use crate::model::derive::Derived;
 use crate::model::{DeviceSource, Topology};
 use crate::pipeline::Compiled;
+use crate::target::QemuProfile;
 use crate::units::{fmt_cpulist, fmt_qemu_size, ranges};
 
 /// The QEMU binary the shell line starts with.
@@ -74,17 +77,22 @@ fn backend(t: &Topology, node: usize, id: &str, size: u64) -> String {
 
 /// The topology's QEMU arguments, one element per argument.
 pub fn args(c: &Compiled) -> Vec<String> {
-    let Some((p, l, _)) = c.qemu() else {
-        return Vec::new();
-    };
-    let t = &c.topo;
+    match c.qemu() {
+        Some((p, l, _)) => args_of(&c.topo, &c.derived, p, l),
+        None => Vec::new(),
+    }
+}
+
+/// [`args`] from the parts, for the check stage, which measures the line
+/// before there is a compiled topology (T119).
+pub fn args_of(t: &Topology, derived: &Derived, p: &QemuProfile, l: &QemuLayout) -> Vec<String> {
     let mut a: Vec<String> = Vec::new();
     let mut push = |flag: &str, val: String| {
         a.push(flag.to_string());
         a.push(val);
     };
     let mut machine = p.machine.value.to_string();
-    if c.derived.hmat.is_some() {
+    if derived.hmat.is_some() {
         machine.push_str(",hmat=on");
     }
     if let Some(m) = &p.max_ram_below_4g {
@@ -135,14 +143,14 @@ pub fn args(c: &Compiled) -> Vec<String> {
             s.push_str(&format!(",memdev={}", backend_id(n.id.value)));
         }
         // `initiator=` is HMAT data: QEMU takes it only with `hmat=on`.
-        if let (Some(i), Some(_)) = (&n.initiator, &c.derived.hmat) {
+        if let (Some(i), Some(_)) = (&n.initiator, &derived.hmat) {
             if !n.has_cpus() {
                 s.push_str(&format!(",initiator={}", t.nodes[i.value].id.value));
             }
         }
         push("-numa", s);
     }
-    if let Some(slit) = &c.derived.slit {
+    if let Some(slit) = &derived.slit {
         let n = slit.matrix.len();
         let symmetric = slit.is_symmetric();
         for i in 0..n {
@@ -160,7 +168,7 @@ pub fn args(c: &Compiled) -> Vec<String> {
             }
         }
     }
-    if let Some(h) = &c.derived.hmat {
+    if let Some(h) = &derived.hmat {
         for (ii, &i) in h.initiators.iter().enumerate() {
             for (ti, &m) in h.targets.iter().enumerate() {
                 for table in &h.tables {
