@@ -17,6 +17,7 @@ pub mod e820;
 pub mod emit;
 pub mod kinds;
 pub mod layout;
+pub mod linux;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

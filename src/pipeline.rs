@@ -90,7 +90,7 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
     let (topo, mut diags) = lower(&doc);
     let graph = TopologyGraph::new(&topo);
     let target = Target::resolve_with(opts.target, &topo, &opts.qemu, &opts.ch);
-    if topo.nodes.len() > crate::layout::firmware::GUEST_MAX_NUMNODES as usize {
+    if topo.nodes.len() > crate::linux::numa::MAX_NUMNODES as usize {
         return Err(too_many_nodes(&topo, &graph, &target, diags));
     }
     let derived = derive::derive(&topo, &graph);

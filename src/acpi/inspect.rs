@@ -21,6 +21,7 @@ use super::hmat::{self, Cache, Hmat, HmatStructure, Locality, Mpda};
 use super::slit::Slit;
 use super::srat::{self, DeviceHandle, MemoryAffinity, Srat, SratEntry};
 use super::{Header, Sig, Table, structure_name};
+use crate::linux::hmat::normalize;
 use crate::units::{fmt_cpulist, fmt_size};
 
 /// The human summary of `table`, ending with a newline.
@@ -632,7 +633,7 @@ fn cell(entry: u16, l: &Locality, revision: u8) -> String {
     match entry {
         0 => "-".to_string(),
         0xFFFF => "X".to_string(),
-        e => match hmat::normalize(e, l.base_unit, l.data_type, revision) {
+        e => match normalize(e, l.base_unit, l.data_type, revision) {
             Some(v) => v.to_string(),
             None => "ovf".to_string(),
         },
@@ -711,7 +712,7 @@ fn locality_json(l: &Locality, revision: u8) -> Value {
         "initiators": l.initiators,
         "targets": l.targets,
         "entries": rows(&|e| json!(e)),
-        "values": rows(&|e| json!(hmat::normalize(e, l.base_unit, l.data_type, revision))),
+        "values": rows(&|e| json!(normalize(e, l.base_unit, l.data_type, revision))),
         "padding_bytes": l.padding.len(),
     })
 }
@@ -866,7 +867,7 @@ fn hmat_warnings(t: &Hmat, out: &mut Vec<String>) {
     for (index, s) in t.structures.iter().enumerate() {
         if let HmatStructure::Locality(l) = s {
             let overflow = l.entries.iter().any(|&e| {
-                e != 0 && e != 0xFFFF && hmat::normalize(e, l.base_unit, l.data_type, 2).is_none()
+                e != 0 && e != 0xFFFF && normalize(e, l.base_unit, l.data_type, 2).is_none()
             });
             if overflow {
                 out.push(format!(

@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::diag::{Diagnostic, codes};
-use crate::layout::firmware::GUEST_MAX_NUMNODES;
+use crate::linux::numa::MAX_NUMNODES as GUEST_MAX_NUMNODES;
 
 /// T013: a node id the guest kernel cannot map to a node.
 ///

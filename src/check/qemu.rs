@@ -38,7 +38,7 @@ pub fn node_ids(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut beyond: Vec<&crate::model::Node> = Vec::new();
     for n in &cx.topo.nodes {
         let id = n.id.value;
-        if id >= crate::layout::firmware::GUEST_MAX_NUMNODES {
+        if id >= crate::linux::numa::MAX_NUMNODES {
             continue; // T013's: beyond what the guest kernel maps at all
         }
         if id >= MAX_NODES {

@@ -70,10 +70,7 @@ pub fn classify(name: &str, bytes: &[u8]) -> Vec<Item> {
             Ok(d) => {
                 let mut out = Vec::new();
                 if let Some(fw) = &d.fw_cfg_e820 {
-                    let entries = fw
-                        .iter()
-                        .map(|e| Entry::new(e.address, e.length, Kind::from_code(e.kind)))
-                        .collect();
+                    let entries = fw.clone();
                     out.push(Item::E820 {
                         name: format!("{name} (fw_cfg etc/e820)"),
                         entries,

@@ -1,13 +1,15 @@
 //! The comparisons. Each function adds named checks to [`Ctx::out`]; the
 //! order of the report is the order of [`run`].
 
-use super::linux::{self, TargetView};
 use super::predict::Prediction;
 use super::{Check, Status};
 use crate::acpi::{ChecksumPolicy, Srat};
 use crate::decode::dump::{E820Line, Firmware as DumpFirmware, GuestDump};
 use crate::e820::{Entry, Kind};
 use crate::kinds::Firmware;
+use crate::linux::e820::{Names, kind_from_name, type_name};
+use crate::linux::hmat::{TargetView, hmat_view};
+use crate::linux::numa::{distance, nearest_online, numa_view};
 use crate::units::{GIB, KIB, MIB, fmt_cpulist};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -199,16 +201,7 @@ fn kib(bytes: u64) -> u64 {
 
 /// The name the guest prints for an E820 type.
 fn e820_name(k: Kind, v7: bool) -> String {
-    if !v7 {
-        return k.linux_name();
-    }
-    match k {
-        Kind::Ram => "System RAM".into(),
-        Kind::Reserved => "device reserved".into(),
-        Kind::Pmem => "persistent RAM (type 7)".into(),
-        Kind::Pram => "persistent RAM (type 12)".into(),
-        other => other.linux_name(),
-    }
+    type_name(k, if v7 { Names::Renamed } else { Names::Classic })
 }
 
 fn e820_text(e: &Entry, v7: bool) -> String {
@@ -411,7 +404,7 @@ fn fw_cfg(cx: &mut Ctx) {
     };
     let seen: Vec<String> = seen
         .iter()
-        .map(|e| fmt(e.address, e.length, e.kind))
+        .map(|e| fmt(e.addr, e.size, e.kind.code()))
         .collect();
     let diffs = if expected == seen {
         Vec::new()
@@ -480,7 +473,7 @@ fn e820(cx: &mut Ctx) -> Vec<Entry> {
                         line_text(l)
                     ));
                 }
-                match Kind::from_linux_name(&l.kind) {
+                match kind_from_name(&l.kind) {
                     Some(k) if w.kinds.contains(&k) && e820_name(k, v7) == l.kind => {}
                     _ => diffs.push(format!("{}: type not allowed in the window", line_text(l))),
                 }
@@ -622,7 +615,7 @@ fn final_map(cx: &Ctx) -> Vec<Entry> {
         }
     }
     for l in seen.iter().filter(|l| in_window(l.start, l.end)) {
-        if let Some(k) = Kind::from_linux_name(&l.kind) {
+        if let Some(k) = kind_from_name(&l.kind) {
             map.push(Entry::new(l.start, l.end - l.start + 1, k));
         }
     }
@@ -673,7 +666,7 @@ fn pxm_map(cx: &mut Ctx) {
     };
     match raw {
         Some(srat) => {
-            let seen = linux::numa_view(&srat).pxm_to_node;
+            let seen = numa_view(&srat).pxm_to_node;
             let mut diffs = diff(&seen, false);
             for (p, n) in &from_lines {
                 if seen.get(p) != Some(n) {
@@ -918,7 +911,7 @@ impl Guest {
     }
 
     fn distance(&self, p: &Prediction, a: u32, b: u32) -> u32 {
-        linux::distance(p.slit.as_ref(), &p.numa, a, b)
+        distance(p.slit.as_ref(), &p.numa, a, b)
     }
 }
 
@@ -1375,7 +1368,7 @@ fn hmat(cx: &mut Ctx, g: &Guest) {
         return;
     };
     let has_cpu = |n: u32| g.has_cpu.contains(&n);
-    let views: Vec<TargetView> = match linux::hmat_view(&table, &cx.p.numa, &has_cpu, &g.online) {
+    let views: Vec<TargetView> = match hmat_view(&table, &cx.p.numa, &has_cpu, &g.online) {
         Ok(v) => v,
         Err(e) => {
             cx.compare(
@@ -1699,7 +1692,7 @@ fn spm(cx: &mut Ctx, g: &Guest, map: &[Entry]) {
             -1
         } else {
             let t = target as u32;
-            i64::from(linux::nearest_online(t, &g.boot_online, &|a, b| {
+            i64::from(nearest_online(t, &g.boot_online, &|a, b| {
                 g.distance(cx.p, a, b)
             }))
         };

@@ -23,11 +23,13 @@
 //! - Generic Initiators: the nodes, the devices their SRAT entries name;
 //! - the raw SRAT, SLIT and HMAT, byte for byte, against topoc's tables.
 //!
+//! What Linux makes of the tables and the map is not decided here but in
+//! [`crate::linux`], which `predict` and the checks both consult.
 //! Differences between kernel versions (log wording, lines that became
-//! debug-only) are explicit [`rules`], reported with the checks they affect.
+//! debug-only) are explicit rules, listed in [`Report::rules`] with the
+//! checks they affect.
 
 mod checks;
-pub mod linux;
 mod predict;
 
 pub use predict::Prediction;
