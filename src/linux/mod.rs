@@ -12,8 +12,12 @@
 //!   rules for `nodeN/access0` and `access1`;
 //! - [`e820`]: its E820 vocabulary (boot log and resource names) and table
 //!   sizes;
-//! - [`memory`]: the memory block size;
-//! - [`sysfs`]: the formats of the sysfs files it writes.
+//! - [`memory`]: its edits to boot RAM, the memory block size, what
+//!   MemTotal lacks;
+//! - [`guest`]: the booted guest that follows: RAM, soft-reserved ranges,
+//!   node states;
+//! - [`sysfs`]: the formats of the sysfs files it writes;
+//! - [`version`]: what changed between kernel versions.
 //!
 //! Each function transcribes the kernel code named in its doc, as of Linux
 //! 6.1 (Debian bookworm's guest kernel, which the tests boot) unless it says
@@ -21,10 +25,12 @@
 //! stays with the E820 format, in [`crate::e820::sanitize`].
 
 pub mod e820;
+pub mod guest;
 pub mod hmat;
 pub mod memory;
 pub mod numa;
 pub mod sysfs;
+pub mod version;
 
 #[cfg(test)]
 mod test_tables;

@@ -23,15 +23,17 @@
 //! - Generic Initiators: the nodes, the devices their SRAT entries name;
 //! - the raw SRAT, SLIT and HMAT, byte for byte, against topoc's tables.
 //!
-//! What Linux makes of the tables and the map is not decided here but in
-//! [`crate::linux`], which `predict` and the checks both consult.
-//! Differences between kernel versions (log wording, lines that became
-//! debug-only) are explicit rules, listed in [`Report::rules`] with the
-//! checks they affect.
+//! The checks are a registry, [`CHECKS`] (`checks/mod.rs`), with one file
+//! per area under `checks/`. What Linux makes of the tables and the map is
+//! not decided here but in [`crate::linux`], which `predict` and the checks
+//! both consult. Differences between kernel versions (log wording, lines
+//! that became debug-only) are explicit rules, listed in [`Report::rules`]
+//! with the checks they affect.
 
 mod checks;
 mod predict;
 
+pub use checks::{CHECKS, Explains, Spec};
 pub use predict::Prediction;
 
 use crate::decode::dump::GuestDump;
