@@ -90,6 +90,14 @@ impl Entry {
         Entry { addr, size, kind }
     }
 
+    /// The entry for an inclusive range as Linux prints one, `None` when
+    /// `end < start`. `[0, 2^64 - 1]` has no size that fits a u64 and
+    /// becomes one byte shorter.
+    pub fn from_inclusive(start: u64, end: u64, kind: Kind) -> Option<Entry> {
+        let size = end.checked_sub(start)?.saturating_add(1);
+        Some(Entry::new(start, size, kind))
+    }
+
     /// Exclusive end, saturating.
     pub fn end(&self) -> u64 {
         self.addr.saturating_add(self.size)
@@ -310,6 +318,11 @@ mod tests {
             e.linux_line("BIOS-e820"),
             "BIOS-e820: [mem 0x0000000000100000-0x000000007ffdffff] usable"
         );
+        assert_eq!(
+            Entry::from_inclusive(0, u64::MAX, Kind::Ram),
+            Some(Entry::new(0, u64::MAX, Kind::Ram))
+        );
+        assert_eq!(Entry::from_inclusive(2, 1, Kind::Ram), None);
     }
 
     #[test]

@@ -66,18 +66,16 @@ impl Guest {
         let mut node_ram = BTreeMap::new();
         for m in &numa.memory {
             let r = (m.start, m.end.saturating_add(1));
-            let bytes: u64 = ram
-                .iter()
-                .filter_map(|&x| overlap(x, r))
-                .map(|(s, e)| e - s)
-                .sum();
-            *node_ram.entry(m.node).or_insert(0) += bytes;
+            let bytes = total(ram.iter().filter_map(|&x| overlap(x, r)));
+            let n = node_ram.entry(m.node).or_insert(0u64);
+            *n = n.saturating_add(bytes);
         }
         let mut node_kmem = BTreeMap::new();
         if kmem {
             for &(s, e) in &soft_reserved {
                 if let Some(n) = numa.node_at(s) {
-                    *node_kmem.entry(n).or_insert(0) += e - s;
+                    let k = node_kmem.entry(n).or_insert(0u64);
+                    *k = k.saturating_add(e - s);
                 }
             }
         }
@@ -149,6 +147,14 @@ impl Guest {
             .map(|&(_, e)| e.min(4 * GIB) - 1)
             .max()
     }
+}
+
+/// The bytes in `[start, end)` ranges, saturating: ranges read from a guest
+/// may overlap or span the whole address space.
+pub fn total(ranges: impl IntoIterator<Item = (u64, u64)>) -> u64 {
+    ranges
+        .into_iter()
+        .fold(0, |t, (s, e)| t.saturating_add(e.saturating_sub(s)))
 }
 
 /// `[start, end)` pieces of `pieces` minus `cut`.

@@ -255,12 +255,12 @@ pub(super) fn kernel_map(p: &Prediction, d: &GuestDump) -> Vec<Entry> {
                 Some(k @ (Kind::Ram | Kind::Acpi | Kind::Nvs | Kind::Unusable)) => k,
                 _ => Kind::Reserved,
             };
-            map.push(Entry::new(m.start, m.end - m.start + 1, kind));
+            map.extend(Entry::from_inclusive(m.start, m.end, kind));
         }
     }
     for l in seen.iter().filter(|l| in_window(windows, l.start, l.end)) {
         if let Some(k) = kind_from_name(&l.kind) {
-            map.push(Entry::new(l.start, l.end - l.start + 1, k));
+            map.extend(Entry::from_inclusive(l.start, l.end, k));
         }
     }
     map.sort_by_key(|e| e.addr);

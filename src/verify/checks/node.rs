@@ -225,7 +225,7 @@ fn memtotal(cx: &Ctx, n: u32) -> Outcome {
             .map_or(KERNEL_START, |e| e.start);
     let boot = g.node_ram.get(&n).copied().unwrap_or(0);
     let hot = g.node_kmem.get(&n).copied().unwrap_or(0);
-    let total = boot + hot;
+    let total = boot.saturating_add(hot);
     let o = memtotal_overhead(
         total,
         boot,

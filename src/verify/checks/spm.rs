@@ -2,7 +2,7 @@
 //! of System RAM and MemTotal, and their dax devices.
 
 use super::{Ctx, Outcome, Rule, Run, Spec, kib, lines, lines_or_none, sorted_lines};
-use crate::linux::guest::overlap;
+use crate::linux::guest::{overlap, total};
 use crate::linux::numa::nearest_online;
 
 /// A node numbering that differs explains the most; a command line
@@ -112,9 +112,13 @@ fn memtotal(cx: &Ctx) -> Outcome {
             }
         }
     }
-    let usable: u64 = g.ram.iter().map(|(s, e)| e - s).sum();
-    let sr_total: u64 = g.soft_reserved.iter().map(|(s, e)| e - s).sum();
-    let limit = if g.kmem { usable + sr_total } else { usable };
+    let usable = total(g.ram.iter().copied());
+    let sr_total = total(g.soft_reserved.iter().copied());
+    let limit = if g.kmem {
+        usable.saturating_add(sr_total)
+    } else {
+        usable
+    };
     match cx.d.mem_total_kib {
         Some(v) if v > kib(limit) => diffs.push(format!(
             "MemTotal {v} kB exceeds the usable RAM{} ({} kB)",

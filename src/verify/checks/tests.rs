@@ -136,3 +136,23 @@ fn a_failed_prerequisite_explains_what_fails_after_it() {
         "{cause}"
     );
 }
+
+#[test]
+fn a_firmware_map_to_the_end_of_the_address_space_does_not_overflow() {
+    // Under OVMF, without a boot log, the firmware window is filled from
+    // /sys/firmware/memmap: an entry that ends at 2^64 - 1, or one that
+    // ends before it starts, must not break the model of the guest.
+    let c = compiled(Some(Firmware::Ovmf));
+    let p = Prediction::new(&c);
+    assert!(!p.windows.is_empty());
+    let text = "=====TOPOC-DUMP-BEGIN v1=====\n### firmware\nefi\n### memmap\n\
+                0x0-0xffffffffffffffff System RAM\n0x200000-0x100000 Reserved\n\
+                ### iomem\n00000000-ffffffffffffffff : System RAM\n\
+                ### meminfo\nMemTotal: 1 kB\n=====TOPOC-DUMP-END=====\n";
+    let d = dump(text);
+    let map = e820::kernel_map(&p, &d);
+    assert!(map.iter().any(|e| e.addr == 0 && e.size == u64::MAX));
+    assert!(map.iter().all(|e| e.addr != 0x20_0000));
+    let (checks, _) = run(&p, &d);
+    assert_eq!(check(&checks, "e820.bios").status, Status::NotApplicable);
+}
