@@ -65,7 +65,7 @@ done
 seed tables tests/golden/*/*.dat tests/golden/*/*.bin \
     $(find "$shared/qemu-acpi-data" "$shared/real-tables" "$shared/guest-boot-logs" tests/qemu-acpi \
         -type f \( -name 'SRAT*' -o -name 'SLIT*' -o -name 'HMAT*' -o -name '*.dat' -o -name '*.bin' -o -name '*.aml' \) 2>/dev/null)
-seed dump src/decode/testdata/* \
+seed dump src/guest/testdata/* \
     $(find "$shared/guest-boot-logs" -type f -name '*.txt' 2>/dev/null)
 
 [ "${FUZZ_SEEDS_ONLY:-}" = 1 ] && exit 0

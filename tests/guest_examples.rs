@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
-use topoc::decode::dump::GuestDump;
+use topoc::guest::dump::GuestDump;
 use topoc::pipeline::{Compiled, Options};
 use topoc::source::SourceFile;
 use topoc::target::QemuOverrides;

@@ -8,8 +8,8 @@
 mod guest;
 
 use guest::{BootSpec, GuestKit};
-use topoc::decode::dump::{E820Line, GuestDump};
 use topoc::e820::{Entry, Kind};
+use topoc::guest::dump::{E820Line, GuestDump};
 
 fn kit() -> &'static GuestKit {
     match GuestKit::prepare() {
@@ -228,7 +228,7 @@ fn acpi_override_under_ovmf() {
     spec.firmware = guest::Firmware::Ovmf;
     spec.acpi_override = Some(vec![("slit.aml".to_string(), ours.clone())]);
     let d = boot("override-ovmf", &spec);
-    assert_eq!(d.firmware, Some(topoc::decode::dump::Firmware::Efi));
+    assert_eq!(d.firmware, Some(topoc::guest::dump::Firmware::Efi));
     assert!(
         d.dmesg
             .iter()

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use topoc::decode::dump::GuestDump;
+use topoc::guest::dump::GuestDump;
 use topoc::pipeline::{Compiled, Options};
 use topoc::source::SourceFile;
 use topoc::verify::{Report, Status};

@@ -19,9 +19,9 @@
 
 use std::sync::OnceLock;
 use topoc::acpi::{self, ChecksumPolicy};
-use topoc::decode::dump::GuestDump;
 use topoc::decode::inspect;
 use topoc::diag::render::{self, TextStyle};
+use topoc::guest::dump::GuestDump;
 use topoc::pipeline::{self, Compiled, Options};
 use topoc::source::SourceFile;
 

@@ -398,7 +398,7 @@ fn verify(
             Err(e) => return err(format!("cannot read {}: {e}", guest.display())),
         }
     };
-    let dump = match crate::decode::dump::GuestDump::parse(&text) {
+    let dump = match crate::guest::dump::GuestDump::parse(&text) {
         Ok(d) => d,
         Err(e) => return err(format!("{}: {e}", guest.display())),
     };

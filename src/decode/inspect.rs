@@ -10,8 +10,8 @@
 //! is broken is an error.
 
 use crate::acpi::{self, ChecksumPolicy, Table};
-use crate::decode::dump::GuestDump;
 use crate::e820::{self, Entry, KernelRules, Kind};
+use crate::guest::dump::GuestDump;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::path::PathBuf;

@@ -1,7 +1,5 @@
-//! Reading binary and text outputs back into types.
-//!
-//! topoc checks its own predictions against independent readers, so every
-//! format topoc writes or a guest reports has a decoder here.
+//! `topoc inspect`: describes the binary files topoc writes (ACPI tables,
+//! E820 maps) and the tables a guest dump holds, with the decoders of
+//! [`crate::acpi`], [`crate::e820`] and [`crate::guest::dump`].
 
-pub mod dump;
 pub mod inspect;

@@ -2,7 +2,7 @@
 //! kernel command line.
 
 use super::{Ctx, Explains, Outcome, Run, Spec};
-use crate::decode::dump::Firmware as DumpFirmware;
+use crate::guest::dump::Firmware as DumpFirmware;
 use crate::kinds::Firmware;
 
 pub(super) const PREDICTION: Spec = Spec {

@@ -4,8 +4,8 @@
 //! checks build on.
 
 use super::{Ctx, Explains, Outcome, Rule, Run, Spec, hex_range, lines};
-use crate::decode::dump::{E820Line, GuestDump};
 use crate::e820::{Entry, Kind};
+use crate::guest::dump::{E820Line, GuestDump};
 use crate::kinds::Firmware;
 use crate::layout::firmware::FirmwareWindow;
 use crate::linux::e820::{Names, kind_from_name, kind_from_resource_name, type_name};

@@ -16,7 +16,7 @@
 use super::predict::Prediction;
 use super::{Check, Status};
 use crate::acpi::{ChecksumPolicy, Srat};
-use crate::decode::dump::{GuestDump, NodeInfo};
+use crate::guest::dump::{GuestDump, NodeInfo};
 use crate::linux::guest::Guest;
 use crate::linux::version::Kernel;
 use crate::units::{KIB, fmt_cpulist};
