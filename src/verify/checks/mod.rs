@@ -21,6 +21,7 @@ use crate::linux::guest::Guest;
 use crate::linux::version::Kernel;
 use crate::units::{KIB, fmt_cpulist};
 use std::collections::BTreeSet;
+use std::mem::discriminant;
 
 mod boot;
 mod devices;
@@ -282,14 +283,7 @@ impl<'a> Ctx<'a> {
 pub fn run(p: &Prediction, d: &GuestDump) -> (Vec<Check>, Vec<String>) {
     let cx = Ctx::new(p, d);
     let mut r = Runner::default();
-    let mut i = 0;
-    while i < CHECKS.len() {
-        let group = CHECKS[i..]
-            .iter()
-            .take_while(|s| same_scope(s.run, CHECKS[i].run))
-            .count();
-        let specs = &CHECKS[i..i + group];
-        i += group;
+    for specs in CHECKS.chunk_by(|a, b| discriminant(&a.run) == discriminant(&b.run)) {
         let nodes: BTreeSet<u32> = match specs[0].run {
             Run::Once(_) => {
                 for s in specs {
@@ -316,15 +310,6 @@ pub fn run(p: &Prediction, d: &GuestDump) -> (Vec<Check>, Vec<String>) {
         }
     }
     (r.checks, r.rules)
-}
-
-fn same_scope(a: Run, b: Run) -> bool {
-    matches!(
-        (a, b),
-        (Run::Once(_), Run::Once(_))
-            | (Run::EachNode(_), Run::EachNode(_))
-            | (Run::EachOnlineNode(_), Run::EachOnlineNode(_))
-    )
 }
 
 /// The registered check called `name`.

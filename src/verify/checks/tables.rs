@@ -137,37 +137,7 @@ fn table_diffs(e: &[u8], s: &[u8], he: Option<&Header>, hs: Option<&Header>) -> 
     }
     let mut d = Vec::new();
     match (he, hs) {
-        (Some(a), Some(b)) => {
-            let fields: [(&str, Vec<u8>, Vec<u8>); 8] = [
-                (
-                    "length",
-                    a.length.to_le_bytes().to_vec(),
-                    b.length.to_le_bytes().to_vec(),
-                ),
-                ("revision", vec![a.revision], vec![b.revision]),
-                ("checksum", vec![a.checksum], vec![b.checksum]),
-                ("OEM ID", a.oem_id.to_vec(), b.oem_id.to_vec()),
-                (
-                    "OEM table ID",
-                    a.oem_table_id.to_vec(),
-                    b.oem_table_id.to_vec(),
-                ),
-                (
-                    "OEM revision",
-                    a.oem_revision.to_le_bytes().to_vec(),
-                    b.oem_revision.to_le_bytes().to_vec(),
-                ),
-                ("creator ID", a.creator_id.to_vec(), b.creator_id.to_vec()),
-                (
-                    "creator revision",
-                    a.creator_revision.to_le_bytes().to_vec(),
-                    b.creator_revision.to_le_bytes().to_vec(),
-                ),
-            ];
-            for (name, x, y) in fields {
-                d.extend(field(format!("header {name}"), x, y, |v| hex_bytes(v)));
-            }
-        }
+        (Some(a), Some(b)) => d.extend(header_diffs(a, b)),
         _ => {
             for (what, h, b) in [("expected", he, e), ("seen", hs, s)] {
                 if h.is_none() {
@@ -227,6 +197,40 @@ fn table_diffs(e: &[u8], s: &[u8], he: Option<&Header>, hs: Option<&Header>) -> 
         _ => d.push("different table types".into()),
     }
     d
+}
+
+/// Header fields by name, each shown as its bytes.
+fn header_diffs(a: &Header, b: &Header) -> Vec<String> {
+    let fields: [(&str, Vec<u8>, Vec<u8>); 8] = [
+        (
+            "length",
+            a.length.to_le_bytes().to_vec(),
+            b.length.to_le_bytes().to_vec(),
+        ),
+        ("revision", vec![a.revision], vec![b.revision]),
+        ("checksum", vec![a.checksum], vec![b.checksum]),
+        ("OEM ID", a.oem_id.to_vec(), b.oem_id.to_vec()),
+        (
+            "OEM table ID",
+            a.oem_table_id.to_vec(),
+            b.oem_table_id.to_vec(),
+        ),
+        (
+            "OEM revision",
+            a.oem_revision.to_le_bytes().to_vec(),
+            b.oem_revision.to_le_bytes().to_vec(),
+        ),
+        ("creator ID", a.creator_id.to_vec(), b.creator_id.to_vec()),
+        (
+            "creator revision",
+            a.creator_revision.to_le_bytes().to_vec(),
+            b.creator_revision.to_le_bytes().to_vec(),
+        ),
+    ];
+    fields
+        .into_iter()
+        .filter_map(|(name, x, y)| field(format!("header {name}"), x, y, |v| hex_bytes(v)))
+        .collect()
 }
 
 /// Structure by structure, in table order.

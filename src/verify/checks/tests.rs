@@ -156,3 +156,37 @@ fn a_firmware_map_to_the_end_of_the_address_space_does_not_overflow() {
     let (checks, _) = run(&p, &d);
     assert_eq!(check(&checks, "e820.bios").status, Status::NotApplicable);
 }
+
+#[test]
+fn table_differences_name_header_fields() {
+    let c = compiled(None);
+    let d = dump(DUMP);
+    let mut p = Prediction::new(&c);
+    let Some(srat) = p.tables.get_mut("SRAT") else {
+        panic!("two-socket has an SRAT");
+    };
+    srat[24] = 0; // OEM revision 1 → 0
+    let (checks, _) = run(&p, &d);
+    let ch = check(&checks, "acpi.SRAT");
+    assert_eq!(
+        ch.differences,
+        ["header OEM revision: expected 00 00 00 00, seen 01 00 00 00"]
+    );
+    assert!(
+        ch.cause
+            .as_deref()
+            .is_some_and(|c| c.starts_with("the OEM revisions differ (0 expected, 1 seen)")),
+        "{ch:?}"
+    );
+    // A table too short for its header says so once.
+    if let Some(srat) = p.tables.get_mut("SRAT") {
+        srat.truncate(20);
+    }
+    let (checks, _) = run(&p, &d);
+    let ch = check(&checks, "acpi.SRAT");
+    assert_eq!(
+        ch.differences[0],
+        "header: the expected table has 20 bytes, fewer than the 36 of its header"
+    );
+    assert!(ch.differences[1].starts_with("body differs from byte 36"));
+}
