@@ -65,7 +65,7 @@ for n in 2 3 5 8 16 40; do
 done
 seed tables tests/golden/*/*.dat tests/golden/*/*.bin \
     $(find tests/data -type f \( -name 'SRAT*' -o -name 'SLIT*' -o -name 'HMAT*' -o -name '*.aml' \))
-seed dump src/decode/testdata/* book/src/examples/*.guest.txt
+seed dump src/guest/testdata/* book/src/examples/*.guest.txt
 
 [ "${FUZZ_SEEDS_ONLY:-}" = 1 ] && exit 0
 

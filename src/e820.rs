@@ -1,5 +1,7 @@
-//! E820 memory maps: entry types, the binary fw_cfg layout, and a model of
-//! how Linux sanitises and prints a map.
+//! E820 memory maps: entry types, the binary layout of fw_cfg `etc/e820` and
+//! the boot protocol (one record type and one decoder for both), and a model
+//! of how Linux sanitises and prints a map. Linux's names for the types are
+//! in [`crate::linux::e820`].
 //!
 //! Two producers hand a guest an E820 map: the VMM (QEMU's fw_cfg file
 //! `etc/e820`, in the order QEMU adds entries, unsorted) and the firmware
@@ -53,37 +55,10 @@ impl Kind {
         }
     }
 
-    /// The name Linux (up to 6.19) prints after `BIOS-e820: [mem …]`.
+    /// The name the guest kernel topoc predicts for (Linux 6.1) prints after
+    /// `BIOS-e820: [mem …]`; other kernels: [`crate::linux::e820::type_name`].
     pub fn linux_name(self) -> String {
-        match self {
-            Kind::Ram => "usable".into(),
-            Kind::Reserved => "reserved".into(),
-            Kind::Acpi => "ACPI data".into(),
-            Kind::Nvs => "ACPI NVS".into(),
-            Kind::Unusable => "unusable".into(),
-            Kind::Pmem => "persistent (type 7)".into(),
-            Kind::Pram => "persistent (type 12)".into(),
-            Kind::SoftReserved => "soft reserved".into(),
-            Kind::Other(c) => format!("type {c}"),
-        }
-    }
-
-    /// Parses a Linux boot-log type name (either the ≤6.19 or the ≥7.0 spelling).
-    pub fn from_linux_name(s: &str) -> Option<Kind> {
-        Some(match s.trim() {
-            "usable" | "System RAM" => Kind::Ram,
-            "reserved" | "device reserved" => Kind::Reserved,
-            "ACPI data" => Kind::Acpi,
-            "ACPI NVS" => Kind::Nvs,
-            "unusable" => Kind::Unusable,
-            "persistent (type 7)" | "persistent RAM (type 7)" => Kind::Pmem,
-            "persistent (type 12)" | "persistent RAM (type 12)" => Kind::Pram,
-            "soft reserved" => Kind::SoftReserved,
-            other => {
-                let n = other.strip_prefix("type ")?;
-                Kind::from_code(n.parse().ok()?)
-            }
-        })
+        crate::linux::e820::type_name(self, crate::linux::e820::Names::Classic)
     }
 
     /// A short machine-readable name for JSON.
@@ -113,6 +88,14 @@ pub struct Entry {
 impl Entry {
     pub fn new(addr: u64, size: u64, kind: Kind) -> Entry {
         Entry { addr, size, kind }
+    }
+
+    /// The entry for an inclusive range as Linux prints one, `None` when
+    /// `end < start`. `[0, 2^64 - 1]` has no size that fits a u64 and
+    /// becomes one byte shorter.
+    pub fn from_inclusive(start: u64, end: u64, kind: Kind) -> Option<Entry> {
+        let size = end.checked_sub(start)?.saturating_add(1);
+        Some(Entry::new(start, size, kind))
     }
 
     /// Exclusive end, saturating.
@@ -147,15 +130,21 @@ pub fn encode(entries: &[Entry]) -> Vec<u8> {
 
 /// Decodes a binary E820 table. The length must be a multiple of 20.
 pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, String> {
-    if bytes.len() % ENTRY_BYTES != 0 {
-        return Err(format!(
-            "an E820 table is a multiple of {ENTRY_BYTES} bytes; this one has {} ({} left over)",
+    match decode_records(bytes) {
+        (entries, 0) => Ok(entries),
+        (_, rest) => Err(format!(
+            "an E820 table is a multiple of {ENTRY_BYTES} bytes; this one has {} ({rest} left over)",
             bytes.len(),
-            bytes.len() % ENTRY_BYTES
-        ));
+        )),
     }
-    Ok(bytes
-        .chunks_exact(ENTRY_BYTES)
+}
+
+/// Decodes the whole 20-byte records of a binary E820 table, and says how
+/// many bytes after them did not make a record.
+pub fn decode_records(bytes: &[u8]) -> (Vec<Entry>, usize) {
+    let chunks = bytes.chunks_exact(ENTRY_BYTES);
+    let rest = chunks.remainder().len();
+    let entries = chunks
         .map(|c| {
             let mut a = [0u8; 8];
             let mut s = [0u8; 8];
@@ -169,7 +158,8 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Entry>, String> {
                 Kind::from_code(u32::from_le_bytes(t)),
             )
         })
-        .collect())
+        .collect();
+    (entries, rest)
 }
 
 /// How a particular guest kernel treats adjacent entries of one type.
@@ -313,6 +303,12 @@ mod tests {
         assert_eq!(&b[16..20], &[1, 0, 0, 0]);
         assert_eq!(decode(&b).unwrap(), t);
         assert!(decode(&b[..39]).is_err());
+        let (head, rest) = decode_records(&b[..39]);
+        assert_eq!((head.as_slice(), rest), (&t[..1], 19));
+        // Every type code survives the trip through `Kind`.
+        for code in [0, 1, 6, 7, 12, 13, Kind::SOFT_RESERVED_CODE, u32::MAX] {
+            assert_eq!(Kind::from_code(code).code(), code);
+        }
     }
 
     #[test]
@@ -323,10 +319,10 @@ mod tests {
             "BIOS-e820: [mem 0x0000000000100000-0x000000007ffdffff] usable"
         );
         assert_eq!(
-            Kind::from_linux_name("soft reserved"),
-            Some(Kind::SoftReserved)
+            Entry::from_inclusive(0, u64::MAX, Kind::Ram),
+            Some(Entry::new(0, u64::MAX, Kind::Ram))
         );
-        assert_eq!(Kind::from_linux_name("type 6"), Some(Kind::Other(6)));
+        assert_eq!(Entry::from_inclusive(2, 1, Kind::Ram), None);
     }
 
     #[test]

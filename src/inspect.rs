@@ -20,8 +20,8 @@
 
 use crate::acpi::inspect::TableSummary;
 use crate::acpi::{self, ChecksumPolicy};
-use crate::decode::dump::GuestDump;
 use crate::e820::{self, Entry, KernelRules, Kind};
+use crate::guest::dump::GuestDump;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -115,10 +115,7 @@ pub fn classify(name: &str, bytes: &[u8]) -> Vec<Item> {
             Ok(d) => {
                 let mut out = Vec::new();
                 if let Some(fw) = &d.fw_cfg_e820 {
-                    let entries = fw
-                        .iter()
-                        .map(|e| Entry::new(e.address, e.length, Kind::from_code(e.kind)))
-                        .collect();
+                    let entries = fw.to_vec();
                     out.push(Item::e820(&format!("{name} (fw_cfg etc/e820)"), entries));
                 }
                 for (sig, bytes) in &d.acpi_tables {

@@ -5,19 +5,22 @@
 //! compiles it into E820 maps, ACPI SRAT/SLIT/HMAT and VMM command lines.
 //! The pipeline flows one way; see `ARCHITECTURE.md`:
 //!
-//! `parse` → `model` → `check` → `layout` → `emit`, with `decode` reading
-//! binary outputs back for `inspect`, `verify` and the tests.
+//! `parse` → `model` → `layout` → `check` → `emit`. `acpi` and `e820`
+//! decode the binary outputs again (for `inspect` and the tests), `guest`
+//! reads what a guest reports, `linux` models the guest kernel, and
+//! `verify` compares the two.
 
 pub mod acpi;
 pub mod check;
 pub mod cli;
-pub mod decode;
 pub mod diag;
 pub mod e820;
 pub mod emit;
+pub mod guest;
 pub mod inspect;
 pub mod kinds;
 pub mod layout;
+pub mod linux;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

@@ -82,7 +82,7 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
     // The rest of the pipeline is quadratic in the nodes (all-pairs
     // distances) and is not run: a short file of many empty `[[node]]`
     // tables would otherwise cost memory and time quadratic in its length.
-    if topo.nodes.len() > crate::layout::firmware::GUEST_MAX_NUMNODES as usize {
+    if topo.nodes.len() > crate::linux::numa::MAX_NUMNODES as usize {
         return Err(diags);
     }
     let graph = TopologyGraph::new(&topo);

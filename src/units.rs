@@ -230,48 +230,21 @@ pub fn parse_cpulist(s: &str) -> Result<CpuList, UnitError> {
 }
 
 /// [`parse_cpulist`] that refuses a list of more than `limit` CPUs before
-/// allocating them.
+/// allocating them. The format is the kernel's own list format
+/// ([`crate::linux::sysfs::parse_list`]); this adds what to do about an error.
 pub fn parse_cpulist_within(s: &str, limit: usize) -> Result<CpuList, UnitError> {
-    let mut out: Vec<u32> = Vec::new();
-    if s.trim().is_empty() {
-        return Ok(out);
-    }
-    for part in s.split(',') {
-        let part = part.trim();
-        let num = |t: &str| -> Result<u32, UnitError> {
-            t.trim().parse::<u32>().map_err(|_| {
-                UnitError::new(format!("`{}` is not a CPU number", t.trim()))
-                    .help("a CPU list looks like \"0-3,8\"")
-            })
-        };
-        let (lo, hi) = match part.split_once('-') {
-            Some((a, b)) => (num(a)?, num(b)?),
-            None => {
-                let n = num(part)?;
-                (n, n)
-            }
-        };
-        if lo > hi {
-            return Err(UnitError::new(format!("range `{part}` runs backwards"))
-                .help(format!("write `{hi}-{lo}`")));
+    use crate::linux::sysfs::{ListError, parse_list};
+    parse_list(s, limit).map_err(|e| {
+        let err = UnitError::new(e.to_string());
+        match e {
+            ListError::NotANumber(_) => err.help("a CPU list looks like \"0-3,8\""),
+            ListError::Backwards { lo, hi, .. } => err.help(format!("write `{hi}-{lo}`")),
+            ListError::TooMany(_) => err.help(format!(
+                "topoc reads at most {MAX_LISTED_CPUS} CPUs in all the lists of one file"
+            )),
+            ListError::TooLarge(_) | ListError::Twice(_) => err,
         }
-        if hi - lo >= 1 << 20 {
-            return Err(UnitError::new(format!("range `{part}` is too large")));
-        }
-        if out.len() + (hi - lo) as usize >= limit {
-            return Err(
-                UnitError::new(format!("the CPU lists name more than {limit} CPUs")).help(format!(
-                    "topoc reads at most {MAX_LISTED_CPUS} CPUs in all the lists of one file"
-                )),
-            );
-        }
-        out.extend(lo..=hi);
-    }
-    out.sort_unstable();
-    if let Some(w) = out.windows(2).find(|w| w[0] == w[1]) {
-        return Err(UnitError::new(format!("CPU {} is listed twice", w[0])));
-    }
-    Ok(out)
+    })
 }
 
 /// Formats a sorted list as ranges: `[0,1,2,3,8]` → `"0-3,8"`.

@@ -710,6 +710,23 @@ fn target_summary() -> String {
     s
 }
 
+/// The checks of `topoc verify`, from its registry (`verify::CHECKS`).
+fn verify_checks() -> String {
+    let mut s = String::from(
+        "| check | compares | how | a failure is explained first by |\n|---|---|---|---|\n",
+    );
+    for c in topoc::verify::CHECKS {
+        let first: Vec<String> = c.prerequisites.iter().map(|p| format!("`{p}`")).collect();
+        let first = if first.is_empty() {
+            "—".to_string()
+        } else {
+            first.join(", then ")
+        };
+        let _ = writeln!(s, "| `{}` | {} | {} | {first} |", c.name, c.compares, c.how);
+    }
+    s
+}
+
 /// Replaces the body of every `<!-- generated:NAME -->` block.
 fn fill(page: &str, blocks: &[(&str, String)]) -> String {
     let mut out = page.to_string();
@@ -749,11 +766,13 @@ fn pages() -> Vec<(PathBuf, Vec<u8>)> {
         ("qemu-versions", qemu_versions()),
         ("examples", example_summary()),
         ("targets", target_summary()),
+        ("verify-checks", verify_checks()),
     ];
     for page in [
         "SUMMARY.md",
         "quick-start.md",
         "reference/derivation.md",
+        "reference/verify.md",
         "targets/qemu.md",
     ] {
         let path = book().join(page);

@@ -67,6 +67,6 @@ fn tables_regressions_and_seeds() {
 fn dump_regressions_and_seeds() {
     let mut inputs = files("fuzz/regressions/dump", |_| true);
     assert!(!inputs.is_empty(), "fuzz/regressions/dump is empty");
-    inputs.extend(files("src/decode/testdata", ext("txt")));
+    inputs.extend(files("src/guest/testdata", ext("txt")));
     replay(harness::dump, &inputs);
 }

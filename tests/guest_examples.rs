@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 use support::data;
 use support::guest::{BootSpec, Firmware, GuestKit};
-use topoc::decode::dump::GuestDump;
+use topoc::guest::dump::GuestDump;
 use topoc::pipeline::{Compiled, Options};
 use topoc::source::SourceFile;
 use topoc::target::QemuOverrides;

@@ -7,7 +7,8 @@
 mod support;
 
 use support::guest::{self, BootSpec, GuestKit};
-use topoc::decode::dump::{E820Line, FwCfgE820Entry, GuestDump};
+use topoc::e820::{Entry, Kind};
+use topoc::guest::dump::{E820Line, GuestDump};
 
 fn kit() -> &'static GuestKit {
     match GuestKit::prepare() {
@@ -44,17 +45,17 @@ fn fw_ram(d: &GuestDump) -> Vec<(u64, u64)> {
         .as_deref()
         .unwrap_or_default()
         .iter()
-        .filter(|e| e.kind == 1)
-        .map(|e| (e.address, e.length))
+        .filter(|e| e.kind == Kind::Ram)
+        .map(|e| (e.addr, e.size))
         .collect()
 }
 
 /// QEMU's AMD HyperTransport hole: reserved [1 TiB - 12 GiB, 1 TiB), added
 /// because TCG's default `qemu64` CPU says AuthenticAMD.
-const AMD_HT: FwCfgE820Entry = FwCfgE820Entry {
-    address: 0xfd_0000_0000,
-    length: 0x3_0000_0000,
-    kind: 2,
+const AMD_HT: Entry = Entry {
+    addr: 0xfd_0000_0000,
+    size: 0x3_0000_0000,
+    kind: Kind::Reserved,
 };
 
 #[test]
@@ -226,7 +227,7 @@ fn acpi_override_under_ovmf() {
     spec.firmware = guest::Firmware::Ovmf;
     spec.acpi_override = Some(vec![("slit.aml".to_string(), ours.clone())]);
     let d = boot("override-ovmf", &spec);
-    assert_eq!(d.firmware, Some(topoc::decode::dump::Firmware::Efi));
+    assert_eq!(d.firmware, Some(topoc::guest::dump::Firmware::Efi));
     assert!(
         d.dmesg
             .iter()

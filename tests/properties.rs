@@ -72,7 +72,8 @@ fn decode(name: &str, bytes: &[u8]) -> Table {
 }
 
 /// The properties of one generated machine that the qemu target takes.
-fn valid_machine(t: &Topology) {
+/// `allowed`: warning codes the machine may raise (none for small ones).
+fn valid_machine(t: &Topology, allowed: &[&str]) {
     let c = match compile(t) {
         Ok(c) => c,
         Err(e) => panic!(
@@ -80,7 +81,12 @@ fn valid_machine(t: &Topology) {
             t.toml
         ),
     };
-    let warnings: Vec<_> = c.warnings.iter().map(|d| d.code.code).collect();
+    let warnings: Vec<_> = c
+        .warnings
+        .iter()
+        .map(|d| d.code.code)
+        .filter(|c| !allowed.contains(c))
+        .collect();
     assert!(warnings.is_empty(), "warnings {warnings:?}:\n{}", t.toml);
     harness::emit_all(&c);
 
@@ -204,7 +210,7 @@ proptest! {
     #[test]
     fn generated_machines_compile_and_tables_agree(n in 2usize..=24, seed in any::<u64>()) {
         let t = generate(n, seed);
-        valid_machine(&t);
+        valid_machine(&t, &[]);
         shortcut_costs_are_dijkstras(&t.toml);
     }
 }
@@ -214,7 +220,10 @@ proptest! {
 
     #[test]
     fn large_machines_compile_up_to_qemus_limit(n in 25usize..=128, seed in any::<u64>()) {
-        valid_machine(&generate(n, seed));
+        // About a hundred nodes with a full HMAT make a QEMU command line
+        // above the 2 MiB execve takes with the default stack limit: T119
+        // warns and says which `ulimit -s` starts it.
+        valid_machine(&generate(n, seed), &["T119"]);
     }
 
     #[test]

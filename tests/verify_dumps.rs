@@ -11,7 +11,7 @@
 mod support;
 
 use std::path::PathBuf;
-use topoc::decode::dump::GuestDump;
+use topoc::guest::dump::GuestDump;
 use topoc::pipeline::{Compiled, Options};
 use topoc::source::SourceFile;
 use topoc::verify::{Report, Status};

@@ -19,8 +19,8 @@
 
 use std::sync::OnceLock;
 use topoc::acpi::{self, ChecksumPolicy};
-use topoc::decode::dump::GuestDump;
 use topoc::diag::render::{self, TextStyle};
+use topoc::guest::dump::GuestDump;
 use topoc::inspect;
 use topoc::pipeline::{self, Compiled, Options};
 use topoc::source::SourceFile;

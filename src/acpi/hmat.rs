@@ -11,7 +11,7 @@
 //! from byte 40, each starting with a u16 Type, a u16 Reserved and a u32
 //! Length. Revision 2 is the ACPI 6.3+ layout; revision 1 (ACPI 6.2) has the
 //! same bytes but other meanings, and Linux divides every revision-1 value
-//! by 10 ([`normalize`]). topoc emits [`Hmat::REVISION`] (2).
+//! by 10 ([`crate::linux::hmat::normalize`]). topoc emits [`Hmat::REVISION`] (2).
 //!
 //! Types 1 and 2 are variable-length. A Length larger than their counts need
 //! is accepted (Linux accepts it too, and hand-made tables pad type 1 to a
@@ -172,35 +172,6 @@ pub fn data_type_name(data_type: u8) -> &'static str {
         WRITE_BANDWIDTH => "write bandwidth",
         _ => "reserved data type",
     }
-}
-
-/// The value Linux derives from one locality entry (`hmat_normalize` in
-/// drivers/acpi/numa/hmat.c): latency in nanoseconds, bandwidth in MB/s.
-///
-/// - entry 0 (not provided) and 0xFFFF (unreachable): `None`;
-/// - `entry × base_unit` that does not fit a u32: `None`;
-/// - revision 2: latency picoseconds → nanoseconds, rounded up; bandwidth as is;
-/// - revision 1: every value divided by 10, rounded up; values below 10: `None`;
-/// - any other revision: `None` (Linux ignores the whole table).
-///
-/// Rounding is done without overflow; Linux's 32-bit `DIV_ROUND_UP` wraps
-/// for values within 999 of `u32::MAX`, which no real table comes near.
-pub fn normalize(entry: u16, base_unit: u64, data_type: u8, revision: u8) -> Option<u32> {
-    if entry == 0 || entry == 0xFFFF {
-        return None;
-    }
-    if base_unit > u64::from(u32::MAX / u32::from(entry)) {
-        return None;
-    }
-    let value = u64::from(entry) * base_unit;
-    let out = match revision {
-        1 if value < 10 => return None,
-        1 => value.div_ceil(10),
-        2 if is_latency(data_type) => value.div_ceil(1000),
-        2 => value,
-        _ => return None,
-    };
-    u32::try_from(out).ok()
 }
 
 /// The fields packed into a memory-side cache's Cache Attributes word.
@@ -654,33 +625,6 @@ mod tests {
         back.header.length = t.header.length;
         back.header.checksum = t.header.checksum;
         back
-    }
-
-    #[test]
-    fn normalize_matches_linux() {
-        // Revision 2: latency ps -> ns rounded up, bandwidth as is.
-        assert_eq!(normalize(1, 1000, ACCESS_LATENCY, 2), Some(1));
-        assert_eq!(normalize(1, 1001, READ_LATENCY, 2), Some(2));
-        assert_eq!(normalize(3, 1, WRITE_LATENCY, 2), Some(1));
-        assert_eq!(normalize(200, 4, ACCESS_BANDWIDTH, 2), Some(800));
-        // Not provided / unreachable.
-        assert_eq!(normalize(0, 1000, ACCESS_LATENCY, 2), None);
-        assert_eq!(normalize(0xFFFF, 1000, ACCESS_LATENCY, 2), None);
-        // Overflow of entry × base in 32 bits.
-        assert_eq!(
-            normalize(2, u64::from(u32::MAX / 2), ACCESS_BANDWIDTH, 2),
-            Some(u32::MAX - 1)
-        );
-        assert_eq!(
-            normalize(2, u64::from(u32::MAX / 2) + 1, ACCESS_BANDWIDTH, 2),
-            None
-        );
-        assert_eq!(normalize(1, u64::MAX, ACCESS_BANDWIDTH, 2), None);
-        // Revision 1: everything / 10 rounded up, below 10 is nothing.
-        assert_eq!(normalize(1, 9, ACCESS_LATENCY, 1), None);
-        assert_eq!(normalize(1, 10, ACCESS_LATENCY, 1), Some(1));
-        assert_eq!(normalize(11, 1, ACCESS_BANDWIDTH, 1), Some(2));
-        assert_eq!(normalize(11, 1, ACCESS_BANDWIDTH, 3), None);
     }
 
     #[test]

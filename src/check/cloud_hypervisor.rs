@@ -172,7 +172,7 @@ pub fn node_ids(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let node = &cx.topo.nodes[n.node];
-        if n.guest_numa_id >= crate::layout::firmware::GUEST_MAX_NUMNODES {
+        if n.guest_numa_id >= crate::linux::numa::MAX_NUMNODES {
             return; // T013's
         }
         let mut d = Diagnostic::new(

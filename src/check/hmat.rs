@@ -4,9 +4,7 @@ use super::Context;
 use super::graph::{Components, unreachable_memory};
 use super::qemu::{cache_lacks_lb, value_span};
 use crate::diag::{Diagnostic, codes};
-use crate::layout::hmat::{
-    linux_reads, qemu_bandwidth, qemu_latency, rounded_bandwidth, rounded_latency,
-};
+use crate::layout::hmat::{qemu_bandwidth, qemu_latency, rounded_bandwidth, rounded_latency};
 use crate::model::NodeIx;
 use crate::model::derive::{HmatData, Origin};
 use crate::units::{MIB, fmt_bandwidth, fmt_latency};
@@ -302,7 +300,13 @@ pub fn precision(cx: &Context, h: &HmatData, out: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 let entry = encoded.entries[ii][ti];
-                let read = linux_reads(entry, encoded.base_unit, latency);
+                let read = crate::linux::hmat::normalize(
+                    entry,
+                    encoded.base_unit,
+                    dt as u8,
+                    crate::acpi::Hmat::REVISION,
+                )
+                .map(u64::from);
                 let want = if latency {
                     v.value as f64 / 1000.0
                 } else {

@@ -494,7 +494,7 @@ fn verify(
         Err(e) => return err(e),
     };
     let guest_name = input::name(guest);
-    let dump = match crate::decode::dump::GuestDump::parse(&text) {
+    let dump = match crate::guest::dump::GuestDump::parse(&text) {
         Ok(d) => d,
         Err(e) => return err(format!("{guest_name}: {e}")),
     };

@@ -188,7 +188,7 @@ impl ChLayout {
     /// (`e820__update_table`).
     pub fn guest_e820(&self, boot: ChBoot) -> Vec<Entry> {
         let mut table = self.boot_e820(boot).to_vec();
-        if boot == ChBoot::Pvh && table.len() < crate::layout::firmware::ZEROPAGE_E820_ENTRIES - 1 {
+        if boot == ChBoot::Pvh && table.len() < crate::linux::e820::ZEROPAGE_ENTRIES - 1 {
             table.push(Entry::new(ISA_START, ISA_END - ISA_START, Kind::Reserved));
         }
         sanitize(&table, KernelRules::LINUX_6_1).unwrap_or(table)

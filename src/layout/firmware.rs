@@ -20,6 +20,7 @@ use crate::e820::{Entry, KernelRules, Kind, sanitize};
 use crate::kinds::{Firmware, QemuMachine};
 use crate::layout::Region;
 use crate::layout::qemu::QemuLayout;
+use crate::linux;
 use crate::model::Topology;
 use crate::target::QemuProfile;
 use crate::units::{KIB, MIB};
@@ -228,23 +229,9 @@ fn soft_reserve(table: &[Entry], regions: &[Region], rules: KernelRules) -> Vec<
     sanitize(&out, rules).unwrap_or(out)
 }
 
-/// `MAX_NUMNODES` of the guest kernel topoc predicts for: Debian's 6.1
-/// kernels set `CONFIG_NODES_SHIFT=10` (with `CONFIG_MAXSMP=y`; read in
-/// `config-6.1.0-56-cloud-amd64`), so 1024 nodes. `MAX_PXM_DOMAINS`
-/// (include/acpi/acpi_numa.h) is then `MAX_NUMNODES` too, as it exceeds 256.
-pub const GUEST_MAX_NUMNODES: u32 = 1024;
-
-/// `E820_MAX_ENTRIES_ZEROPAGE`: the boot protocol's `boot_params.e820_table`.
-pub const ZEROPAGE_E820_ENTRIES: usize = 128;
-
 /// SeaBIOS's `BUILD_MAX_E820`: its own E820 list (src/e820map.c drops further
 /// entries with `warn_noalloc()`).
 pub const SEABIOS_E820_ENTRIES: usize = 128;
-
-/// The kernel's own table, `E820_MAX_ENTRIES` =
-/// `E820_MAX_ENTRIES_ZEROPAGE + 3 * MAX_NUMNODES`
-/// (arch/x86/include/asm/e820/types.h).
-pub const KERNEL_E820_ENTRIES: usize = ZEROPAGE_E820_ENTRIES + 3 * GUEST_MAX_NUMNODES as usize;
 
 /// One place the guest's E820 map passes through on its way into the
 /// kernel, with the entries it would have to hold.
@@ -293,14 +280,14 @@ pub fn e820_hops(g: &GuestE820) -> Vec<E820Hop> {
             hops.push(E820Hop {
                 holder: "the boot zero page (boot_params.e820_table)",
                 entries: g.bios.len(),
-                capacity: ZEROPAGE_E820_ENTRIES,
+                capacity: linux::e820::ZEROPAGE_ENTRIES,
                 overflow: "the kernel's setup code stops reading INT 15h E820 after 128 entries",
             });
         }
         Firmware::Ovmf | Firmware::OvmfSp => hops.push(E820Hop {
             holder: "the kernel's E820 table (E820_MAX_ENTRIES)",
             entries: g.bios.len(),
-            capacity: KERNEL_E820_ENTRIES,
+            capacity: linux::e820::KERNEL_ENTRIES,
             overflow: "the kernel prints \"too many entries; ignoring [mem …]\" and drops them",
         }),
     }
@@ -308,23 +295,18 @@ pub fn e820_hops(g: &GuestE820) -> Vec<E820Hop> {
         hops.push(E820Hop {
             holder: "the kernel's E820 table after memmap= (E820_MAX_ENTRIES)",
             entries: user.len(),
-            capacity: KERNEL_E820_ENTRIES,
+            capacity: linux::e820::KERNEL_ENTRIES,
             overflow: "the kernel prints \"too many entries; ignoring [mem …]\" and drops them",
         });
     }
     hops
 }
 
-/// The guest kernel's memory block size: the unit memory hotplug, and so
-/// dax `kmem`, onlines (arch/x86/mm/init_64.c `probe_memory_block_size()`,
-/// 6.1). Below 64 GiB of boot memory (the end of the last RAM entry,
-/// `max_pfn`) it is 128 MiB; above, in a VM (QEMU sets the CPUID hypervisor
-/// bit), the largest power of two from 2 GiB down to 128 MiB that divides
-/// the end of boot memory.
+/// The guest kernel's memory block size for this map
+/// ([`linux::memory::block_size`]), at the end of its boot memory
+/// (`max_pfn`): the last RAM entry of the kernel's final table, or the end of
+/// a firmware window, which holds RAM. Soft-reserved memory does not count.
 pub fn memory_block_size(g: &GuestE820) -> u64 {
-    const MIN: u64 = 128 * MIB;
-    const MAX: u64 = 2 << 30;
-    const LARGE: u64 = 64 << 30;
     let table = g.user.as_ref().unwrap_or(&g.bios);
     let ram_end = table
         .iter()
@@ -333,14 +315,7 @@ pub fn memory_block_size(g: &GuestE820) -> u64 {
         .chain(g.windows.iter().map(|w| w.region.end()))
         .max()
         .unwrap_or(0);
-    if ram_end < LARGE {
-        return MIN;
-    }
-    let mut bz = MAX;
-    while bz > MIN && ram_end % bz != 0 {
-        bz >>= 1;
-    }
-    bz
+    linux::memory::block_size(ram_end)
 }
 
 #[cfg(test)]
@@ -359,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn memory_block_size_follows_probe_memory_block_size() {
+    fn memory_block_size_is_taken_at_the_end_of_boot_ram() {
         const G: u64 = 1 << 30;
         let ram = |start: u64, size: u64| Entry::new(start, size, Kind::Ram);
         // Below 64 GiB of boot RAM: 128 MiB.
@@ -367,13 +342,13 @@ mod tests {
             memory_block_size(&guest(vec![ram(0, 2 * G), ram(4 * G, 30 * G)], None)),
             128 * MIB
         );
-        // Above, the largest power of two up to 2 GiB dividing the end.
+        // Above, the largest power of two up to 2 GiB dividing the end of
+        // the last RAM entry, not of the first.
         assert_eq!(
-            memory_block_size(&guest(vec![ram(4 * G, 96 * G)], None)),
-            2 * G
-        );
-        assert_eq!(
-            memory_block_size(&guest(vec![ram(4 * G, 96 * G + 512 * MIB)], None)),
+            memory_block_size(&guest(
+                vec![ram(0, 2 * G), ram(4 * G, 96 * G + 512 * MIB)],
+                None
+            )),
             512 * MIB
         );
         // Soft-reserved memory at the top does not count (max_pfn is RAM).

@@ -125,7 +125,7 @@ pub fn qemu_bandwidth(values: &[Vec<Option<u64>>]) -> Result<Encoded, EncodeErro
 /// bases powers of two MiB/s, and the base is the *smallest* one under which
 /// the largest value still fits 65534. Entries are rounded to the nearest
 /// unit (never below 1, since 0 means "no data"). Never fails; the loss is
-/// what [`linux_reads`] then shows.
+/// what Linux then reads ([`crate::linux::hmat::normalize`]) shows.
 pub fn rounded_latency(values: &[Vec<Option<u64>>]) -> Encoded {
     let max = cells(values).max().unwrap_or(0);
     let mut base = 1u64;
@@ -153,22 +153,6 @@ pub fn rounded_bandwidth(values: &[Vec<Option<u64>>]) -> Encoded {
 
 fn round_div(v: u64, d: u64) -> u64 {
     v / d + u64::from(v % d >= d.div_ceil(2))
-}
-
-/// What a Linux guest reads from one entry of a revision-2 HMAT
-/// (drivers/acpi/numa/hmat.c `hmat_normalize()`): 0 and 0xFFFF mean no data;
-/// `entry × base` must fit 32 bits, else the value is dropped (no data);
-/// latencies are picoseconds turned into nanoseconds, rounded up; bandwidths
-/// are MB/s as they are. Returns ns or MB/s, `None` for "no data".
-pub fn linux_reads(entry: u16, base_unit: u64, latency: bool) -> Option<u64> {
-    if entry == 0 || entry == u16::MAX {
-        return None;
-    }
-    if base_unit > u64::from(u32::MAX / u32::from(entry)) {
-        return None;
-    }
-    let value = u64::from(entry) * base_unit;
-    Some(if latency { value.div_ceil(1000) } else { value })
 }
 
 fn entries(values: &[Vec<Option<u64>>], f: impl Fn(u64) -> u64) -> Vec<Vec<u16>> {
@@ -211,7 +195,7 @@ mod tests {
     }
 
     #[test]
-    fn rounding_scheme_and_linux_view() {
+    fn rounding_scheme() {
         // 1 ns and 100 ms: the smallest power-of-ten base that fits is 10 ns.
         let e = rounded_latency(&one(&[NS, 100_000 * NS]));
         assert_eq!(e.base_unit, 10_000);
@@ -222,12 +206,6 @@ mod tests {
         let e = rounded_bandwidth(&one(&[MIB, 100_000 * MIB]));
         assert_eq!(e.base_unit, 2);
         assert_eq!(e.entries[0][0], 1, "0.5 rounds up to 1, never to 0");
-        // Linux: ps to ns rounded up; u32 overflow is no data.
-        assert_eq!(linux_reads(5, 1000, true), Some(5));
-        assert_eq!(linux_reads(3, 500, true), Some(2));
-        assert_eq!(linux_reads(5, 1_000_000_000, true), None);
-        assert_eq!(linux_reads(0, 1000, true), None);
-        assert_eq!(linux_reads(20, 1024, false), Some(20_480));
     }
 
     #[test]

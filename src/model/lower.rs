@@ -7,7 +7,7 @@
 
 use super::ir::*;
 use crate::diag::{Diagnostic, codes, did_you_mean};
-use crate::layout::firmware::GUEST_MAX_NUMNODES;
+use crate::linux::numa::MAX_NUMNODES as GUEST_MAX_NUMNODES;
 use crate::parse::syntax as syn;
 use crate::parse::syntax::RefName;
 use crate::source::{Sp, Span};

@@ -8,14 +8,14 @@
 //! from a restricted system is still complete and parseable.
 //!
 //! The output format is specified in `book/src/reference/dump-format.md` and
-//! read back by [`crate::decode::dump`]. Keeping the script as a file (rather
+//! read back by [`crate::guest::dump`]. Keeping the script as a file (rather
 //! than a Rust string) lets it be linted and run by hand.
 
 /// The probe script, as `topoc probe-script` prints it.
 pub const PROBE_SCRIPT: &str = include_str!("probe.sh");
 
 /// The dump format version the probe writes (`=====TOPOC-DUMP-BEGIN v1=====`).
-/// Bump it, and teach [`crate::decode::dump`] the new version, whenever a
+/// Bump it, and teach [`crate::guest::dump`] the new version, whenever a
 /// consumer of an old dump could misread a new one.
 pub const DUMP_FORMAT_VERSION: u32 = 1;
 

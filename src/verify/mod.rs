@@ -1,7 +1,7 @@
 //! `topoc verify`: does a real guest see what topoc predicted?
 //!
 //! [`verify`] takes a compiled topology and a guest dump (the output of the
-//! probe script, `topoc probe-script`, read by [`crate::decode::dump`]) and
+//! probe script, `topoc probe-script`, read by [`crate::guest::dump`]) and
 //! compares them item by item. Every comparison is a named [`Check`] that
 //! passes, fails with what was expected, what the guest showed and the most
 //! likely cause, or does not apply, with the reason.
@@ -23,16 +23,20 @@
 //! - Generic Initiators: the nodes, the devices their SRAT entries name;
 //! - the raw SRAT, SLIT and HMAT, byte for byte, against topoc's tables.
 //!
-//! Differences between kernel versions (log wording, lines that became
-//! debug-only) are explicit [`rules`], reported with the checks they affect.
+//! The checks are a registry, [`CHECKS`] (`checks/mod.rs`), with one file
+//! per area under `checks/`. What Linux makes of the tables and the map is
+//! not decided here but in [`crate::linux`], which `predict` and the checks
+//! both consult. Differences between kernel versions (log wording, lines
+//! that became debug-only) are explicit rules, listed in [`Report::rules`]
+//! with the checks they affect.
 
 mod checks;
-pub mod linux;
 mod predict;
 
+pub use checks::{CHECKS, Explains, Spec};
 pub use predict::Prediction;
 
-use crate::decode::dump::GuestDump;
+use crate::guest::dump::GuestDump;
 use crate::pipeline::Compiled;
 use serde::Serialize;
 
@@ -234,8 +238,8 @@ pub fn verify_prediction(c: &Compiled, p: &Prediction, dump: &GuestDump) -> Repo
         kernel: dump.kernel.clone(),
         firmware: dump.firmware.map(|f| {
             match f {
-                crate::decode::dump::Firmware::Bios => "bios",
-                crate::decode::dump::Firmware::Efi => "efi",
+                crate::guest::dump::Firmware::Bios => "bios",
+                crate::guest::dump::Firmware::Efi => "efi",
             }
             .to_string()
         }),

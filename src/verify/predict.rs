@@ -2,15 +2,15 @@
 //!
 //! The E820 views come from the layout stage, the ACPI tables from topoc's
 //! own emitters (the bytes `topoc build` writes as `SRAT.dat`, `SLIT.dat`,
-//! `HMAT.dat`), and what Linux makes of those tables from [`super::linux`].
+//! `HMAT.dat`), and what Linux makes of those tables from [`crate::linux`].
 //! The fields are public so that a test can perturb one predicted value and
 //! check that `verify` notices.
 
-use super::linux::{self, NumaView};
 use crate::acpi::{self, Hmat, Slit, Srat};
 use crate::e820::Entry;
 use crate::kinds::{Firmware, StandIn};
 use crate::layout::firmware::FirmwareWindow;
+use crate::linux::numa::{NumaView, numa_view};
 use crate::model::DeviceSource;
 use crate::pipeline::Compiled;
 use std::collections::BTreeMap;
@@ -82,7 +82,7 @@ impl Prediction {
         let hmat = tables
             .get("HMAT")
             .and_then(|b| decode(b, "HMAT", &mut problems, Hmat::decode));
-        let numa = srat.as_ref().map(linux::numa_view).unwrap_or_default();
+        let numa = srat.as_ref().map(numa_view).unwrap_or_default();
 
         let t = &c.topo;
         let labels = t.nodes.iter().map(|n| (n.id.value, n.label())).collect();

@@ -8,6 +8,7 @@ use std::path::Path;
 use topoc::acpi::hmat::{self, Cache, CacheAttributes, HmatStructure, Locality, Mpda};
 use topoc::acpi::srat::{self, DeviceHandle, GenericAffinity, LocalApicAffinity, MemoryAffinity};
 use topoc::acpi::{Hmat, Slit, Srat, SratEntry, Table, decode_any, inspect};
+use topoc::linux::hmat::normalize;
 
 use crate::support::data::{all_table_files, guest_boot, qemu_table, read, real_table, short};
 
@@ -367,7 +368,7 @@ fn hmat_acpihmat() {
     let values: Vec<Option<u32>> = lat
         .entries
         .iter()
-        .map(|&e| hmat::normalize(e, lat.base_unit, lat.data_type, t.header.revision))
+        .map(|&e| normalize(e, lat.base_unit, lat.data_type, t.header.revision))
         .collect();
     assert_eq!(values, vec![Some(1), Some(65534)]);
     let text = inspect::text(&Table::Hmat(t));
@@ -416,7 +417,7 @@ fn assert_values(t: &Hmat, index: usize, expected: &[(u32, u32, u32)]) {
     for (i, &ipd) in l.initiators.iter().enumerate() {
         for (k, &tpd) in l.targets.iter().enumerate() {
             let entry = l.entry(i, k).expect("in range");
-            let value = hmat::normalize(entry, l.base_unit, l.data_type, t.header.revision);
+            let value = normalize(entry, l.base_unit, l.data_type, t.header.revision);
             let want = expected
                 .iter()
                 .find(|&&(a, b, _)| (a, b) == (ipd, tpd))

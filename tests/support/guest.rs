@@ -776,7 +776,7 @@ enum RunFailure {
 fn console_has_end_marker(console_path: &Path) -> bool {
     fs::read(console_path)
         .map(|bytes| {
-            let marker = topoc::decode::dump::END_MARKER.as_bytes();
+            let marker = topoc::guest::dump::END_MARKER.as_bytes();
             bytes.windows(marker.len()).any(|w| w == marker)
         })
         .unwrap_or(false)
@@ -785,10 +785,10 @@ fn console_has_end_marker(console_path: &Path) -> bool {
 /// The dump between the markers (inclusive), with the begin line cut to the
 /// marker: `None` if there is no complete dump.
 fn extract_dump(console: &str) -> Option<String> {
-    let (version, body) = topoc::decode::dump::extract(console).ok()?;
+    let (version, body) = topoc::guest::dump::extract(console).ok()?;
     let begin = match version {
-        topoc::decode::dump::DumpVersion::V1 => "=====TOPOC-DUMP-BEGIN v1=====",
-        topoc::decode::dump::DumpVersion::Legacy => "=====TOPOC-DUMP-BEGIN=====",
+        topoc::guest::dump::DumpVersion::V1 => "=====TOPOC-DUMP-BEGIN v1=====",
+        topoc::guest::dump::DumpVersion::Legacy => "=====TOPOC-DUMP-BEGIN=====",
     };
     let mut out = String::with_capacity(console.len());
     out.push_str(begin);
@@ -797,7 +797,7 @@ fn extract_dump(console: &str) -> Option<String> {
         out.push_str(&line);
         out.push('\n');
     }
-    out.push_str(topoc::decode::dump::END_MARKER);
+    out.push_str(topoc::guest::dump::END_MARKER);
     out.push('\n');
     Some(out)
 }

@@ -97,7 +97,7 @@ fn locality_summary(l: &Locality, revision: u8) -> LocalitySummary {
         .iter()
         .map(|row| {
             row.iter()
-                .map(|&e| hmat::normalize(e, l.base_unit, l.data_type, revision))
+                .map(|&e| crate::linux::hmat::normalize(e, l.base_unit, l.data_type, revision))
                 .collect()
         })
         .collect();
@@ -330,7 +330,9 @@ pub(super) fn hmat_warnings(t: &Hmat, out: &mut Vec<String>) {
     for (index, s) in t.structures.iter().enumerate() {
         if let HmatStructure::Locality(l) = s {
             let overflow = l.entries.iter().any(|&e| {
-                e != 0 && e != 0xFFFF && hmat::normalize(e, l.base_unit, l.data_type, 2).is_none()
+                e != 0
+                    && e != 0xFFFF
+                    && crate::linux::hmat::normalize(e, l.base_unit, l.data_type, 2).is_none()
             });
             if overflow {
                 out.push(format!(

@@ -66,7 +66,7 @@ fn legacy_numa_hmat_seabios() {
         d.bios_e820[9],
         e(0xfd_0000_0000, 0xff_ffff_ffff, "reserved")
     );
-    assert_eq!(d.bios_e820[9].type_code(), Some(2));
+    assert_eq!(d.bios_e820[9].e820_kind(), Some(Kind::Reserved));
     assert!(d.user_e820.is_empty());
     // The legacy format has no fw_cfg section.
     assert_eq!(d.fw_cfg_e820, None);
@@ -161,7 +161,7 @@ fn legacy_ovmf_console_with_escape_sequences() {
     assert_eq!(d.firmware, Some(Firmware::Efi));
     assert_eq!(d.bios_e820.len(), 18);
     assert_eq!(d.bios_e820[2], e(0x800000, 0x807fff, "ACPI NVS"));
-    assert_eq!(d.bios_e820[2].type_code(), Some(4));
+    assert_eq!(d.bios_e820[2].e820_kind(), Some(Kind::Nvs));
     assert_eq!(d.bios_e820[11].kind, "ACPI data");
     assert!(
         d.cmdline
@@ -206,8 +206,8 @@ fn legacy_soft_reserved_with_kmem() {
         Some(&e(0x1_0000_0000, 0x1_7fff_ffff, "soft reserved"))
     );
     assert_eq!(
-        d.user_e820.last().and_then(E820Line::type_code),
-        Some(0xefff_ffff)
+        d.user_e820.last().and_then(E820Line::e820_kind),
+        Some(Kind::SoftReserved)
     );
     assert_eq!(
         d.initmem.last(),
@@ -283,16 +283,8 @@ fn v1_numa_guest_from_topoc_probe() {
         Some(vec![21, 10])
     );
     let fw = d.fw_cfg_e820.as_ref().expect("fw_cfg etc/e820");
-    assert!(fw.contains(&FwCfgE820Entry {
-        address: 0,
-        length: 0x8000_0000,
-        kind: 1
-    }));
-    assert!(fw.contains(&FwCfgE820Entry {
-        address: 0xfd_0000_0000,
-        length: 0x3_0000_0000,
-        kind: 2
-    }));
+    assert!(fw.contains(&Entry::new(0, 0x8000_0000, Kind::Ram)));
+    assert!(fw.contains(&Entry::new(0xfd_0000_0000, 0x3_0000_0000, Kind::Reserved)));
     assert_eq!(d.acpi_table("SRAT").map(|t| &t[..4]), Some(&b"SRAT"[..]));
     assert_eq!(d.acpi_table("SLIT").map(|t| &t[..4]), Some(&b"SLIT"[..]));
     assert_eq!(d.acpi_table("HMAT"), None);
@@ -378,14 +370,7 @@ fn blob_encodings_and_bad_blobs() {
     assert_eq!(d.acpi_table("SLIT"), Some(&b"SLIT\0"[..]));
     assert_eq!(d.acpi_table("SRAT"), None);
     // 21 bytes: one whole record and one spare byte (a warning).
-    assert_eq!(
-        d.fw_cfg_e820,
-        Some(vec![FwCfgE820Entry {
-            address: 0,
-            length: 0,
-            kind: 0x0000_0001
-        }])
-    );
+    assert_eq!(d.fw_cfg_e820, Some(vec![Entry::new(0, 0, Kind::Ram)]));
     assert_eq!(d.warnings.len(), 2, "{:?}", d.warnings);
 }
 
@@ -403,34 +388,13 @@ fn base64_decoder() {
 }
 
 #[test]
-fn fw_cfg_records() {
-    let mut bytes = Vec::new();
-    for (a, l, t) in [
-        (0u64, 0x8000_0000u64, 1u32),
-        (0xfd_0000_0000, 0x3_0000_0000, 2),
-    ] {
-        bytes.extend_from_slice(&a.to_le_bytes());
-        bytes.extend_from_slice(&l.to_le_bytes());
-        bytes.extend_from_slice(&t.to_le_bytes());
-    }
-    let (entries, rest) = parse_fw_cfg_e820(&bytes);
-    assert_eq!(rest, 0);
-    assert_eq!(entries[1].address, 0xfd_0000_0000);
-    assert_eq!(entries[1].end_exclusive(), Some(0x100_0000_0000));
-    assert_eq!(entries[0].kind, 1);
-}
-
-#[test]
 fn small_parsers() {
     assert_eq!(parse_list("0-2,5"), Some(vec![0, 1, 2, 5]));
     assert_eq!(parse_list(""), Some(vec![]));
     assert_eq!(parse_list("2-1"), None);
     assert_eq!(parse_list("0-4294967295"), None);
-    assert_eq!(e820_type_from_name("persistent (type 12)"), Some(12));
-    assert_eq!(e820_type_from_name("persistent RAM (type 7)"), Some(7));
-    assert_eq!(e820_type_from_name("type 6"), Some(6));
-    assert_eq!(e820_type_from_name(" System RAM"), Some(1));
-    assert_eq!(e820_type_from_name("nonsense"), None);
+    assert_eq!(parse_list("0-8191").map(|l| l.len()), Some(8192));
+    assert_eq!(parse_list("0-8192"), None);
     assert_eq!(
         strip_timestamp("[    0.000000] BIOS-e820: x"),
         "BIOS-e820: x"
@@ -444,7 +408,7 @@ fn small_parsers() {
         &mut d,
         "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff]  System RAM",
     );
-    assert_eq!(d.bios_e820[0].type_code(), Some(1));
+    assert_eq!(d.bios_e820[0].e820_kind(), Some(Kind::Ram));
 }
 
 /// Line-level mutations of a real dump: drop, duplicate, truncate, swap.
@@ -500,7 +464,6 @@ proptest! {
         let _ = GuestDump::parse(&wrapped);
         let _ = decode_base64(&s);
         let _ = decode_hex(&s);
-        let _ = parse_fw_cfg_e820(&bytes);
     }
 
     #[test]

@@ -16,6 +16,8 @@
 //! Nothing here panics, whatever the input: a line or field that does not
 //! parse is skipped and, when it matters, described in [`GuestDump::warnings`].
 
+use crate::e820::{self, Entry, Kind};
+use crate::linux::sysfs;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -94,53 +96,15 @@ pub struct E820Line {
     /// Inclusive, as the kernel prints it.
     pub end: u64,
     /// The kernel's type name, trimmed: `usable`, `reserved`, `ACPI data`,
-    /// `soft reserved`, `type 12`, ... (v7.0+ kernels print `System RAM`,
+    /// `soft reserved`, `type 6`, ... (v7.0+ kernels print `System RAM`,
     /// `device reserved`).
     pub kind: String,
 }
 
 impl E820Line {
-    /// The numeric E820 type behind the kernel's name, when it is one Linux names.
-    pub fn type_code(&self) -> Option<u32> {
-        e820_type_from_name(&self.kind)
-    }
-}
-
-/// The numeric E820 type for a kernel boot-log type name (any kernel version).
-pub fn e820_type_from_name(name: &str) -> Option<u32> {
-    let name = name.trim();
-    match name {
-        "usable" | "System RAM" => Some(1),
-        "reserved" | "device reserved" => Some(2),
-        "ACPI data" => Some(3),
-        "ACPI NVS" => Some(4),
-        "unusable" => Some(5),
-        "soft reserved" => Some(0xefff_ffff),
-        _ => {
-            // "persistent (type 12)", "persistent RAM (type 7)", "type 6"
-            let inner = name
-                .strip_suffix(')')
-                .and_then(|s| s.rsplit_once("(type "))
-                .map(|(_, n)| n)
-                .or_else(|| name.strip_prefix("type "))?;
-            inner.trim().parse().ok()
-        }
-    }
-}
-
-/// One record of QEMU's fw_cfg file `etc/e820` (20 bytes, little-endian).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FwCfgE820Entry {
-    pub address: u64,
-    pub length: u64,
-    /// 1 RAM, 2 reserved, 3 ACPI, 4 NVS, 5 unusable, 0xefffffff soft reserved.
-    pub kind: u32,
-}
-
-impl FwCfgE820Entry {
-    /// The exclusive end, or `None` if `address + length` overflows.
-    pub fn end_exclusive(&self) -> Option<u64> {
-        self.address.checked_add(self.length)
+    /// The E820 type behind the kernel's name, when it is one Linux prints.
+    pub fn e820_kind(&self) -> Option<Kind> {
+        crate::linux::e820::kind_from_name(&self.kind)
     }
 }
 
@@ -349,7 +313,7 @@ pub struct GuestDump {
     pub srat_cpus: Vec<SratCpuLine>,
     pub initmem: Vec<InitmemLine>,
     /// QEMU's own `etc/e820` (fw_cfg), when the guest could read it.
-    pub fw_cfg_e820: Option<Vec<FwCfgE820Entry>>,
+    pub fw_cfg_e820: Option<Vec<Entry>>,
     /// `/sys/firmware/memmap`.
     pub memmap: Vec<MemmapEntry>,
     /// `/proc/iomem`, in file order.
@@ -385,14 +349,15 @@ impl GuestDump {
         self.nodes.get(&id)
     }
 
-    /// PXM → Linux node, from the `SRAT: Node N PXM P` and CPU lines.
+    /// PXM → Linux node, from the `SRAT: Node N PXM P` and CPU lines (the
+    /// CPU line wins where the two disagree).
     pub fn pxm_to_node(&self) -> BTreeMap<u32, u32> {
         let mut map = BTreeMap::new();
-        for c in &self.srat_cpus {
-            map.insert(c.pxm, c.node);
-        }
         for m in &self.srat_memory {
             map.insert(m.pxm, m.node);
+        }
+        for c in &self.srat_cpus {
+            map.insert(c.pxm, c.node);
         }
         map
     }
@@ -851,7 +816,7 @@ fn parse_fw_cfg(d: &mut GuestDump, data: &[&str]) {
     }
     match decode_blob(data) {
         Ok(bytes) => {
-            let (entries, rest) = parse_fw_cfg_e820(&bytes);
+            let (entries, rest) = e820::decode_records(&bytes);
             if rest != 0 {
                 d.warnings.push(format!(
                     "fw_cfg etc/e820 is {} bytes, not a multiple of 20: {rest} trailing bytes ignored",
@@ -862,29 +827,6 @@ fn parse_fw_cfg(d: &mut GuestDump, data: &[&str]) {
         }
         Err(e) => d.warnings.push(format!("fw_cfg etc/e820: {e}")),
     }
-}
-
-/// Splits QEMU's `etc/e820` into records; also returns how many trailing
-/// bytes did not make a whole record.
-pub fn parse_fw_cfg_e820(bytes: &[u8]) -> (Vec<FwCfgE820Entry>, usize) {
-    let chunks = bytes.chunks_exact(20);
-    let rest = chunks.remainder().len();
-    let entries = chunks
-        .map(|c| {
-            let mut a = [0u8; 8];
-            let mut l = [0u8; 8];
-            let mut t = [0u8; 4];
-            a.copy_from_slice(&c[0..8]);
-            l.copy_from_slice(&c[8..16]);
-            t.copy_from_slice(&c[16..20]);
-            FwCfgE820Entry {
-                address: u64::from_le_bytes(a),
-                length: u64::from_le_bytes(l),
-                kind: u32::from_le_bytes(t),
-            }
-        })
-        .collect();
-    (entries, rest)
 }
 
 fn parse_memmap(d: &mut GuestDump, data: &[&str]) {
@@ -935,22 +877,8 @@ fn parse_kib(v: &str) -> Option<u64> {
 }
 
 /// A kernel list such as `0-2,5` (empty string: empty list).
-pub fn parse_list(s: &str) -> Option<Vec<u32>> {
-    let mut out = Vec::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (a, b) = match part.split_once('-') {
-            Some((a, b)) => (a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?),
-            None => {
-                let v = part.parse::<u32>().ok()?;
-                (v, v)
-            }
-        };
-        if b < a || out.len() + (b - a) as usize >= MAX_LIST_LEN {
-            return None;
-        }
-        out.extend(a..=b);
-    }
-    Some(out)
+fn parse_list(s: &str) -> Option<Vec<u32>> {
+    sysfs::parse_list(s, MAX_LIST_LEN).ok()
 }
 
 /// `node0 node2` to `[0, 2]`; other words are skipped.

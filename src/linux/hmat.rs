@@ -1,168 +1,38 @@
-//! What a Linux x86-64 guest makes of firmware tables: node numbering from
-//! the SRAT, distances from the SLIT, and the HMAT performance attributes it
-//! publishes in sysfs.
-//!
-//! Each function is a transcription of the kernel code named in its doc
-//! (Linux 6.1, the Debian guest the tests boot; the differences later kernels
-//! make are listed in `book/src/reference/verify.md`). They are applied to
-//! topoc's predicted tables to say what the guest should show, and to the
-//! guest's own raw tables to say how it numbered its nodes.
+//! What Linux makes of an HMAT (drivers/acpi/numa/hmat.c, 6.1): the value
+//! it reads from each entry, and the `nodeN/access0`, `access1` and
+//! `memory_side_cache` attributes it publishes for each memory target.
 
+use super::numa::NumaView;
 use crate::acpi::hmat::{self, Hmat, HmatStructure, Locality};
-use crate::acpi::srat::{MemoryAffinity, Srat, SratEntry};
-use crate::acpi::{Slit, slit};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Linux's reading of an SRAT (`acpi_numa_init`, drivers/acpi/numa/srat.c,
-/// and the x86 handlers in arch/x86/mm/srat.c).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct NumaView {
-    /// PXM → Linux node, in the order the kernel handed node ids out.
-    pub pxm_to_node: BTreeMap<u32, u32>,
-    /// Enabled CPU structures in table order: (PXM, APIC id).
-    pub cpus: Vec<(u32, u32)>,
-    /// PXMs of enabled Generic Initiator structures, in table order.
-    pub generic_initiators: Vec<u32>,
-    /// Enabled memory structures in table order, as the kernel prints them.
-    pub memory: Vec<SratMemory>,
-}
-
-/// `ACPI: SRAT: Node N PXM P [mem A-B]` (end inclusive).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SratMemory {
-    pub node: u32,
-    pub pxm: u32,
-    pub start: u64,
-    pub end: u64,
-    pub hotplug: bool,
-    pub non_volatile: bool,
-}
-
-impl NumaView {
-    pub fn node_of(&self, pxm: u32) -> Option<u32> {
-        self.pxm_to_node.get(&pxm).copied()
+/// The value Linux derives from one locality entry (`hmat_normalize`):
+/// latency in nanoseconds, bandwidth in MB/s.
+///
+/// - entry 0 (not provided) and 0xFFFF (unreachable): `None`;
+/// - `entry × base_unit` that does not fit a u32: `None`;
+/// - revision 2: latency picoseconds → nanoseconds, rounded up; bandwidth as is;
+/// - revision 1: every value divided by 10, rounded up; values below 10: `None`;
+/// - any other revision: `None` (Linux ignores the whole table).
+///
+/// Rounding is done without overflow; Linux's 32-bit `DIV_ROUND_UP` wraps
+/// for values within 999 of `u32::MAX`, which no real table comes near.
+pub fn normalize(entry: u16, base_unit: u64, data_type: u8, revision: u8) -> Option<u32> {
+    if entry == 0 || entry == 0xFFFF {
+        return None;
     }
-
-    /// Linux node → PXM.
-    pub fn pxm_of(&self, node: u32) -> Option<u32> {
-        self.pxm_to_node
-            .iter()
-            .find(|(_, n)| **n == node)
-            .map(|(p, _)| *p)
+    if base_unit > u64::from(u32::MAX / u32::from(entry)) {
+        return None;
     }
-
-    /// Every node the SRAT produced (`numa_nodes_parsed`, which becomes
-    /// `node_possible_map`).
-    pub fn possible(&self) -> BTreeSet<u32> {
-        self.pxm_to_node.values().copied().collect()
-    }
-
-    /// The node whose SRAT memory ranges hold `addr` (`phys_to_target_node`).
-    pub fn node_at(&self, addr: u64) -> Option<u32> {
-        self.memory
-            .iter()
-            .find(|m| m.start <= addr && addr <= m.end)
-            .map(|m| m.node)
-    }
-
-    pub fn generic_initiator_nodes(&self) -> BTreeSet<u32> {
-        self.generic_initiators
-            .iter()
-            .filter_map(|p| self.node_of(*p))
-            .collect()
-    }
-}
-
-/// Node numbering: `acpi_map_pxm_to_node()` gives a PXM the lowest unused
-/// node id the first time it is seen. `acpi_numa_init()` first walks the CPU
-/// structures (types 0, 2, 3) and Generic Initiators (type 5) together in
-/// table order, then the memory structures (type 1). Disabled structures are
-/// skipped. Under SRAT revision 1 (QEMU's) only the low 8 bits of a type 0 or
-/// type 1 proximity domain count.
-pub fn numa_view(srat: &Srat) -> NumaView {
-    let rev = srat.header.revision;
-    let mut v = NumaView::default();
-    let mut next = 0u32;
-    let mut map = |pxm: u32, v: &mut NumaView| -> u32 {
-        if let Some(n) = v.pxm_to_node.get(&pxm) {
-            return *n;
-        }
-        let n = next;
-        next += 1;
-        v.pxm_to_node.insert(pxm, n);
-        n
+    let value = u64::from(entry) * base_unit;
+    let out = match revision {
+        1 if value < 10 => return None,
+        1 => value.div_ceil(10),
+        2 if hmat::is_latency(data_type) => value.div_ceil(1000),
+        2 => value,
+        _ => return None,
     };
-    for e in srat.entries.iter().filter(|e| e.enabled()) {
-        match e {
-            SratEntry::LocalApic(a) => {
-                let pxm = if rev < 2 { a.pxm & 0xff } else { a.pxm };
-                map(pxm, &mut v);
-                v.cpus.push((pxm, u32::from(a.apic_id)));
-            }
-            SratEntry::X2Apic(a) => {
-                map(a.pxm, &mut v);
-                v.cpus.push((a.pxm, a.x2apic_id));
-            }
-            SratEntry::Gicc(a) => {
-                map(a.pxm, &mut v);
-            }
-            SratEntry::GenericInitiator(g) => {
-                map(g.pxm, &mut v);
-                v.generic_initiators.push(g.pxm);
-            }
-            _ => {}
-        }
-    }
-    for e in srat.entries.iter().filter(|e| e.enabled()) {
-        if let SratEntry::Memory(m) = e {
-            let pxm = if rev <= 1 { m.pxm & 0xff } else { m.pxm };
-            let node = map(pxm, &mut v);
-            if m.length == 0 {
-                continue;
-            }
-            v.memory.push(SratMemory {
-                node,
-                pxm,
-                start: m.base,
-                end: m.base.saturating_add(m.length - 1),
-                // CONFIG_MEMORY_HOTPLUG=y in Debian's kernels.
-                hotplug: m.flags & MemoryAffinity::HOT_PLUGGABLE != 0,
-                non_volatile: m.flags & MemoryAffinity::NON_VOLATILE != 0,
-            });
-        }
-    }
-    v
-}
-
-/// The distance between two nodes as `nodeN/distance` shows it: the SLIT
-/// entry of their PXMs (`acpi_numa_slit_init` copies the matrix through
-/// `pxm_to_node`), or 10 local / 20 remote without a (valid) SLIT.
-pub fn distance(slit: Option<&Slit>, numa: &NumaView, from: u32, to: u32) -> u32 {
-    let local = if from == to { 10 } else { 20 };
-    let Some(s) = slit.filter(|s| slit_valid(s)) else {
-        return local;
-    };
-    match (numa.pxm_of(from), numa.pxm_of(to)) {
-        (Some(a), Some(b)) => s
-            .distance(u64::from(a), u64::from(b))
-            .map_or(local, u32::from),
-        _ => local,
-    }
-}
-
-/// `slit_valid()`: every diagonal entry 10, every other one above 10.
-pub fn slit_valid(s: &Slit) -> bool {
-    let n = s.localities;
-    (0..n).all(|i| {
-        (0..n).all(|j| {
-            let d = s.distance(i, j).unwrap_or(0);
-            if i == j {
-                d == slit::Slit::LOCAL
-            } else {
-                d > slit::Slit::LOCAL
-            }
-        })
-    })
+    u32::try_from(out).ok()
 }
 
 /// One `nodeN/accessK` class of a memory target.
@@ -280,7 +150,7 @@ pub fn hmat_view(
             for (ti, &tpxm) in l.targets.iter().enumerate() {
                 let value = l
                     .entry(ii, ti)
-                    .and_then(|e| hmat::normalize(e, l.base_unit, l.data_type, rev))
+                    .and_then(|e| normalize(e, l.base_unit, l.data_type, rev))
                     .unwrap_or(0);
                 if target_pxms.contains(&tpxm) && attached.get(&tpxm) == Some(&ipxm) {
                     let a = parsed.entry(tpxm).or_default();
@@ -342,7 +212,7 @@ pub fn hmat_view(
             return 0;
         };
         l.entry(i, t)
-            .and_then(|e| hmat::normalize(e, l.base_unit, l.data_type, rev))
+            .and_then(|e| normalize(e, l.base_unit, l.data_type, rev))
             .unwrap_or(0)
     };
 
@@ -440,109 +310,42 @@ fn update_best(data_type: u8, value: u32, best: &mut u32) -> bool {
     better
 }
 
-/// `numa_map_to_online_node`: the node itself when online, else the online
-/// node at the smallest distance (the first, by id, on a tie).
-pub fn nearest_online(node: u32, online: &BTreeSet<u32>, dist: &dyn Fn(u32, u32) -> u32) -> u32 {
-    if online.contains(&node) {
-        return node;
-    }
-    let mut best: Option<(u32, u32)> = None;
-    for &n in online {
-        let d = dist(node, n);
-        if best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, n));
-        }
-    }
-    best.map_or(node, |(_, n)| n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::acpi::Header;
-    use crate::acpi::hmat::{Locality, Mpda};
-    use crate::acpi::srat::{DeviceHandle, ENABLED, GenericAffinity, LocalApicAffinity};
-
-    fn header(sig: &[u8; 4], rev: u8) -> Header {
-        Header {
-            signature: *sig,
-            length: 0,
-            revision: rev,
-            checksum: 0,
-            oem_id: *b"BOCHS ",
-            oem_table_id: *b"BXPC    ",
-            oem_revision: 1,
-            creator_id: *b"BXPC",
-            creator_revision: 1,
-        }
-    }
-
-    fn cpu(pxm: u32, apic: u8) -> SratEntry {
-        SratEntry::LocalApic(LocalApicAffinity {
-            pxm,
-            apic_id: apic,
-            flags: ENABLED,
-            ..LocalApicAffinity::default()
-        })
-    }
-
-    fn mem(pxm: u32, base: u64, length: u64) -> SratEntry {
-        SratEntry::Memory(MemoryAffinity {
-            pxm,
-            base,
-            length,
-            flags: ENABLED,
-            ..MemoryAffinity::default()
-        })
-    }
-
-    fn gi(pxm: u32) -> SratEntry {
-        SratEntry::GenericInitiator(GenericAffinity {
-            pxm,
-            handle: DeviceHandle::Pci {
-                segment: 0,
-                bus: 0,
-                devfn: 0x80,
-            },
-            flags: ENABLED,
-            reserved1: 0,
-            reserved2: 0,
-        })
-    }
-
-    /// The mi300a guest: CPUs in PXM 0 and 1, memory in 0..3, GIs 5 then 4.
-    fn mi300a() -> NumaView {
-        let mut s = Srat::new(header(b"SRAT", 1));
-        s.entries = vec![
-            cpu(0, 0),
-            cpu(0, 1),
-            cpu(1, 2),
-            cpu(1, 3),
-            mem(0, 0, 0xa0000),
-            mem(0, 0x10_0000, 0x7ff0_0000),
-            mem(1, 0x1_0000_0000, 0x8000_0000),
-            mem(2, 0x1_8000_0000, 1 << 32),
-            mem(3, 0x2_8000_0000, 1 << 32),
-            mem(0, 0, 0),
-            gi(5),
-            gi(4),
-        ];
-        if let SratEntry::Memory(m) = &mut s.entries[9] {
-            m.flags = 0;
-        }
-        numa_view(&s)
-    }
+    use crate::acpi::Srat;
+    use crate::acpi::hmat::{ACCESS_BANDWIDTH, ACCESS_LATENCY, Mpda, READ_LATENCY, WRITE_LATENCY};
+    use crate::linux::numa::numa_view;
+    use crate::linux::test_tables::{cpu, gi, header, mem};
 
     #[test]
-    fn nodes_follow_first_appearance_cpus_and_gis_before_memory() {
-        // Measured on the mi300a guest: GI PXM 5 → node 2, PXM 4 → node 3,
-        // memory PXM 2 → node 4, PXM 3 → node 5.
-        let v = mi300a();
-        let m: Vec<(u32, u32)> = v.pxm_to_node.iter().map(|(a, b)| (*a, *b)).collect();
-        assert_eq!(m, [(0, 0), (1, 1), (2, 4), (3, 5), (4, 3), (5, 2)]);
-        assert_eq!(v.memory.len(), 5, "the disabled padding entry is skipped");
-        assert_eq!(v.node_at(0x1_8000_0000), Some(4));
-        assert_eq!(v.generic_initiator_nodes(), BTreeSet::from([2, 3]));
+    fn normalize_matches_linux() {
+        // Revision 2: latency ps -> ns rounded up, bandwidth as is.
+        assert_eq!(normalize(1, 1000, ACCESS_LATENCY, 2), Some(1));
+        assert_eq!(normalize(1, 1001, READ_LATENCY, 2), Some(2));
+        assert_eq!(normalize(3, 1, WRITE_LATENCY, 2), Some(1));
+        assert_eq!(normalize(3, 500, ACCESS_LATENCY, 2), Some(2));
+        assert_eq!(normalize(200, 4, ACCESS_BANDWIDTH, 2), Some(800));
+        assert_eq!(normalize(20, 1024, ACCESS_BANDWIDTH, 2), Some(20_480));
+        // Not provided / unreachable.
+        assert_eq!(normalize(0, 1000, ACCESS_LATENCY, 2), None);
+        assert_eq!(normalize(0xFFFF, 1000, ACCESS_LATENCY, 2), None);
+        // Overflow of entry × base in 32 bits.
+        assert_eq!(normalize(5, 1_000_000_000, ACCESS_LATENCY, 2), None);
+        assert_eq!(
+            normalize(2, u64::from(u32::MAX / 2), ACCESS_BANDWIDTH, 2),
+            Some(u32::MAX - 1)
+        );
+        assert_eq!(
+            normalize(2, u64::from(u32::MAX / 2) + 1, ACCESS_BANDWIDTH, 2),
+            None
+        );
+        assert_eq!(normalize(1, u64::MAX, ACCESS_BANDWIDTH, 2), None);
+        // Revision 1: everything / 10 rounded up, below 10 is nothing.
+        assert_eq!(normalize(1, 9, ACCESS_LATENCY, 1), None);
+        assert_eq!(normalize(1, 10, ACCESS_LATENCY, 1), Some(1));
+        assert_eq!(normalize(11, 1, ACCESS_BANDWIDTH, 1), Some(2));
+        assert_eq!(normalize(11, 1, ACCESS_BANDWIDTH, 3), None);
     }
 
     fn loc(dt: u8, base: u64, inits: &[u32], targs: &[u32], entries: &[u16]) -> HmatStructure {
@@ -586,14 +389,14 @@ mod tests {
         let targs = [0, 1, 2];
         // latency entries ×10 ns; rows are initiators.
         h.structures.push(loc(
-            hmat::ACCESS_LATENCY,
+            ACCESS_LATENCY,
             10_000,
             &inits,
             &targs,
             &[1, 2, 3, 2, 1, 3, 5, 5, 1, 5, 5, 1],
         ));
         h.structures.push(loc(
-            hmat::ACCESS_BANDWIDTH,
+            ACCESS_BANDWIDTH,
             1024,
             &inits,
             &targs,
@@ -643,13 +446,7 @@ mod tests {
                     ..Mpda::default()
                 }),
                 // 20 ns from the CPU, 50 ns from the GI: the GI is worse, but attached.
-                loc(
-                    hmat::ACCESS_LATENCY,
-                    10_000,
-                    &[0, 1],
-                    &[0, 2],
-                    &[1, 2, 3, 5],
-                ),
+                loc(ACCESS_LATENCY, 10_000, &[0, 1], &[0, 2], &[1, 2, 3, 5]),
             ],
         };
         let cpus = |n: u32| n == 0;
@@ -660,13 +457,5 @@ mod tests {
         // access1 falls back to the best CPU initiator.
         assert_eq!(t.access[1].initiators, BTreeSet::from([0]));
         assert_eq!(t.access[1].read_latency, 20);
-    }
-
-    #[test]
-    fn nearest_online_node_prefers_the_lowest_id_on_ties() {
-        let online = BTreeSet::from([0, 1, 2]);
-        let d = |_: u32, b: u32| if b == 0 { 30 } else { 20 };
-        assert_eq!(nearest_online(5, &online, &d), 1);
-        assert_eq!(nearest_online(2, &online, &d), 2);
     }
 }
