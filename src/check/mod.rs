@@ -23,6 +23,7 @@ mod distances;
 mod graph;
 mod hmat;
 mod memory;
+pub mod parity;
 mod qemu;
 
 use crate::diag::{Code, Diagnostic, codes};
