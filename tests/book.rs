@@ -247,6 +247,183 @@ fn diagnostics_md() -> String {
     s
 }
 
+// -------------------------------------------------------------- parity.md
+
+fn parity_md() -> String {
+    use topoc::check::parity::{
+        FIRMWARE_READ, Kind, LINUX_READ, QEMU_READ, ROWS, Refuser, Row, Verdict,
+    };
+    let code_link = |c: &topoc::diag::Code| {
+        let warn = if c.severity == topoc::diag::Severity::Warning {
+            " (warning)"
+        } else {
+            ""
+        };
+        format!("[{0}](diagnostics.md#{0}) `{1}`{warn}", c.code, c.name)
+    };
+    let source = |r: &Row| {
+        let s = &r.source;
+        let file = if s.lines.is_empty() {
+            s.file.to_string()
+        } else {
+            let lines: Vec<String> = s.lines.iter().map(u32::to_string).collect();
+            format!("{}:{}", s.file, lines.join(", "))
+        };
+        let file = if file.starts_with('(') {
+            file
+        } else {
+            format!("`{file}`")
+        };
+        let funcs: Vec<String> = s
+            .function
+            .split(", ")
+            .filter(|f| !f.is_empty())
+            .map(|f| format!("`{f}()`"))
+            .collect();
+        if funcs.is_empty() {
+            file
+        } else {
+            format!("{file} {}", funcs.join(", "))
+        }
+    };
+    let message = |m: &str| {
+        if m.starts_with('(') {
+            format!("*{m}*")
+        } else {
+            format!("`{m}`")
+        }
+    };
+    let verdict = |r: &Row| {
+        let mut s = match &r.verdict {
+            Verdict::Caught { codes, cases } => {
+                let codes: Vec<String> = codes.iter().map(|c| code_link(c)).collect();
+                let cases: Vec<String> = cases.iter().map(|c| format!("`{c}`")).collect();
+                format!(
+                    "**caught** by {}<br>case: {}",
+                    codes.join(", "),
+                    cases.join(", ")
+                )
+            }
+            v => format!("**{}**: {}", v.kind().as_str(), v.why().unwrap_or_default()),
+        };
+        if !r.note.is_empty() {
+            s.push_str("<br>");
+            s.push_str(r.note);
+        }
+        if !r.see_also.is_empty() {
+            let also: Vec<String> = r.see_also.iter().map(|c| code_link(c)).collect();
+            s.push_str(&format!("<br>See also {}.", also.join(", ")));
+        }
+        s
+    };
+
+    let mut s = String::from(HEADER);
+    s.push_str("# Pre-flight parity with QEMU and the guest kernel\n\n");
+    s.push_str(
+        "`topoc check` is a pre-flight check: exit status 0 should mean that QEMU starts the \
+         emitted command line and that the guest boots with the tables and the memory map topoc \
+         predicts. This chapter is the account of that claim, one refusal at a time: every \
+         refusal of QEMU, of the guest kernel and of the guest firmware that the options topoc \
+         emits can reach, with what topoc does about it.\n\n\
+         What was read:\n\n",
+    );
+    let _ = writeln!(s, "- {QEMU_READ};");
+    let _ = writeln!(s, "- {LINUX_READ};");
+    let _ = writeln!(s, "- {FIRMWARE_READ}.\n");
+    s.push_str(
+        "Line numbers are those of the QEMU 10.0.2 tree; the kernel and firmware rows name the \
+         file and the function. A message in *italics* describes a refusal that prints nothing, \
+         or a check that is not there.\n\n\
+         The last column says what topoc does:\n\n\
+         - **caught**: the codes that report the condition *first*, in `topoc check`, before \
+         anything reaches QEMU. An error stops the build, so QEMU never sees the command line and \
+         no guest boots it; a warning lets the build go on and says what the guest will get. Each \
+         caught row names the case under `tests/cases/` (`<case>.toml`, with its expected output beside it) that shows its codes.\n\
+         - **unreachable**: topoc's output cannot produce the condition, and why: the emitter \
+         writes the option in one form only, or an earlier rule has refused the input.\n\
+         - **host-dependent**: only the host can tell: its memory, hugepages, NUMA nodes, files \
+         and PCI devices, the accelerator, the kernel and initrd the user boots. topoc never \
+         sees the host, so `topoc check` cannot judge these rows; they show only when QEMU starts \
+         there.\n\
+         - **warning only**: the consumer warns and goes on, and the guest still gets what topoc \
+         predicts.\n\
+         - **gap**: a file that checks clean and still fails. Each one is listed \
+         [at the end](#gaps).\n\n\
+         The table is data in the code (`src/check/parity.rs`), and this page is generated from \
+         it, so a new refusal is one more row there. A unit test holds the table to the code: \
+         every code it names is registered and shown by a case, and no row is there twice.\n\n",
+    );
+
+    s.push_str("## Counts\n\n| topoc | ");
+    let by: Vec<String> = Refuser::ALL
+        .iter()
+        .map(|r| r.as_str().to_string())
+        .collect();
+    let _ = writeln!(s, "{} | all |", by.join(" | "));
+    let _ = writeln!(s, "| --- |{}", " ---: |".repeat(Refuser::ALL.len() + 1));
+    let count = |k: Option<Kind>, r: Option<Refuser>| {
+        ROWS.iter()
+            .filter(|row| k.is_none_or(|k| row.verdict.kind() == k))
+            .filter(|row| r.is_none_or(|r| row.by == r))
+            .count()
+    };
+    for k in Kind::ALL.iter().copied().map(Some).chain([None]) {
+        let name = k.map_or("all rows", Kind::as_str);
+        let cells: Vec<String> = Refuser::ALL
+            .iter()
+            .map(|&r| count(k, Some(r)).to_string())
+            .collect();
+        let _ = writeln!(s, "| {name} | {} | {} |", cells.join(" | "), count(k, None));
+    }
+    s.push('\n');
+
+    for r in Refuser::ALL {
+        let _ = writeln!(s, "## {}\n", r.title());
+        s.push_str(
+            "| # | Source | Message | Condition | topoc |\n| --- | --- | --- | --- | --- |\n",
+        );
+        for row in ROWS.iter().filter(|row| row.by == r) {
+            let messages: Vec<String> = row.messages.iter().map(|m| message(m)).collect();
+            let _ = writeln!(
+                s,
+                "| <a id=\"{0}\"></a>{0} | {1} | {2} | {3} | {4} |",
+                row.id,
+                cell(&source(row)),
+                cell(&messages.join("<br>")),
+                cell(row.condition),
+                cell(&verdict(row))
+            );
+        }
+        s.push('\n');
+    }
+
+    s.push_str("## What topoc still misses {#gaps}\n\n");
+    let gaps: Vec<&Row> = ROWS
+        .iter()
+        .filter(|r| r.verdict.kind() == Kind::Gap)
+        .collect();
+    if gaps.is_empty() {
+        s.push_str("No row is a gap.\n");
+    } else {
+        for g in gaps {
+            let why = g.verdict.why().unwrap_or_default();
+            let mut chars = why.chars();
+            let why: String = chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "- [{0}](#{0}) ({1}): {2}.\n  {why}.",
+                g.id,
+                g.by.as_str(),
+                g.condition
+            );
+        }
+    }
+    s
+}
+
 // -------------------------------------------------------------- commands.md
 
 fn commands_md() -> String {
@@ -752,6 +929,7 @@ fn pages() -> Vec<(PathBuf, Vec<u8>)> {
             book().join("reference/diagnostics.md"),
             diagnostics_md().into_bytes(),
         ),
+        (book().join("reference/parity.md"), parity_md().into_bytes()),
         (book().join("commands.md"), commands_md().into_bytes()),
     ];
     for e in examples() {

@@ -24,6 +24,7 @@ mod exec;
 mod graph;
 mod hmat;
 mod memory;
+pub mod parity;
 mod qemu;
 
 use crate::diag::{Code, Diagnostic, codes};
