@@ -27,6 +27,7 @@
 //! `crate_*` regression tests here and in [`srat`] and [`hmat`] pin each defect).
 
 pub mod hmat;
+pub mod hmat_units;
 pub mod inspect;
 pub mod slit;
 pub mod srat;

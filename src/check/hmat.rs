@@ -3,8 +3,8 @@
 use super::Context;
 use super::graph::{Components, unreachable_memory};
 use super::qemu::{cache_lacks_lb, value_span};
+use crate::acpi::hmat_units::{qemu_bandwidth, qemu_latency, rounded_bandwidth, rounded_latency};
 use crate::diag::{Diagnostic, codes};
-use crate::layout::hmat::{qemu_bandwidth, qemu_latency, rounded_bandwidth, rounded_latency};
 use crate::model::NodeIx;
 use crate::model::derive::{HmatData, Origin};
 use crate::units::{MIB, fmt_bandwidth, fmt_latency};

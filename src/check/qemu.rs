@@ -2,9 +2,9 @@
 //! the chosen QEMU version, or of the guest firmware.
 
 use super::{Context, Qemu};
+use crate::acpi::hmat_units::{EncodeError, qemu_bandwidth, qemu_latency};
 use crate::diag::{Diagnostic, codes};
 use crate::kinds::{Firmware, SpmDialect};
-use crate::layout::hmat::{EncodeError, qemu_bandwidth, qemu_latency};
 use crate::model::DataType;
 use crate::source::Span;
 use crate::target::Vendor;

@@ -10,7 +10,6 @@
 
 pub mod cloud_hypervisor;
 pub mod firmware;
-pub mod hmat;
 pub mod qemu;
 pub mod qom;
 

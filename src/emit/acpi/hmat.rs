@@ -9,8 +9,8 @@
 
 use super::{Flavor, qemu_header};
 use crate::acpi::hmat::{Cache, CacheAttributes, Hmat, HmatStructure, Locality, Mpda};
+use crate::acpi::hmat_units::{qemu_bandwidth, qemu_latency};
 use crate::kinds::{Associativity, WritePolicy};
-use crate::layout::hmat::{qemu_bandwidth, qemu_latency};
 use crate::pipeline::Compiled;
 
 /// QEMU's `MAX_NODES`: the initiator field of an MPDA without one.

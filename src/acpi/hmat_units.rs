@@ -1,5 +1,6 @@
 //! How HMAT latency and bandwidth values become 16-bit entries with one
-//! shared base unit per table.
+//! shared base unit per table: the encoding of the values, which can fail,
+//! before [`super::hmat`] lays out the table's bytes.
 //!
 //! QEMU computes the base itself from the `-numa hmat-lb` values
 //! (`parse_numa_hmat_lb`): latencies are whole nanoseconds and the base is the
