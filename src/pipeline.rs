@@ -14,7 +14,7 @@ use crate::layout::qemu::QemuLayout;
 use crate::model::derive::{self, Derived};
 use crate::model::graph::TopologyGraph;
 use crate::model::{Topology, lower::lower};
-use crate::parse::parse;
+use crate::parse::parse_partial;
 use crate::source::SourceFile;
 use crate::target::{ChOverrides, ChProfile, QemuOverrides, Target, TargetKind};
 
@@ -75,7 +75,24 @@ impl Default for Options {
 /// Runs parse, model, layout and check. On failure returns every diagnostic
 /// (errors and warnings) in report order.
 pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
-    let doc = parse(source)?;
+    let doc = match parse_partial(source) {
+        (Some(doc), parse_errors) if parse_errors.is_empty() => doc,
+        (doc, mut parse_errors) => {
+            // The file is readable but some values are not: report the
+            // model's findings too, as far as a dropped value cannot cause
+            // them (duplicate ids, names and pairs, ids past the guest's
+            // limit); a reference to something dropped would be a false
+            // T012, so references wait for the fixed file.
+            if let Some(doc) = doc {
+                let (_, model) = lower(&doc);
+                parse_errors.extend(model.into_iter().filter(|d| {
+                    ["T010", "T011", "T013", "T014"].contains(&d.code.code)
+                }));
+                crate::diag::sort(&mut parse_errors);
+            }
+            return Err(parse_errors);
+        }
+    };
     let (topo, mut diags) = lower(&doc);
     // More nodes than any guest maps: lowering already reported the ids past
     // the limit (T013) and the repeats that more nodes than ids imply (T010).

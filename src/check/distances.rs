@@ -251,30 +251,34 @@ pub fn unreachable(cx: &Context, out: &mut Vec<Diagnostic>) {
         if explained[i] {
             continue;
         }
-        let targets: Vec<String> = (0..n)
+        let far: Vec<usize> = (0..n)
             .filter(|&j| {
                 j != i
                     && !explained[j]
                     && slit.origin[i][j] == Origin::Unreachable
                     && (i < j || slit.origin[j][i] != Origin::Unreachable)
             })
-            .map(|j| cx.node_label(j))
             .collect();
-        if targets.is_empty() {
+        if far.is_empty() {
             continue;
         }
+        let targets: Vec<String> = far.iter().map(|&j| cx.node_label(j)).collect();
+        let mut d = Diagnostic::new(
+            &codes::T053,
+            format!(
+                "no link path from {} to {}; the SLIT says 255 (unreachable)",
+                cx.node_label(i),
+                targets.join(", ")
+            ),
+            cx.topo.nodes[i].id.span,
+            "this node",
+        );
+        // Both ends: the link to add may start at either.
+        for &j in far.iter().take(4) {
+            d = d.label(cx.topo.nodes[j].id.span, "no path to here");
+        }
         out.push(
-            Diagnostic::new(
-                &codes::T053,
-                format!(
-                    "no link path from {} to {}; the SLIT says 255 (unreachable)",
-                    cx.node_label(i),
-                    targets.join(", ")
-                ),
-                cx.topo.nodes[i].id.span,
-                "this node",
-            )
-            .help("add a `[[link]]` that connects them, or give the pair an explicit distance"),
+            d.help("add a `[[link]]` that connects them, or give the pair an explicit distance"),
         );
     }
 }

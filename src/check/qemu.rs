@@ -745,12 +745,21 @@ pub fn hmat_values(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
                         fmt_bandwidth(v)
                     }
                 };
-                Diagnostic::new(
+                let at = find(value);
+                let mut d = Diagnostic::new(
                     &codes::T106,
                     format!("HMAT {} values from {} to {} do not fit 16-bit entries with one base unit", table.data_type.qemu_name(), show(min), show(max)),
-                    find(value),
+                    at,
                     format!("{value} / base {base} exceeds 65534"),
-                )
+                );
+                // Either end of the range may be the value to change.
+                for (v, what) in [(min, "the smallest value"), (max, "the largest value")] {
+                    let s = find(v);
+                    if s != at {
+                        d = d.label(s, what);
+                    }
+                }
+                d
                 .help(format!("bring the {what} values of this table within a factor of 65534 of their common unit"))
                 .note("QEMU refuses values that differ from the others by more than 65534 units")
             }

@@ -21,6 +21,17 @@ use toml::de::DeTable;
 
 /// Parses a topology file. On any error returns every diagnostic found.
 pub fn parse(source: &SourceFile) -> Result<Document, Vec<Diagnostic>> {
+    match parse_partial(source) {
+        (Some(d), diags) if diags.is_empty() => Ok(d),
+        (_, diags) => Err(diags),
+    }
+}
+
+/// [`parse`], keeping what could be read when a value could not: the
+/// document without the values that failed (when the file is valid TOML),
+/// and the findings. The pipeline lowers such a document only for the
+/// model's findings that a dropped value cannot cause.
+pub fn parse_partial(source: &SourceFile) -> (Option<Document>, Vec<Diagnostic>) {
     let (root, errors) = DeTable::parse_recoverable(&source.text);
     if !errors.is_empty() {
         let diags = errors
@@ -41,7 +52,7 @@ pub fn parse(source: &SourceFile) -> Result<Document, Vec<Diagnostic>> {
                 .help("fix the TOML syntax; see https://toml.io for the format")
             })
             .collect();
-        return Err(diags);
+        return (None, diags);
     }
     let mut r = Reader::default();
     let root_value = toml::Spanned::new(
@@ -51,14 +62,9 @@ pub fn parse(source: &SourceFile) -> Result<Document, Vec<Diagnostic>> {
     let doc = r
         .open(&spec::ROOT, &root_value, None, None)
         .and_then(|t| document(&mut r, &t));
-    match doc {
-        Some(d) if r.diags.is_empty() => Ok(d),
-        _ => {
-            let mut diags = r.diags;
-            crate::diag::sort(&mut diags);
-            Err(diags)
-        }
-    }
+    let mut diags = r.diags;
+    crate::diag::sort(&mut diags);
+    (doc, diags)
 }
 
 fn narrow<T: TryFrom<i64>>(v: Option<Sp<i64>>) -> Option<Sp<T>> {
