@@ -261,7 +261,7 @@ pub fn spm_alignment(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
                 })
                 .collect()
         };
-        let mut runs: Vec<(Region, Span)> = Vec::new();
+        let mut runs: Vec<(Region, Span, bool)> = Vec::new();
         for e in map
             .iter()
             .filter(|e| e.kind == crate::e820::Kind::SoftReserved)
@@ -270,13 +270,20 @@ pub fn spm_alignment(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
             // A run is this node's when it starts in one of its parts (the
             // kernel merges touching ranges of neighbouring nodes).
             let starts_here = |piece: &Region| piece.start <= run.start && run.start < piece.end();
-            if let Some(&(_, span)) = parts.iter().find(|(piece, _)| starts_here(piece)) {
-                runs.push((run, span));
+            if let Some(&(piece, span)) = parts.iter().find(|(piece, _)| starts_here(piece)) {
+                // Shorter than the part: the firmware kept the rest.
+                let trimmed = run.end() < piece.end() && !parts.iter().any(|(p, _)| p.start == run.end());
+                runs.push((run, span, trimmed));
             }
         }
-        for (run, span) in runs {
+        for (run, span, trimmed) in runs {
             let range = format!("[{:#x}, {:#x})", run.start, run.end());
             if run.start % HMEM_ALIGN != 0 || run.size % HMEM_ALIGN != 0 {
+                let help = if trimmed {
+                    "move the SPM away from what the firmware keeps for itself (its tables at the top of RAM below 4 GiB, the EBDA and BIOS area below 1 MiB): give the node a higher id, or its neighbours more memory; the guest gets only the rest of the part as soft reserved".to_string()
+                } else {
+                    format!("make the part's offset and size multiples of {} (the node's own start counts too)", fmt_size(block))
+                };
                 out.push(
                     Diagnostic::new(
                         &codes::T044,
@@ -285,7 +292,7 @@ pub fn spm_alignment(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
                         "not 2 MiB aligned",
                     )
                     .label(m.size.span, "the node's memory")
-                    .help(format!("make the part's offset and size multiples of {} (the node's own start counts too)", fmt_size(block)))
+                    .help(help)
                     .note("dax_hmem asks alloc_dax_region() for PMD_SIZE (2 MiB) alignment, which refuses any other range: the hmem probe fails and the soft-reserved memory is never usable"),
                 );
                 continue;
