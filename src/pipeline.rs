@@ -85,9 +85,11 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
             // T012, so references wait for the fixed file.
             if let Some(doc) = doc {
                 let (_, model) = lower(&doc);
-                parse_errors.extend(model.into_iter().filter(|d| {
-                    ["T010", "T011", "T013", "T014"].contains(&d.code.code)
-                }));
+                parse_errors.extend(
+                    model
+                        .into_iter()
+                        .filter(|d| ["T010", "T011", "T013", "T014"].contains(&d.code.code)),
+                );
                 crate::diag::sort(&mut parse_errors);
             }
             return Err(parse_errors);

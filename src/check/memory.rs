@@ -272,7 +272,8 @@ pub fn spm_alignment(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
             let starts_here = |piece: &Region| piece.start <= run.start && run.start < piece.end();
             if let Some(&(piece, span)) = parts.iter().find(|(piece, _)| starts_here(piece)) {
                 // Shorter than the part: the firmware kept the rest.
-                let trimmed = run.end() < piece.end() && !parts.iter().any(|(p, _)| p.start == run.end());
+                let trimmed =
+                    run.end() < piece.end() && !parts.iter().any(|(p, _)| p.start == run.end());
                 runs.push((run, span, trimmed));
             }
         }
@@ -282,7 +283,10 @@ pub fn spm_alignment(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
                 let help = if trimmed {
                     "move the SPM away from what the firmware keeps for itself (its tables at the top of RAM below 4 GiB, the EBDA and BIOS area below 1 MiB): give the node a higher id, or its neighbours more memory; the guest gets only the rest of the part as soft reserved".to_string()
                 } else {
-                    format!("make the part's offset and size multiples of {} (the node's own start counts too)", fmt_size(block))
+                    format!(
+                        "make the part's offset and size multiples of {} (the node's own start counts too)",
+                        fmt_size(block)
+                    )
                 };
                 out.push(
                     Diagnostic::new(

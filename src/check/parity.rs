@@ -199,7 +199,7 @@ impl Row {
 }
 
 use Refuser::{Firmware, Linux, Qemu};
-use Verdict::{Gap, HostDependent, Unreachable, WarningOnly};
+use Verdict::{HostDependent, Unreachable, WarningOnly};
 
 /// The table, QEMU first, then the guest kernel, then the firmware.
 pub static ROWS: &[Row] = &[
@@ -1040,11 +1040,12 @@ pub static ROWS: &[Row] = &[
         source: at("hw/pci/pci.c", &[1332, 1337], "do_pci_register_device"),
         messages: &["PCI: slot %d function %d not available for %s, in use by %s,id=%s"],
         condition: "an explicit `guest-slot` where QEMU's default VGA or NIC sits when QEMU is started without `-nodefaults`: slots 1 and 2 on q35, 2 and 3 on pc",
-        verdict: Gap(
-            "by design (see T110): QEMU's default devices depend on options outside topoc's command line (`-nodefaults`, `-vga`, `-nic`), and topoc's automatic slots start at 0x10, clear of them; an explicit low `guest-slot` checks clean, and QEMU started without `-nodefaults` refuses it",
-        ),
-        note: "",
-        see_also: &[&codes::T110],
+        verdict: Verdict::Caught {
+            codes: &[&codes::T110],
+            cases: &["T110-default-device-slot"],
+        },
+        note: "topoc's automatic slots start at 0x10, clear of the default devices; an explicit `guest-slot` there is refused.",
+        see_also: &[],
     },
     Row {
         id: "Q61",
