@@ -229,9 +229,9 @@ fn soft_reserve(table: &[Entry], regions: &[Region], rules: KernelRules) -> Vec<
     sanitize(&out, rules).unwrap_or(out)
 }
 
-/// SeaBIOS's `BUILD_MAX_E820`: its own E820 list (src/e820map.c drops further
+/// SeaBIOS's `BUILD_MAX_E820`: its own E820 list (src/config.h, 32 entries; src/e820map.c drops further
 /// entries with `warn_noalloc()`).
-pub const SEABIOS_E820_ENTRIES: usize = 128;
+pub const SEABIOS_E820_ENTRIES: usize = 32;
 
 /// One place the guest's E820 map passes through on its way into the
 /// kernel, with the entries it would have to hold.
@@ -256,7 +256,7 @@ impl E820Hop {
 /// The tables the guest's E820 map passes through, in boot order, with the
 /// entries each would hold.
 ///
-/// - SeaBIOS keeps its own list (`BUILD_MAX_E820` = 128) and hands it out by
+/// - SeaBIOS keeps its own list (`BUILD_MAX_E820` = 32) and hands it out by
 ///   INT 15h E820; the kernel's real-mode setup (`arch/x86/boot/memory.c
 ///   detect_memory_e820()`) copies at most 128 entries into the zero page and
 ///   silently stops there.
