@@ -25,23 +25,25 @@ fn setting(cx: &Context, span: Span) -> Span {
 /// T100: node ids QEMU cannot take: not dense from 0, or 128 and above.
 pub fn node_ids(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
     // Duplicate ids are T010's business: judge the distinct ids.
+    // Every gap is reported, each at the node after it.
     let mut expected = 0u32;
-    let mut gap_reported = false;
     // Ids past QEMU's limit are reported once, together.
     let mut beyond: Vec<&crate::model::Node> = Vec::new();
     for n in &cx.topo.nodes {
         let id = n.id.value;
         if id >= MAX_NODES {
             beyond.push(n);
-        } else if id > expected && !gap_reported {
-            gap_reported = true;
+        } else if id > expected {
             let count = cx.topo.nodes.len();
+            let missing = if id - expected == 1 {
+                format!("node id {expected} is missing")
+            } else {
+                format!("node ids {expected} to {} are missing", id - 1)
+            };
             out.push(
                 Diagnostic::new(
                     &codes::T100,
-                    format!(
-                        "QEMU needs node ids 0, 1, 2, … without gaps; node id {expected} is missing"
-                    ),
+                    format!("QEMU needs node ids 0, 1, 2, … without gaps; {missing}"),
                     n.id.span,
                     format!("expected id {expected} before this node"),
                 )
