@@ -257,10 +257,11 @@ pub(super) fn run(
         say_raw(&render::text_all(&shown_diags, &source, ui.style()));
     }
     if !ui.quiet {
-        let what = if clean {
-            "it checks clean"
-        } else {
-            "it does not check: see the findings above"
+        let what = match (clean, diags.len()) {
+            (true, 0) => "it checks clean".to_string(),
+            (true, 1) => "it checks, with 1 warning (above)".to_string(),
+            (true, n) => format!("it checks, with {n} warnings (above)"),
+            (false, _) => "it does not check: see the findings above".to_string(),
         };
         let warned = match findings.len() {
             0 => String::new(),

@@ -70,7 +70,7 @@ impl SysOrigin {
     pub fn file(&self, rel: &str) -> String {
         match self {
             SysOrigin::Host { root } => host::join(root, rel),
-            SysOrigin::Dump { name } => format!("{name} ({rel})"),
+            SysOrigin::Dump { name } => format!("{name}, {rel}"),
         }
     }
 }

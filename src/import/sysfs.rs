@@ -19,6 +19,7 @@ use super::{Sysfs, warning};
 use crate::diag::{Diagnostic, codes};
 use crate::guest::dump::{DaxDevice, PciDevice};
 use crate::kinds::{Associativity, DeviceKind, WritePolicy};
+use crate::linux::memory::memtotal_overhead;
 use crate::units::{KIB, MIB, PciAddr, fmt_cpulist, fmt_size, parse_pci};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -208,6 +209,22 @@ fn annotate_devices(d: &mut Desc, pci: &[PciDevice]) {
     }
 }
 
+/// A node's RAM from its MemTotal: MemTotal falls short of the RAM by at
+/// most [`memtotal_overhead`] (struct pages, per-node data, and in the first
+/// node the kernel image and swiotlb), so the RAM is the largest number of
+/// whole memory blocks within MemTotal plus that bound, and never less than
+/// MemTotal.
+fn ram_from_memtotal(kib: u64, first: bool) -> u64 {
+    let bytes = kib.saturating_mul(KIB);
+    if bytes == 0 {
+        return 0;
+    }
+    let bound = memtotal_overhead(bytes, bytes, first, first).bytes;
+    let down = bytes.saturating_add(bound) / BLOCK * BLOCK;
+    let up = bytes.div_ceil(BLOCK).saturating_mul(BLOCK);
+    down.max(up)
+}
+
 /// A machine from sysfs alone.
 pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
     let mut d = Desc::default();
@@ -254,6 +271,13 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
         .collect();
     let mut stood_in: Vec<String> = Vec::new();
     let mut next_cpu = 0u32;
+    // The kernel image and the swiotlb buffer sit in low memory: the first
+    // node with memory.
+    let first_memory = numbers.iter().copied().find(|n| {
+        s.nodes
+            .get(n)
+            .is_some_and(|i| i.mem_total_kib.is_some_and(|k| k > 0))
+    });
     for (i, &n) in numbers.iter().enumerate() {
         let info = s.nodes.get(&n);
         let mut node = Node {
@@ -296,15 +320,14 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
             let boot = match (s.blocks.get(&n), info.mem_total_kib) {
                 (Some(&b), _) => Some((b, format!("{}: its memory blocks", node_dir(n, "memory*")))),
                 (None, Some(kib)) => {
-                    let bytes = kib.saturating_mul(KIB);
-                    let up = bytes.div_ceil(BLOCK).saturating_mul(BLOCK);
-                    if up > 0 {
-                        stood_in.push(format!("{} ({} kB → {})", node.name, kib, fmt_size(up)));
+                    let size = ram_from_memtotal(kib, first_memory == Some(n));
+                    if size > 0 {
+                        stood_in.push(format!("{} ({} kB → {})", node.name, kib, fmt_size(size)));
                     }
                     Some((
-                        up,
+                        size,
                         format!(
-                            "{}: MemTotal {kib} kB, rounded up to whole {} memory blocks (MemTotal lacks what the kernel keeps)",
+                            "{}: MemTotal {kib} kB plus at most what the kernel keeps of a node, in whole {} memory blocks",
                             node_dir(n, "meminfo"),
                             fmt_size(BLOCK)
                         ),
@@ -367,7 +390,7 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
         out.push(warning(
             &codes::T166,
             format!(
-                "no memory blocks show, so node memory comes from MemTotal, which lacks what the kernel reserved; rounded up: {}",
+                "no memory blocks show, so node memory comes from MemTotal and what the kernel keeps of a node at most: {}",
                 stood_in.join(", ")
             ),
         ));
