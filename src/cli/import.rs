@@ -200,7 +200,14 @@ pub(super) fn run(
             return err(format!("--root {}: not a directory", root.display()));
         }
         let snap = snapshot(root);
-        crate::import::host::view(&snap, &mut findings)
+        let view = crate::import::host::view(&snap, &mut findings);
+        // A file that does not read stops the import before it describes
+        // a machine without it.
+        if findings.iter().any(Diagnostic::is_error) {
+            report_findings(ui, &findings);
+            return ExitCode::from(INVALID);
+        }
+        view
     } else {
         let (srat, slit, hmat) = match (table(&src.srat), table(&src.slit), table(&src.hmat)) {
             (Ok(a), Ok(b), Ok(c)) => (a, b, c),

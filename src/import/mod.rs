@@ -165,9 +165,14 @@ pub fn describe(view: &View, name: Option<&str>, out: &mut Vec<Diagnostic>) -> O
         }
         sysfs::describe(s, out)?
     } else {
+        let why = if view.unseen.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", view.unseen.join("; "))
+        };
         out.push(error(
             &codes::T172,
-            "nothing to import: give --srat, --slit, --hmat, --dump or --host",
+            format!("{} gives no NUMA node to import{why}", view.origin),
         ));
         return None;
     };
@@ -222,7 +227,7 @@ fn decode<T>(
                 .ok();
             let mut d = error(&codes::T162, format!("{}: {e}", f.name));
             if let Some(other) = found {
-                d = d.help(format!("this is an {other}: give it as --{}", other.to_lowercase()));
+                d = d.help(format!("this is the {other}: give it as --{}", other.to_lowercase()));
             }
             out.push(d);
             None

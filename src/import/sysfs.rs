@@ -230,9 +230,10 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
     let mut d = Desc::default();
     let node_dir = |n: u32, leaf: &str| s.origin.file(&format!("sys/devices/system/node/node{n}/{leaf}"));
     d.sources.push(format!(
-        "sysfs {}: {} node directories",
+        "sysfs {}: {} node director{}",
         s.origin.file("sys/devices/system/node"),
-        s.nodes.len()
+        s.nodes.len(),
+        if s.nodes.len() == 1 { "y" } else { "ies" }
     ));
     // Nodes: the directories, and offline nodes dax devices target.
     let mut numbers: BTreeSet<u32> = s.nodes.keys().copied().collect();
@@ -408,7 +409,7 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
             Some(p) => (
                 p.class.and_then(kind_of_class).unwrap_or(DeviceKind::Gpu),
                 format!("PCI class {:#08x}", p.class.unwrap_or(0)),
-                format!("the PCI device whose numa_node is the Generic Initiator node {g}: {}", pci_words(p)),
+                format!("the PCI device whose numa_node is the Generic Initiator node {g}"),
             ),
             None => {
                 out.push(warning(
@@ -503,8 +504,10 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
         });
     }
 
-    // HMAT: the best initiators of each target, as access0 and access1 show them.
-    let mut pairs: BTreeMap<(usize, usize), HmatPair> = BTreeMap::new();
+    // HMAT: the best initiators of each target, as access0 and access1 show
+    // them: (latency read, write; bandwidth read, write) and where from.
+    type Seen = ([Option<u64>; 4], String);
+    let mut seen: BTreeMap<(usize, usize), Seen> = BTreeMap::new();
     let initiator = |d: &Desc, i: usize| {
         !d.nodes[i].cpus.is_empty() || d.devices.iter().any(|x| x.gi.contains(&i))
     };
@@ -516,35 +519,40 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
                 if !initiator(&d, ii) || !d.nodes[ti].has_memory() {
                     continue;
                 }
-                let p = pairs.entry((ii, ti)).or_insert_with(|| HmatPair {
-                    initiator: ii,
-                    target: ti,
-                    values: Default::default(),
+                seen.entry((ii, ti)).or_insert_with(|| {
+                    (
+                        [a.read_latency, a.write_latency, a.read_bandwidth, a.write_bandwidth]
+                            .map(|v| v.filter(|&v| v > 0)),
+                        node_dir(t, &format!("access{}/initiators", a.class)),
+                    )
                 });
-                let from = |attr: &str| format!("{}", node_dir(t, &format!("access{}/initiators/{attr}", a.class)));
-                let lat = (a.read_latency, a.write_latency);
-                let bw = (a.read_bandwidth, a.write_bandwidth);
-                let mut set = |k: usize, v: Option<u64>, mult: u64, what: String| {
-                    if let Some(v) = v.filter(|&v| v > 0) {
-                        if p.values[k].is_none() {
-                            p.values[k] = Some((v.saturating_mul(mult), what));
-                        }
-                    }
-                };
-                if lat.0 == lat.1 {
-                    set(0, lat.0, 1000, from("read_latency, write_latency"));
-                } else {
-                    set(1, lat.0, 1000, from("read_latency"));
-                    set(2, lat.1, 1000, from("write_latency"));
-                }
-                if bw.0 == bw.1 {
-                    set(3, bw.0, MIB, from("read_bandwidth, write_bandwidth"));
-                } else {
-                    set(4, bw.0, MIB, from("read_bandwidth"));
-                    set(5, bw.1, MIB, from("write_bandwidth"));
-                }
             }
         }
+    }
+    // Access types when reads and writes agree everywhere, else both.
+    let same = seen.values().all(|(v, _)| v[0] == v[1] && v[2] == v[3]);
+    let mut pairs: BTreeMap<(usize, usize), HmatPair> = BTreeMap::new();
+    for (&(ii, ti), (v, dir)) in &seen {
+        let mut p = HmatPair {
+            initiator: ii,
+            target: ti,
+            values: Default::default(),
+        };
+        let lat = |x: Option<u64>| x.map(|ns| ns.saturating_mul(1000));
+        let bw = |x: Option<u64>| x.map(|m| m.saturating_mul(MIB));
+        if same {
+            p.values[0] = lat(v[0]).map(|x| (x, format!("{dir}/read_latency, write_latency")));
+            p.values[3] = bw(v[2]).map(|x| (x, format!("{dir}/read_bandwidth, write_bandwidth")));
+        } else {
+            p.values[1] = lat(v[0]).map(|x| (x, format!("{dir}/read_latency")));
+            p.values[2] = lat(v[1]).map(|x| (x, format!("{dir}/write_latency")));
+            p.values[4] = bw(v[2]).map(|x| (x, format!("{dir}/read_bandwidth")));
+            p.values[5] = bw(v[3]).map(|x| (x, format!("{dir}/write_bandwidth")));
+        }
+        pairs.insert((ii, ti), p);
+    }
+    for (&t, info) in &s.nodes {
+        let Some(&ti) = index.get(&t) else { continue };
         // Memory-side caches.
         for c in &info.memory_side_cache {
             let Some(m) = d.nodes[ti].memory.as_mut() else { continue };

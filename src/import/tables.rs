@@ -280,7 +280,7 @@ pub fn describe_placed(
             .linux
             .map_or_else(String::new, |n| format!(", host Linux node {n}"));
         let about = if stand_in {
-            format!("domain {} of the SLIT/HMAT (no SRAT){linux}", x.pxm)
+            format!("domain {} of the SLIT/HMAT (no SRAT)", x.pxm)
         } else {
             format!("SRAT proximity domain {}{linux}", x.pxm)
         };
@@ -440,7 +440,7 @@ pub(crate) fn group_shape(d: &Desc, stand_in: bool) -> Shape {
             cores: counts[0] as u32,
             threads: 1,
             from: format!(
-                "one socket per CPU node, {} {what} each; the host's own packaging is not in the tables",
+                "one socket per CPU node, {} {what} each; the host's own packaging is not imported",
                 counts[0]
             ),
         }
