@@ -210,3 +210,193 @@ pub fn toml(d: &Desc) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::desc::*;
+    use crate::kinds::{Associativity, DeviceKind, WritePolicy};
+    use crate::parse::spec::{ALL_TABLES, TableSpec};
+    use crate::units::{GIB, MIB, PciAddr};
+
+    /// A machine that uses every key the renderer writes.
+    fn everything() -> Desc {
+        let node = |id: u32, cpus: Vec<u32>, memory: Option<Memory>| Node {
+            id,
+            name: format!("n{id}"),
+            about: "about \"it\"\nwith a line break".to_string(),
+            id_from: "from # a comment".to_string(),
+            cpus,
+            cpus_from: "cpus".to_string(),
+            memory,
+            initiator: None,
+        };
+        let mem = |size: u64, spm: Vec<Spm>, caches: Vec<Cache>| Memory {
+            size,
+            from: "size".to_string(),
+            spm,
+            caches,
+        };
+        let mut d = Desc {
+            name: "all".to_string(),
+            description: "every \"key\" \\ once".to_string(),
+            sources: vec!["one".to_string()],
+            unseen: vec!["two".to_string()],
+            notes: vec!["three".to_string()],
+            shape: Shape {
+                sockets: 1,
+                dies: 2,
+                cores: 1,
+                threads: 2,
+                from: "shape".to_string(),
+            },
+            hmat_on: Some("asked".to_string()),
+            ..Desc::default()
+        };
+        d.nodes.push(node(
+            0,
+            vec![0, 1],
+            Some(mem(
+                4 * GIB,
+                vec![Spm {
+                    offset: 2 * GIB,
+                    size: GIB,
+                    from: "part".to_string(),
+                }],
+                vec![Cache {
+                    level: 1,
+                    size: 256 * MIB,
+                    associativity: Associativity::Direct,
+                    policy: WritePolicy::WriteBack,
+                    line: 64,
+                    from: "cache".to_string(),
+                }],
+            )),
+        ));
+        d.nodes.push(node(1, vec![2, 3], None));
+        let mut hbm = node(
+            2,
+            vec![],
+            Some(mem(
+                GIB,
+                vec![Spm {
+                    offset: 0,
+                    size: GIB,
+                    from: "all".to_string(),
+                }],
+                vec![],
+            )),
+        );
+        hbm.initiator = Some((1, "attached".to_string()));
+        d.nodes.push(hbm);
+        d.nodes.push(node(3, vec![], None));
+        let addr = PciAddr {
+            segment: 0,
+            bus: 0x41,
+            device: 0,
+            function: 0,
+        };
+        d.devices.push(Device {
+            name: "gpu0".to_string(),
+            kind: DeviceKind::Gpu,
+            kind_from: "kind".to_string(),
+            pci: Some(addr),
+            source: Source::Host(addr),
+            guest_slot: None,
+            gi: vec![3],
+            about: "a GPU".to_string(),
+        });
+        d.devices.push(Device {
+            name: "acc0".to_string(),
+            kind: DeviceKind::Accelerator,
+            kind_from: String::new(),
+            pci: None,
+            source: Source::StandIn,
+            guest_slot: Some(17),
+            gi: vec![1],
+            about: String::new(),
+        });
+        let mut matrix = vec![vec![20u8; 4]; 4];
+        for (i, row) in matrix.iter_mut().enumerate() {
+            row[i] = 10;
+        }
+        matrix[0][1] = 21;
+        d.distances = Some(Distances {
+            matrix,
+            from: "table".to_string(),
+            what: "SLIT".to_string(),
+            labels: (0..4).map(|i| format!("PXM {i}")).collect(),
+        });
+        let v = |x: u64| Some((x, "value".to_string()));
+        d.hmat.push(HmatPair {
+            initiator: 0,
+            target: 0,
+            values: [v(90_000), v(91_000), v(92_000), v(100 * GIB), v(90 * GIB), v(80 * GIB)],
+        });
+        d
+    }
+
+    fn table_of(header: &str) -> Option<&'static TableSpec> {
+        let path = header.trim_matches(|c| c == '[' || c == ']');
+        ALL_TABLES.iter().copied().find(|t| t.path == path)
+    }
+
+    /// Every key written is one `parse::spec` declares for its table, and
+    /// the text parses without a finding.
+    #[test]
+    fn every_key_is_the_input_languages() {
+        let text = toml(&everything());
+        let mut table = table_of("").expect("root table");
+        let mut in_array = false;
+        let mut checked = 0;
+        for line in text.lines() {
+            let l = line.trim();
+            if l.starts_with('#') || l.is_empty() {
+                continue;
+            }
+            if l.starts_with('[') {
+                table = table_of(l).unwrap_or_else(|| panic!("no table for {l}"));
+                continue;
+            }
+            if in_array {
+                if l == "]" {
+                    in_array = false;
+                    continue;
+                }
+                for key in ["from", "to", "value"] {
+                    assert!(
+                        crate::parse::spec::DISTANCE_PAIR.field(key).is_some(),
+                        "distances.pair.{key}"
+                    );
+                }
+                checked += 1;
+                continue;
+            }
+            let key = l.split(" = ").next().unwrap_or("");
+            assert!(
+                table.field(key).is_some(),
+                "`{key}` is not a key of [{}]:\n{text}",
+                table.path
+            );
+            if key == "pair" {
+                in_array = true;
+            }
+            checked += 1;
+        }
+        assert!(checked > 40, "only {checked} keys seen");
+        let src = crate::source::SourceFile::new("rendered.toml", text.as_str());
+        if let Err(diags) = crate::parse::parse(&src) {
+            panic!("the rendered text does not parse: {diags:?}\n{text}");
+        }
+    }
+
+    #[test]
+    fn strings_and_comments_stay_on_their_line() {
+        let text = toml(&everything());
+        assert!(text.contains("description = \"every \\\"key\\\" \\\\ once\""));
+        assert!(text.contains("# about \"it\" with a line break"));
+        assert!(text.contains("spm = true  # all"));
+        assert!(text.contains("asymmetric = true"));
+        assert_eq!(text, toml(&everything()), "rendering is deterministic");
+    }
+}
