@@ -265,6 +265,29 @@ pub fn describe_placed(
             fmt_cpulist(&pxms)
         ));
     }
+    // Address ranges below the top of memory that no node's memory covers:
+    // holes for devices and firmware. The VM lays its RAM out afresh.
+    if !stand_in {
+        let mut ranges: Vec<(u64, u64)> = doms
+            .iter()
+            .flat_map(|x| x.memory.iter().map(|m| (m.1, m.1.saturating_add(m.2))))
+            .collect();
+        ranges.sort_unstable();
+        let mut gaps = Vec::new();
+        let mut end = 0u64;
+        for (a, b) in ranges {
+            if a > end {
+                gaps.push(format!("[{end:#x}-{:#x}] {}", a - 1, fmt_size(a - end)));
+            }
+            end = end.max(b);
+        }
+        if !gaps.is_empty() {
+            d.notes.push(format!(
+                "no node's SRAT memory covers {}; the VM lays its RAM out afresh",
+                gaps.join(", ")
+            ));
+        }
+    }
     let index_of_pxm: BTreeMap<u32, usize> =
         doms.iter().enumerate().map(|(i, x)| (x.pxm, i)).collect();
 
