@@ -766,9 +766,11 @@ fn real_machines() -> Vec<(String, String)> {
 
 fn import_real_md() -> String {
     let mut s = String::from(HEADER);
-    s.push_str("# Real firmware tables, imported
+    s.push_str(
+        "# Real firmware tables, imported
 
-");
+",
+    );
     s.push_str(
         "The ACPI NUMA tables of nine real machines (`tests/data/real-tables/`, with their \
          provenance), each shown as `topoc inspect` decodes it and as `topoc import` describes \
@@ -781,10 +783,13 @@ fn import_real_md() -> String {
     );
     for (folder, machine) in real_machines() {
         let dir = format!("tests/data/real-tables/{folder}");
-        let _ = writeln!(s, "## {folder}
+        let _ = writeln!(
+            s,
+            "## {folder}
 
 {machine}.
-");
+"
+        );
         let tables: Vec<String> = ["SRAT", "SLIT", "HMAT"]
             .iter()
             .map(|t| format!("{dir}/{t}.dat"))

@@ -420,9 +420,17 @@ fn run_import(stem: &str) -> Result<(), Failed> {
         topoc::diag::codes::lookup(c).is_some_and(|c| c.severity == topoc::diag::Severity::Error)
     });
     if r.code() != i32::from(errors) {
-        return Err(format!("exit status {}, errors reported: {errors}\n{}", r.code(), r.err()).into());
+        return Err(format!(
+            "exit status {}, errors reported: {errors}\n{}",
+            r.code(),
+            r.err()
+        )
+        .into());
     }
-    golden::check(dir.join(format!("{stem}.out")), format!("exit: {}\n{}", r.code(), r.err()))?;
+    golden::check(
+        dir.join(format!("{stem}.out")),
+        format!("exit: {}\n{}", r.code(), r.err()),
+    )?;
     let toml = dir.join(format!("{stem}.toml"));
     if r.stdout.is_empty() {
         if toml.exists() {

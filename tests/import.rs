@@ -159,14 +159,21 @@ fn examples_round_trip_through_the_binary_byte_for_byte() {
         args.push(imported.to_string_lossy().into_owned());
         let r = topoc(&args).run();
         assert_eq!(r.code(), 0, "{e}: import failed:\n{}", r.err());
-        assert!(r.err().is_empty(), "{e}: import said something:\n{}", r.err());
+        assert!(
+            r.err().is_empty(),
+            "{e}: import said something:\n{}",
+            r.err()
+        );
         let again = dir.path().join("again");
         let a = again.to_string_lossy().into_owned();
         let i = imported.to_string_lossy().into_owned();
         let c = topoc(["check", &i]).run();
         assert_eq!(c.code(), 0, "{e}: the import does not check:\n{}", c.err());
         assert!(c.err().contains(": ok"), "{e}: check warned:\n{}", c.err());
-        topoc(["build", "-q", &i, "--out", &a]).run().ok().expect("builds");
+        topoc(["build", "-q", &i, "--out", &a])
+            .run()
+            .ok()
+            .expect("builds");
         for t in ["SRAT.dat", "SLIT.dat", "HMAT.dat"] {
             let x = std::fs::read(out.join(t)).ok();
             let y = std::fs::read(again.join(t)).ok();
@@ -215,7 +222,12 @@ fn random_machines_round_trip() {
         "{} of {} machines do not round-trip:\n{}",
         failures.len(),
         machines().len(),
-        failures.iter().take(3).cloned().collect::<Vec<_>>().join("\n\n")
+        failures
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n\n")
     );
     assert!(
         counts.get("byte for byte").copied().unwrap_or(0) * 2 > machines().len(),

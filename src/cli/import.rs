@@ -129,16 +129,14 @@ fn record(root: &Path, rel: &str, files: &mut BTreeMap<String, Read>) {
     let path = root.join(rel);
     let read = match std::fs::symlink_metadata(&path) {
         Err(e) => problem(&e),
-        Ok(m) if m.file_type().is_symlink() && path.is_dir() => {
-            match std::fs::read_link(&path) {
-                Ok(t) => Read::Link(
-                    t.file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                ),
-                Err(e) => problem(&e),
-            }
-        }
+        Ok(m) if m.file_type().is_symlink() && path.is_dir() => match std::fs::read_link(&path) {
+            Ok(t) => Read::Link(
+                t.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            ),
+            Err(e) => problem(&e),
+        },
         Ok(_) if path.is_dir() => {
             list(root, rel, files);
             return;
@@ -187,10 +185,7 @@ pub(super) fn run(
         match crate::guest::dump::GuestDump::parse(&text) {
             Ok(d) => crate::import::dump::view(&dname, &d),
             Err(e) => {
-                findings.push(crate::import::error(
-                    &codes::T169,
-                    format!("{dname}: {e}"),
-                ));
+                findings.push(crate::import::error(&codes::T169, format!("{dname}: {e}")));
                 report_findings(ui, &findings);
                 return ExitCode::from(INVALID);
             }
@@ -255,7 +250,7 @@ pub(super) fn run(
             }
         }
     }
-    if !diags.is_empty() && !(ui.quiet && clean) {
+    if !(diags.is_empty() || (ui.quiet && clean)) {
         let shown_diags: Vec<Diagnostic> = if ui.quiet {
             diags.iter().filter(|d| d.is_error()).cloned().collect()
         } else {

@@ -54,7 +54,8 @@ pub const BLOCK: u64 = 128 * MIB;
 
 /// Reads `1/64`, `0.5` or `2` as a fraction.
 pub fn parse_scale(s: &str) -> Result<MemoryFit, String> {
-    let bad = || format!("`{s}` is not a scale: write a fraction such as 1/64, or a number such as 0.25");
+    let bad =
+        || format!("`{s}` is not a scale: write a fraction such as 1/64, or a number such as 0.25");
     let (num, den) = match s.trim().split_once('/') {
         Some((a, b)) => (
             a.trim().parse::<u64>().map_err(|_| bad())?,
@@ -67,9 +68,22 @@ pub fn parse_scale(s: &str) -> Result<MemoryFit, String> {
                 return Err(bad());
             }
             let den = 10u64.pow(frac.len() as u32);
-            let int: u64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| bad())? };
-            let frac: u64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| bad())? };
-            (int.checked_mul(den).and_then(|x| x.checked_add(frac)).ok_or_else(bad)?, den)
+            let int: u64 = if int.is_empty() {
+                0
+            } else {
+                int.parse().map_err(|_| bad())?
+            };
+            let frac: u64 = if frac.is_empty() {
+                0
+            } else {
+                frac.parse().map_err(|_| bad())?
+            };
+            (
+                int.checked_mul(den)
+                    .and_then(|x| x.checked_add(frac))
+                    .ok_or_else(bad)?,
+                den,
+            )
         }
     };
     if num == 0 || den == 0 {
@@ -84,7 +98,9 @@ fn scaled(v: u64, num: u64, den: u64) -> u64 {
 
 /// `v` to the nearest multiple of `unit`, at least one.
 fn round_to(v: u64, unit: u64) -> u64 {
-    (v.saturating_add(unit / 2) / unit).max(1).saturating_mul(unit)
+    (v.saturating_add(unit / 2) / unit)
+        .max(1)
+        .saturating_mul(unit)
 }
 
 pub fn apply(d: &mut Desc, fit: &Fit, out: &mut Vec<Diagnostic>) {
@@ -118,23 +134,22 @@ fn drop_nodes(d: &mut Desc, keep: &[bool]) {
             n.id_from = format!("{}; {} before the fit", n.id_from, n.id);
             n.id = j as u32;
         }
-        n.initiator = n
-            .initiator
-            .and_then(|(x, f)| new_ix[x].map(|y| (y, f)));
+        n.initiator = n.initiator.and_then(|(x, f)| new_ix[x].map(|y| (y, f)));
         d.nodes.push(n);
     }
     for dev in &mut d.devices {
         dev.gi = dev.gi.iter().filter_map(|&g| new_ix[g]).collect();
     }
     d.devices.retain(|x| !x.gi.is_empty());
-    d.hmat.retain_mut(|p| match (new_ix[p.initiator], new_ix[p.target]) {
-        (Some(a), Some(b)) => {
-            p.initiator = a;
-            p.target = b;
-            true
-        }
-        _ => false,
-    });
+    d.hmat
+        .retain_mut(|p| match (new_ix[p.initiator], new_ix[p.target]) {
+            (Some(a), Some(b)) => {
+                p.initiator = a;
+                p.target = b;
+                true
+            }
+            _ => false,
+        });
     if let Some(dist) = &mut d.distances {
         let rows: Vec<Vec<u8>> = dist
             .matrix
@@ -229,7 +244,11 @@ fn keep_nodes(d: &mut Desc, ids: &[u32], out: &mut Vec<Diagnostic>) {
 
 fn keep_cpus(d: &mut Desc, cpus: &[u32], out: &mut Vec<Diagnostic>) {
     let have: Vec<u32> = {
-        let mut v: Vec<u32> = d.nodes.iter().flat_map(|n| n.cpus.iter().copied()).collect();
+        let mut v: Vec<u32> = d
+            .nodes
+            .iter()
+            .flat_map(|n| n.cpus.iter().copied())
+            .collect();
         v.sort_unstable();
         v
     };
@@ -326,8 +345,10 @@ fn devices(d: &mut Desc, mode: DeviceMode, out: &mut Vec<Diagnostic>) {
             let keep: Vec<bool> = (0..d.nodes.len())
                 .map(|i| !gi.contains(&i) || !d.nodes[i].cpus.is_empty() || d.nodes[i].has_memory())
                 .collect();
-            d.notes
-                .push("fitted: devices and their Generic Initiator nodes left out (--devices none)".to_string());
+            d.notes.push(
+                "fitted: devices and their Generic Initiator nodes left out (--devices none)"
+                    .to_string(),
+            );
             drop_nodes(d, &keep);
         }
     }
@@ -342,10 +363,16 @@ fn memory(d: &mut Desc, m: MemoryFit) {
         .fold(0, u64::saturating_add);
     let (num, den, what) = match m {
         MemoryFit::Scale { num, den } => (num, den, format!("x {num}/{den}")),
-        MemoryFit::Total(t) => (t, total.max(1), format!("scaled to a total of {}", fmt_size(t))),
+        MemoryFit::Total(t) => (
+            t,
+            total.max(1),
+            format!("scaled to a total of {}", fmt_size(t)),
+        ),
     };
     for n in &mut d.nodes {
-        let Some(mem) = n.memory.as_mut() else { continue };
+        let Some(mem) = n.memory.as_mut() else {
+            continue;
+        };
         let old = mem.size;
         mem.size = round_to(scaled(old, num, den), BLOCK);
         mem.from = format!(

@@ -128,7 +128,8 @@ impl Reader<'_> {
             }
             _ => {
                 if let Some(w) = what {
-                    self.unseen.push(format!("{w}: {} is absent", self.name(rel)));
+                    self.unseen
+                        .push(format!("{w}: {} is absent", self.name(rel)));
                 }
                 None
             }
@@ -151,10 +152,7 @@ impl Reader<'_> {
         let line = text[..offset.min(text.len())].matches('\n').count() + 1;
         self.out.push(super::error(
             &codes::T168,
-            format!(
-                "{}: line {line}, byte {offset}: {why}",
-                self.name(rel)
-            ),
+            format!("{}: line {line}, byte {offset}: {why}", self.name(rel)),
         ));
     }
 
@@ -218,9 +216,12 @@ fn meminfo_total(text: &str) -> Result<u64, (usize, String)> {
         if let Some(at) = line.find("MemTotal:") {
             let rest = line[at + "MemTotal:".len()..].trim();
             let num = rest.strip_suffix("kB").unwrap_or(rest).trim();
-            return num
-                .parse()
-                .map_err(|_| (offset + at, format!("`{}` is not a MemTotal in kB", line.trim_end())));
+            return num.parse().map_err(|_| {
+                (
+                    offset + at,
+                    format!("`{}` is not a MemTotal in kB", line.trim_end()),
+                )
+            });
         }
         offset += line.len();
     }
@@ -235,7 +236,10 @@ pub fn view(s: &Snapshot, out: &mut Vec<Diagnostic>) -> View {
         unseen: Vec::new(),
     };
     let mut v = View {
-        origin: format!("the host ({})", if s.root.is_empty() { "/" } else { &s.root }),
+        origin: format!(
+            "the host ({})",
+            if s.root.is_empty() { "/" } else { &s.root }
+        ),
         ..View::default()
     };
     for sig in ["SRAT", "SLIT", "HMAT"] {
@@ -264,12 +268,14 @@ pub fn view(s: &Snapshot, out: &mut Vec<Diagnostic>) -> View {
         v.unseen = r.unseen;
         return v;
     };
-    let mut lists = NodeLists::default();
-    lists.possible = r.list(&format!("{node_root}/possible"));
-    lists.online = r.list(&format!("{node_root}/online"));
-    lists.has_cpu = r.list(&format!("{node_root}/has_cpu"));
-    lists.has_memory = r.list(&format!("{node_root}/has_memory"));
-    lists.has_generic_initiator = r.list(&format!("{node_root}/has_generic_initiator"));
+    let lists = NodeLists {
+        possible: r.list(&format!("{node_root}/possible")),
+        online: r.list(&format!("{node_root}/online")),
+        has_cpu: r.list(&format!("{node_root}/has_cpu")),
+        has_memory: r.list(&format!("{node_root}/has_memory")),
+        has_generic_initiator: r.list(&format!("{node_root}/has_generic_initiator")),
+        ..NodeLists::default()
+    };
     let block = r.hex("sys/devices/system/memory/block_size_bytes");
     let mut nodes = BTreeMap::new();
     let mut blocks = BTreeMap::new();
@@ -388,7 +394,12 @@ pub fn view(s: &Snapshot, out: &mut Vec<Diagnostic>) -> View {
                 continue;
             };
             let (Ok(a), Ok(b)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else {
-                r.malformed("proc/iomem", &text, line, format!("`{}` is not a range", range.trim()));
+                r.malformed(
+                    "proc/iomem",
+                    &text,
+                    line,
+                    format!("`{}` is not a range", range.trim()),
+                );
                 continue;
             };
             zero &= a == 0 && b == 0;

@@ -216,10 +216,12 @@ fn decode<T>(
                 )
                 .help("nothing to do for the import; the VM gets a table with a correct checksum"),
             );
-            with(&f.bytes, ChecksumPolicy::Ignore).ok().map(|table| Named {
-                name: f.name.clone(),
-                table,
-            })
+            with(&f.bytes, ChecksumPolicy::Ignore)
+                .ok()
+                .map(|table| Named {
+                    name: f.name.clone(),
+                    table,
+                })
         }
         Err(e @ (DecodeError::WrongSignature { .. } | DecodeError::UnknownSignature { .. })) => {
             let found = acpi::decode_any_with(&f.bytes, ChecksumPolicy::Ignore)
@@ -227,7 +229,10 @@ fn decode<T>(
                 .ok();
             let mut d = error(&codes::T162, format!("{}: {e}", f.name));
             if let Some(other) = found {
-                d = d.help(format!("this is the {other}: give it as --{}", other.to_lowercase()));
+                d = d.help(format!(
+                    "this is the {other}: give it as --{}",
+                    other.to_lowercase()
+                ));
             }
             out.push(d);
             None

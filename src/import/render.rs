@@ -60,7 +60,11 @@ fn list_block(out: &mut String, title: &str, items: &[String]) {
 
 pub fn toml(d: &Desc) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "# Imported by `topoc import`: {}.", comment(&d.description));
+    let _ = writeln!(
+        s,
+        "# Imported by `topoc import`: {}.",
+        comment(&d.description)
+    );
     list_block(&mut s, "Read:", &d.sources);
     list_block(&mut s, "Not seen:", &d.unseen);
     list_block(&mut s, "Notes:", &d.notes);
@@ -116,7 +120,12 @@ pub fn toml(d: &Desc) -> String {
             s.push_str("\n[[node.memory.cache]]\n");
             line(&mut s, "level", &c.level.to_string(), &c.from);
             line(&mut s, "size", &quote(&fmt_size(c.size)), "");
-            line(&mut s, "associativity", &quote(c.associativity.as_str()), "");
+            line(
+                &mut s,
+                "associativity",
+                &quote(c.associativity.as_str()),
+                "",
+            );
             line(&mut s, "policy", &quote(c.policy.as_str()), "");
             line(&mut s, "line", &c.line.to_string(), "");
         }
@@ -156,7 +165,12 @@ pub fn toml(d: &Desc) -> String {
             .filter_map(|&g| d.nodes.get(g))
             .map(|n| quote(&n.name))
             .collect();
-        line(&mut s, "initiator-nodes", &format!("[{}]", gi.join(", ")), "");
+        line(
+            &mut s,
+            "initiator-nodes",
+            &format!("[{}]", gi.join(", ")),
+            "",
+        );
     }
     if let Some(dist) = &d.distances {
         s.push_str("\n[distances]\n");
@@ -204,7 +218,11 @@ pub fn toml(d: &Desc) -> String {
         line(&mut s, "target", &quote(&t.name), "");
         for (k, v) in p.values.iter().enumerate() {
             let Some((v, from)) = v else { continue };
-            let text = if k < 3 { fmt_latency(*v) } else { fmt_bandwidth(*v) };
+            let text = if k < 3 {
+                fmt_latency(*v)
+            } else {
+                fmt_bandwidth(*v)
+            };
             line(&mut s, HMAT_KEYS[k], &quote(&text), from);
         }
     }
@@ -331,7 +349,14 @@ mod tests {
         d.hmat.push(HmatPair {
             initiator: 0,
             target: 0,
-            values: [v(90_000), v(91_000), v(92_000), v(100 * GIB), v(90 * GIB), v(80 * GIB)],
+            values: [
+                v(90_000),
+                v(91_000),
+                v(92_000),
+                v(100 * GIB),
+                v(90 * GIB),
+                v(80 * GIB),
+            ],
         });
         d
     }

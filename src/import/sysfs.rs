@@ -59,18 +59,17 @@ fn dax_range(x: &DaxDevice) -> Option<(u64, u64)> {
 
 /// Adds Specific Purpose Memory and what the devices are to `d`, which the
 /// SRAT (`srat`, placed by `placement`) described.
-pub fn enrich(
-    d: &mut Desc,
-    s: &Sysfs,
-    placement: &Placement,
-    out: &mut Vec<Diagnostic>,
-) {
+pub fn enrich(d: &mut Desc, s: &Sysfs, placement: &Placement, out: &mut Vec<Diagnostic>) {
     // Ranges: dax devices first, then iomem ranges no dax device covers.
     let mut ranges: Vec<(u64, u64, String)> = Vec::new();
     let mut unplaced: Vec<(&DaxDevice, u64)> = Vec::new();
     for x in &s.dax {
         match dax_range(x) {
-            Some((a, b)) => ranges.push((a, b, format!("dax {} ({})", x.name, s.origin.file("sys/bus/dax/devices"))) ),
+            Some((a, b)) => ranges.push((
+                a,
+                b,
+                format!("dax {} ({})", x.name, s.origin.file("sys/bus/dax/devices")),
+            )),
             None => {
                 if let Some(size) = x.size.filter(|&z| z > 0) {
                     unplaced.push((x, size));
@@ -80,7 +79,11 @@ pub fn enrich(
     }
     for &(a, b) in &s.soft_reserved {
         if !ranges.iter().any(|r| r.0 <= a && b <= r.1) {
-            ranges.push((a, b, format!("Soft Reserved in {}", s.origin.file("proc/iomem"))));
+            ranges.push((
+                a,
+                b,
+                format!("Soft Reserved in {}", s.origin.file("proc/iomem")),
+            ));
         }
     }
     ranges.sort();
@@ -149,7 +152,14 @@ fn add_spm(m: &mut Memory, offset: u64, size: u64, from: String) {
 }
 
 /// SPM of a known size but no known address: at the end of the node.
-fn place_at_end(d: &mut Desc, n: usize, size: u64, dax: &str, s: &Sysfs, out: &mut Vec<Diagnostic>) {
+fn place_at_end(
+    d: &mut Desc,
+    n: usize,
+    size: u64,
+    dax: &str,
+    s: &Sysfs,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(m) = d.nodes[n].memory.as_mut() else {
         return;
     };
@@ -195,7 +205,9 @@ fn annotate_devices(d: &mut Desc, pci: &[PciDevice]) {
     }
     let named: BTreeSet<PciAddr> = d.devices.iter().filter_map(|x| x.pci).collect();
     for p in pci {
-        let Ok(a) = parse_pci(&p.address) else { continue };
+        let Ok(a) = parse_pci(&p.address) else {
+            continue;
+        };
         let interesting = p
             .class
             .and_then(kind_of_class)
@@ -228,7 +240,10 @@ fn ram_from_memtotal(kib: u64, first: bool) -> u64 {
 /// A machine from sysfs alone.
 pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
     let mut d = Desc::default();
-    let node_dir = |n: u32, leaf: &str| s.origin.file(&format!("sys/devices/system/node/node{n}/{leaf}"));
+    let node_dir = |n: u32, leaf: &str| {
+        s.origin
+            .file(&format!("sys/devices/system/node/node{n}/{leaf}"))
+    };
     d.sources.push(format!(
         "sysfs {}: {} node director{}",
         s.origin.file("sys/devices/system/node"),
@@ -314,12 +329,17 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
                 None => {
                     out.push(super::error(
                         &codes::T167,
-                        format!("{}: missing or unreadable; the node's CPUs are unknown", node_dir(n, "cpulist")),
+                        format!(
+                            "{}: missing or unreadable; the node's CPUs are unknown",
+                            node_dir(n, "cpulist")
+                        ),
                     ));
                 }
             }
             let boot = match (s.blocks.get(&n), info.mem_total_kib) {
-                (Some(&b), _) => Some((b, format!("{}: its memory blocks", node_dir(n, "memory*")))),
+                (Some(&b), _) => {
+                    Some((b, format!("{}: its memory blocks", node_dir(n, "memory*"))))
+                }
                 (None, Some(kib)) => {
                     let size = ram_from_memtotal(kib, first_memory == Some(n));
                     if size > 0 {
@@ -480,7 +500,8 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
         .filter(|x| !s.nodes.contains_key(x))
         .collect();
     if !missing.is_empty() {
-        d.unseen.push(format!("the distances of {}", missing.join(", ")));
+        d.unseen
+            .push(format!("the distances of {}", missing.join(", ")));
     }
     if n >= 2 && any {
         if !offline.is_empty() {
@@ -521,8 +542,13 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
                 }
                 seen.entry((ii, ti)).or_insert_with(|| {
                     (
-                        [a.read_latency, a.write_latency, a.read_bandwidth, a.write_bandwidth]
-                            .map(|v| v.filter(|&v| v > 0)),
+                        [
+                            a.read_latency,
+                            a.write_latency,
+                            a.read_bandwidth,
+                            a.write_bandwidth,
+                        ]
+                        .map(|v| v.filter(|&v| v > 0)),
                         node_dir(t, &format!("access{}/initiators", a.class)),
                     )
                 });
@@ -555,8 +581,12 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
         let Some(&ti) = index.get(&t) else { continue };
         // Memory-side caches.
         for c in &info.memory_side_cache {
-            let Some(m) = d.nodes[ti].memory.as_mut() else { continue };
-            let (Some(size), Some(line)) = (c.size, c.line_size) else { continue };
+            let Some(m) = d.nodes[ti].memory.as_mut() else {
+                continue;
+            };
+            let (Some(size), Some(line)) = (c.size, c.line_size) else {
+                continue;
+            };
             let (Ok(level), Ok(line)) = (u8::try_from(c.level), u16::try_from(line)) else {
                 continue;
             };

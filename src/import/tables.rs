@@ -326,7 +326,10 @@ pub fn describe_placed(
         }
         let memory = (size > 0).then(|| {
             let mut from = if stand_in {
-                format!("stand-in: no SRAT gives its size; {} for each memory domain", fmt_size(STAND_IN_MEMORY))
+                format!(
+                    "stand-in: no SRAT gives its size; {} for each memory domain",
+                    fmt_size(STAND_IN_MEMORY)
+                )
             } else {
                 format!("SRAT memory {}", from.join(" + "))
             };
@@ -410,7 +413,9 @@ fn cpus(d: &mut Desc, doms: &[Domain], t: &Srat, stand_in: bool) {
             v
         }
     };
-    let mut per_node: BTreeMap<usize, (Vec<u32>, Vec<u32>, Vec<u32>)> = BTreeMap::new();
+    // Per node: its vCPUs, structure indexes and APIC ids.
+    type Cpus = (Vec<u32>, Vec<u32>, Vec<u32>);
+    let mut per_node: BTreeMap<usize, Cpus> = BTreeMap::new();
     for (vcpu, &(idx, apic, n)) in order.iter().enumerate() {
         let e = per_node.entry(n).or_default();
         e.0.push(vcpu as u32);
@@ -425,11 +430,7 @@ fn cpus(d: &mut Desc, doms: &[Domain], t: &Srat, stand_in: bool) {
         d.nodes[n].cpus_from = if stand_in {
             "stand-in: no SRAT lists its CPUs; one vCPU for each initiator domain".to_string()
         } else {
-            format!(
-                "SRAT #{}: {id} {}",
-                fmt_cpulist(&idxs),
-                fmt_hex_list(&ids)
-            )
+            format!("SRAT #{}: {id} {}", fmt_cpulist(&idxs), fmt_hex_list(&ids))
         };
     }
     let n = all.len() as u32;
@@ -439,7 +440,9 @@ fn cpus(d: &mut Desc, doms: &[Domain], t: &Srat, stand_in: bool) {
             dies: di,
             cores: c,
             threads: th,
-            from: format!("the {n} CPU structures' APIC ids, in table order, are QEMU's for this shape"),
+            from: format!(
+                "the {n} CPU structures' APIC ids, in table order, are QEMU's for this shape"
+            ),
         },
         None => group_shape(d, stand_in),
     };
@@ -473,7 +476,9 @@ pub(crate) fn group_shape(d: &Desc, stand_in: bool) -> Shape {
             dies: 1,
             cores: n.max(1),
             threads: 1,
-            from: format!("{n} {what}; the nodes have different numbers of them, so one socket holds all"),
+            from: format!(
+                "{n} {what}; the nodes have different numbers of them, so one socket holds all"
+            ),
         }
     }
 }
@@ -577,10 +582,7 @@ fn devices(d: &mut Desc, doms: &[Domain], t: &Srat) {
             (DeviceHandle::Acpi { hid, uid }, _) => format!("ACPI {} UID {uid}", Sig(hid)),
             (DeviceHandle::Raw { handle_type, bytes }, _) => format!(
                 "handle type {handle_type}, bytes {}",
-                bytes
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>()
+                bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
             ),
             (DeviceHandle::Pci { .. }, None) => String::new(),
         };
@@ -593,10 +595,7 @@ fn devices(d: &mut Desc, doms: &[Domain], t: &Srat) {
             source: Source::StandIn,
             guest_slot: pci.and_then(guest_slot),
             gi: nodes,
-            about: format!(
-                "Generic Initiator {what} (SRAT #{})",
-                fmt_cpulist(&idx)
-            ),
+            about: format!("Generic Initiator {what} (SRAT #{})", fmt_cpulist(&idx)),
         });
     }
 }
@@ -793,7 +792,8 @@ fn hmat_values(
                 hm.name
             ),
         ));
-        d.notes.push(format!("the HMAT is one Linux ignores ({why})"));
+        d.notes
+            .push(format!("the HMAT is one Linux ignores ({why})"));
         return;
     }
     let rev = t.header.revision;
@@ -810,7 +810,11 @@ fn hmat_values(
             continue;
         }
         let (Some(m), Some(i)) = (node(p.memory), node(p.initiator)) else {
-            unknown.extend([p.memory, p.initiator].iter().filter(|x| node(**x).is_none()));
+            unknown.extend(
+                [p.memory, p.initiator]
+                    .iter()
+                    .filter(|x| node(**x).is_none()),
+            );
             continue;
         };
         if !d.nodes[m].has_memory() {
@@ -831,7 +835,9 @@ fn hmat_values(
     // The locality structure Linux uses for each data type.
     let mut last: [Option<(usize, &Locality)>; 6] = [None; 6];
     for (k, s) in t.structures.iter().enumerate() {
-        let HmatStructure::Locality(l) = s else { continue };
+        let HmatStructure::Locality(l) = s else {
+            continue;
+        };
         if l.hierarchy() != 0 {
             skipped.push(format!(
                 "#{k}: {} of memory-side cache level {}",
@@ -873,7 +879,10 @@ fn hmat_values(
                             target: m,
                             values: Default::default(),
                         });
-                        p.values[dt] = Some((v, format!("HMAT #{k} {}: {how}", h::data_type_name(l.data_type))));
+                        p.values[dt] = Some((
+                            v,
+                            format!("HMAT #{k} {}: {how}", h::data_type_name(l.data_type)),
+                        ));
                     }
                     Err(why) => skipped.push(format!("#{k} PXM {ipxm} -> {tpxm}: {why}")),
                 }
@@ -890,11 +899,17 @@ fn hmat_values(
         };
         let a = c.decoded_attributes();
         let Some(mem) = d.nodes[m].memory.as_mut() else {
-            skipped.push(format!("#{k}: a cache of PXM {} , which has no memory", c.memory));
+            skipped.push(format!(
+                "#{k}: a cache of PXM {} , which has no memory",
+                c.memory
+            ));
             continue;
         };
         if !(1..=3).contains(&a.level) || a.line_size == 0 {
-            skipped.push(format!("#{k}: a cache of level {} with {}-byte lines", a.level, a.line_size));
+            skipped.push(format!(
+                "#{k}: a cache of level {} with {}-byte lines",
+                a.level, a.line_size
+            ));
             continue;
         }
         mem.caches.push(Cache {
@@ -934,7 +949,12 @@ fn hmat_values(
                 "{}: {} HMAT values the input language cannot carry, left out: {}",
                 hm.name,
                 skipped.len(),
-                skipped.iter().take(4).cloned().collect::<Vec<_>>().join("; ")
+                skipped
+                    .iter()
+                    .take(4)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
                     + if skipped.len() > 4 { "; ..." } else { "" }
             ),
         ));
@@ -947,7 +967,10 @@ fn hmat_values(
             n.initiator.is_some() || n.memory.as_ref().is_some_and(|m| !m.caches.is_empty())
         });
     if !asks {
-        d.hmat_on = Some(format!("HMAT {} has no value the file carries otherwise", hm.name));
+        d.hmat_on = Some(format!(
+            "HMAT {} has no value the file carries otherwise",
+            hm.name
+        ));
     }
 }
 

@@ -461,12 +461,7 @@ pub fn memparse_size(bytes: u64) -> String {
 /// each field ceil(log2(count)) bits wide (QEMU `x86_apicid_from_topo_ids`).
 pub fn apic_id(t: &Topology, cpu: u32) -> u32 {
     let topo = &t.machine.topology;
-    apic_id_in(
-        topo.dies.value,
-        topo.cores.value,
-        topo.threads.value,
-        cpu,
-    )
+    apic_id_in(topo.dies.value, topo.cores.value, topo.threads.value, cpu)
 }
 
 /// [`apic_id`] for a shape of `dies` per socket, `cores` per die and
