@@ -364,3 +364,79 @@ fn sysfs_alone_keeps_the_nodes_cpus_and_memory() {
     assert!(done >= 5, "only {done} book dumps");
     eprintln!("{done} dumps without tables keep their nodes, vCPUs, memory and SPM");
 }
+
+/// Every real and QEMU table: cut at many offsets, and with bytes changed
+/// under a fixed checksum. The import never panics, and a table that does
+/// not decode is an error, never a smaller machine.
+#[test]
+fn damaged_tables_are_errors_not_panics() {
+    let mut files = support::data::all_table_files();
+    files.sort();
+    let mut runs = 0;
+    for f in &files {
+        let bytes = std::fs::read(f).expect("table");
+        let sig: String = String::from_utf8_lossy(bytes.get(..4).unwrap_or(b"")).into_owned();
+        let place = |b: Vec<u8>| {
+            let t = Some(TableFile {
+                name: "damaged".to_string(),
+                bytes: b,
+            });
+            let mut v = View {
+                origin: "damaged".to_string(),
+                ..View::default()
+            };
+            match sig.as_str() {
+                "SRAT" => v.srat = t,
+                "SLIT" => v.slit = t,
+                _ => v.hmat = t,
+            }
+            v
+        };
+        let step = (bytes.len() / 40).max(1);
+        for cut in (0..bytes.len()).step_by(step) {
+            let out = topoc::import::import(&place(bytes[..cut].to_vec()), None, &Fit::default());
+            assert!(
+                out.toml.is_none() && out.diagnostics.iter().any(|d| d.is_error()),
+                "{} cut at {cut}: imported without an error",
+                f.display()
+            );
+            runs += 1;
+        }
+        for at in (10..bytes.len()).step_by(step) {
+            let mut b = bytes.clone();
+            b[at] ^= 0x5a;
+            b[9] = 0;
+            b[9] = 0u8.wrapping_sub(b.iter().fold(0u8, |a, &x| a.wrapping_add(x)));
+            let out = topoc::import::import(&place(b), None, &Fit::default());
+            if let Some(text) = out.toml {
+                // Whatever it describes compiles or is refused, never a crash.
+                let _ = compile("damaged", &text);
+            }
+            runs += 1;
+        }
+    }
+    assert!(runs > 1000, "only {runs} damaged tables");
+    eprintln!("{runs} damaged tables from {} files", files.len());
+}
+
+/// A dump cut at every hundredth line is refused as truncated (T169) by
+/// the binary, never imported as a smaller machine.
+#[test]
+fn cut_dumps_are_refused() {
+    let text = std::fs::read_to_string(root().join("tests/verify-data/two-socket.seabios.dump"))
+        .expect("dump");
+    let lines: Vec<&str> = text.lines().collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let end = lines
+        .iter()
+        .position(|l| l.contains("TOPOC-DUMP-END"))
+        .expect("end marker");
+    for cut in (1..end).step_by(100) {
+        let f = dir.path().join("cut.dump");
+        std::fs::write(&f, lines[..cut].join("\n")).expect("write");
+        let r = topoc(["import", "--dump", &f.to_string_lossy()]).run();
+        assert_eq!(r.code(), 1, "cut at line {cut}:\n{}", r.err());
+        assert!(r.out().is_empty(), "cut at line {cut}: wrote a file");
+        assert!(r.err().contains("T169"), "cut at line {cut}:\n{}", r.err());
+    }
+}

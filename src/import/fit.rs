@@ -414,3 +414,44 @@ fn memory(d: &mut Desc, m: MemoryFit) {
         )
     ));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scales_read_as_fractions() {
+        assert_eq!(
+            parse_scale("1/64"),
+            Ok(MemoryFit::Scale { num: 1, den: 64 })
+        );
+        assert_eq!(
+            parse_scale("0.25"),
+            Ok(MemoryFit::Scale { num: 25, den: 100 })
+        );
+        assert_eq!(parse_scale("2"), Ok(MemoryFit::Scale { num: 2, den: 1 }));
+        assert_eq!(parse_scale(".5"), Ok(MemoryFit::Scale { num: 5, den: 10 }));
+        for bad in [
+            "",
+            "0",
+            "1/0",
+            "0/3",
+            "x",
+            "1/x",
+            "-1",
+            "1.2.3",
+            "1.0000000001",
+        ] {
+            assert!(parse_scale(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn rounding_keeps_whole_blocks_and_never_reaches_zero() {
+        assert_eq!(round_to(1, BLOCK), BLOCK);
+        assert_eq!(round_to(BLOCK + BLOCK / 2, BLOCK), 2 * BLOCK);
+        assert_eq!(round_to(BLOCK + BLOCK / 2 - 1, BLOCK), BLOCK);
+        assert_eq!(scaled(u64::MAX, 3, 2), u64::MAX, "saturates");
+        assert_eq!(scaled(512 << 30, 1, 64), 8 << 30);
+    }
+}

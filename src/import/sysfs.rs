@@ -316,9 +316,10 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
         if let Some(info) = info {
             match &info.cpulist {
                 Some(list) if !list.is_empty() => {
-                    let k = list.len() as u32;
-                    node.cpus = (next_cpu..next_cpu + k).collect();
-                    next_cpu += k;
+                    let k = u32::try_from(list.len()).unwrap_or(u32::MAX);
+                    let end = next_cpu.saturating_add(k);
+                    node.cpus = (next_cpu..end).collect();
+                    next_cpu = end;
                     node.cpus_from = format!(
                         "{}: host CPUs {}",
                         node_dir(n, "cpulist"),

@@ -1074,3 +1074,45 @@ fn stand_in_srat(
         table: srat,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apic_ids_find_qemus_shape() {
+        // Two sockets of two cores: ids 0-3, one node per socket.
+        assert_eq!(
+            exact_shape(&[0, 1, 2, 3], &[0, 0, 1, 1], 2),
+            Some((2, 1, 2, 1))
+        );
+        // Three cores per socket leave a gap in the ids (2 bits of cores).
+        assert_eq!(
+            exact_shape(&[0, 1, 2, 4, 5, 6], &[0, 0, 0, 1, 1, 1], 2),
+            Some((2, 1, 3, 1))
+        );
+        // Nodes 0, 1, 0, 1 split every die of two cores: one core per die.
+        assert_eq!(
+            exact_shape(&[0, 1, 2, 3], &[0, 1, 0, 1], 2),
+            Some((2, 2, 1, 1))
+        );
+        // Real firmware: ids that start at 16 are no QEMU shape.
+        assert_eq!(exact_shape(&[16, 17, 18, 19], &[0, 0, 0, 0], 1), None);
+        assert_eq!(exact_shape(&[], &[], 0), None);
+    }
+
+    #[test]
+    fn placement_finds_the_node_and_offset() {
+        let p = Placement {
+            pieces: vec![
+                vec![(0, 0xa0000, 0), (0x10_0000, 0x7ff0_0000, 0x10_0000)],
+                vec![(0x1_0000_0000, 1 << 30, 0)],
+            ],
+            linux: vec![Some(0), Some(1)],
+        };
+        assert_eq!(p.locate(0x10_0000), Some((0, 0x10_0000)));
+        assert_eq!(p.locate(0x1_0000_1000), Some((1, 0x1000)));
+        assert_eq!(p.locate(0xb0000), None, "the hole is nobody's");
+        assert_eq!(p.node_of_linux(1), Some(1));
+    }
+}
