@@ -189,6 +189,10 @@ fn renumber_cpus(d: &mut Desc) {
     all.sort();
     let dense = all.iter().enumerate().all(|(k, &(c, _))| c as usize == k);
     if dense {
+        // The vCPUs left may still be fewer than the shape holds.
+        if d.shape.cpus() != all.len() as u64 {
+            d.shape = group_shape(d, false);
+        }
         return;
     }
     all.sort_by_key(|&(c, i)| (i, c));
