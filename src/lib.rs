@@ -17,6 +17,7 @@ pub mod diag;
 pub mod e820;
 pub mod emit;
 pub mod guest;
+pub mod import;
 pub mod inspect;
 pub mod kinds;
 pub mod layout;

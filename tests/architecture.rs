@@ -147,6 +147,18 @@ fn stages_know_only_the_stages_before_them() {
         &["crate::parse", "crate::diag", "crate::check"],
     );
     forbid(
+        "import writes the input language and compiles nothing: it knows no model, check, emitter or pipeline, and reads no file (the CLI does)",
+        under("import/"),
+        &[
+            "crate::model",
+            "crate::check",
+            "crate::emit",
+            "crate::pipeline",
+            "crate::target",
+            "crate::cli",
+        ],
+    );
+    forbid(
         "the check stage runs inside the pipeline and knows nothing of the CLI",
         under("check/"),
         &["crate::pipeline", "crate::cli", "crate::parse"],

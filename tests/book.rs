@@ -7,6 +7,8 @@
 //! - `reference/diagnostics.md` from the code registry (`diag::codes::ALL`)
 //!   and its explanations;
 //! - `commands.md` from `topoc --help` and every subcommand's `--help`;
+//! - `import/real-tables.md` from the real firmware tables and their
+//!   imports (the goldens of `tests/import/real-*`, included by reference);
 //! - `examples/<name>.md` and `<name>.svg` from running the `topoc` binary
 //!   on `examples/<name>.toml`: check, graph, build, inspect, and, when a
 //!   guest dump is committed as `examples/<name>.guest.txt`, verify. The
@@ -747,6 +749,80 @@ fn examples() -> Vec<String> {
     support::data::bundled_examples()
 }
 
+// ------------------------------------------------- import/real-tables.md
+
+/// The machines of `tests/data/real-tables/PROVENANCE.md`: (folder, machine).
+fn real_machines() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(root().join("tests/data/real-tables/PROVENANCE.md"))
+        .expect("PROVENANCE.md");
+    text.lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let folder = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((folder.to_string(), cells.get(2)?.to_string()))
+        })
+        .collect()
+}
+
+fn import_real_md() -> String {
+    let mut s = String::from(HEADER);
+    s.push_str(
+        "# Real firmware tables, imported
+
+",
+    );
+    s.push_str(
+        "The ACPI NUMA tables of nine real machines (`tests/data/real-tables/`, with their \
+         provenance), each shown as `topoc inspect` decodes it and as `topoc import` describes \
+         it. The imported files are the goldens of the import suite (`tests/import/real-*.args`, \
+         run by `cargo test --test cases`), included here as they are; each checks clean for the \
+         qemu target. The quirks of the firmware show in both: domains that do not start at 0, \
+         SLIT localities no domain has, address ranges no node owns (holes for devices), disabled \
+         structures for absent CPUs, a one-locality SLIT in a larger table, Arm CPUs, and an HMAT \
+         published without its SRAT.\n\n",
+    );
+    for (folder, machine) in real_machines() {
+        let dir = format!("tests/data/real-tables/{folder}");
+        let _ = writeln!(
+            s,
+            "## {folder}
+
+{machine}.
+"
+        );
+        let tables: Vec<String> = ["SRAT", "SLIT", "HMAT"]
+            .iter()
+            .map(|t| format!("{dir}/{t}.dat"))
+            .filter(|f| root().join(f).exists())
+            .collect();
+        let args: Vec<&str> = std::iter::once("inspect")
+            .chain(tables.iter().map(String::as_str))
+            .collect();
+        let _ = writeln!(
+            s,
+            "### The tables\n\n```console\n$ topoc {}\n{}\n```\n",
+            args.join(" "),
+            ok(&args).trim_end()
+        );
+        let case = format!("tests/import/real-{folder}");
+        let spec = std::fs::read_to_string(root().join(format!("{case}.args"))).expect("case");
+        let line: Vec<&str> = spec
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or(""))
+            .flat_map(str::split_whitespace)
+            .collect();
+        let out = std::fs::read_to_string(root().join(format!("{case}.out"))).expect("golden");
+        let said: Vec<&str> = out.lines().skip(1).collect();
+        let _ = writeln!(
+            s,
+            "### The import\n\n```console\n$ topoc import {}\n{}\n```\n\n```toml\n{{{{#include ../../../{case}.toml}}}}\n```\n",
+            line.join(" "),
+            said.join("\n").trim_end()
+        );
+    }
+    s
+}
+
 // ------------------------------------------------------- generated blocks
 
 fn readme_setup() -> String {
@@ -931,6 +1007,10 @@ fn pages() -> Vec<(PathBuf, Vec<u8>)> {
         ),
         (book().join("reference/parity.md"), parity_md().into_bytes()),
         (book().join("commands.md"), commands_md().into_bytes()),
+        (
+            book().join("import/real-tables.md"),
+            import_real_md().into_bytes(),
+        ),
     ];
     for e in examples() {
         let (md, svg) = example_md(&e);

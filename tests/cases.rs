@@ -10,6 +10,7 @@
 //! | examples | `examples/<name>.toml` | `tests/golden/<name>/` (qemu), `…/cloud-hypervisor/`, `…/cloud-hypervisor-fallback/` | `topoc build`, `check` |
 //! | dumps | `tests/verify-data/<machine>.<boot>.dump` and `<machine>.toml` | `<machine>.<boot>.out`, `.json` | `topoc verify` |
 //! | inspect | `tests/inspect/<name>.args` | `<name>.out`, `<name>.json` | `topoc inspect` |
+//! | import | `tests/import/<name>.args` | `<name>.out`, `<name>.toml` | `topoc import` |
 //!
 //! `.out` files hold the exit status and what the run printed (no colour);
 //! `.json` files the same run with `--format json`. Each suite's section
@@ -164,6 +165,12 @@ fn cases() -> Vec<String> {
         .collect()
 }
 
+/// Import-stage codes have their cases under `tests/import/` (an input
+/// fixture and the file it imports into), whose headers name them.
+fn import_stage(c: &topoc::diag::Code) -> bool {
+    c.stage == topoc::diag::codes::Stage::Import
+}
+
 fn registry() -> Result<(), Failed> {
     let names: Vec<String> = cases()
         .iter()
@@ -176,6 +183,7 @@ fn registry() -> Result<(), Failed> {
         .collect();
     let missing: Vec<&str> = topoc::diag::codes::ALL
         .iter()
+        .filter(|c| !import_stage(c))
         .map(|c| c.code)
         .filter(|code| !names.iter().any(|n| n.starts_with(&format!("{code}-"))))
         .collect();
@@ -361,6 +369,99 @@ fn run_inspect(stem: &str) -> Result<(), Failed> {
     Ok(())
 }
 
+// ----------------------------------------------------------------- import
+//
+// Each `tests/import/<name>.args` holds the arguments of one `topoc import`
+// run (paths relative to the repository; `#` starts a comment) and a
+// header `# expect: T163 T063` naming every code the run reports, its own
+// and the check's of the file it writes (`# expect: none`). The inputs are
+// the real firmware tables of `tests/data/real-tables/`, a real host's
+// sysfs in `tests/data/sysfs/`, hand-made host trees in
+// `tests/import/hosts/`, guest dumps, and broken tables and dumps in
+// `tests/import/data/`. `<name>.toml` is the file it writes (standard
+// output), `<name>.out` the exit status and standard error. The exit status
+// is 1 exactly when a reported code is an error. The `import registry`
+// trial requires a case for every import-stage code.
+
+/// The codes a text report names: `T123(name)` at the start of a finding.
+fn codes_in(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let code = l.get(..4)?;
+            (code.starts_with('T')
+                && code[1..].bytes().all(|b| b.is_ascii_digit())
+                && l[4..].starts_with('('))
+            .then(|| code.to_string())
+        })
+        .collect()
+}
+
+fn run_import(stem: &str) -> Result<(), Failed> {
+    let dir = root().join("tests/import");
+    let spec = std::fs::read_to_string(dir.join(format!("{stem}.args")))?;
+    let expect = header(&spec, "expect:").ok_or("the case has no `# expect:` header")?;
+    let expect: BTreeSet<String> = if expect == "none" {
+        BTreeSet::new()
+    } else {
+        expect.split_whitespace().map(String::from).collect()
+    };
+    let args: Vec<&str> = spec
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .flat_map(str::split_whitespace)
+        .collect();
+    let r = topoc(["import", "--color", "never"].into_iter().chain(args)).run();
+    let seen = codes_in(&r.err());
+    if seen != expect {
+        return Err(format!("expected codes {expect:?}, got {seen:?}\n{}", r.err()).into());
+    }
+    let errors = seen.iter().any(|c| {
+        topoc::diag::codes::lookup(c).is_some_and(|c| c.severity == topoc::diag::Severity::Error)
+    });
+    if r.code() != i32::from(errors) {
+        return Err(format!(
+            "exit status {}, errors reported: {errors}\n{}",
+            r.code(),
+            r.err()
+        )
+        .into());
+    }
+    golden::check(
+        dir.join(format!("{stem}.out")),
+        format!("exit: {}\n{}", r.code(), r.err()),
+    )?;
+    let toml = dir.join(format!("{stem}.toml"));
+    if r.stdout.is_empty() {
+        if toml.exists() {
+            return Err(format!("{} exists but the import wrote nothing", toml.display()).into());
+        }
+    } else {
+        golden::check(toml, &r.stdout)?;
+    }
+    Ok(())
+}
+
+fn import_registry() -> Result<(), Failed> {
+    let mut covered: BTreeSet<String> = BTreeSet::new();
+    for stem in stems("tests/import", "args") {
+        let spec = std::fs::read_to_string(root().join(format!("tests/import/{stem}.args")))?;
+        if let Some(e) = header(&spec, "expect:") {
+            covered.extend(e.split_whitespace().map(String::from));
+        }
+    }
+    let missing: Vec<&str> = topoc::diag::codes::ALL
+        .iter()
+        .filter(|c| import_stage(c) && !covered.contains(c.code))
+        .map(|c| c.code)
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("import codes no tests/import/*.args case expects: {missing:?}").into())
+    }
+}
+
 // ----------------------------------------------------------------- driver
 
 fn main() {
@@ -386,5 +487,12 @@ fn main() {
     for i in stems("tests/inspect", "args") {
         trials.push(Trial::test(format!("inspect {i}"), move || run_inspect(&i)));
     }
+    for i in stems("tests/import", "args") {
+        trials.push(Trial::test(format!("import {i}"), move || run_import(&i)));
+    }
+    trials.push(Trial::test(
+        "import registry: every import code has a case",
+        import_registry,
+    ));
     libtest_mimic::run(&args, trials).exit();
 }

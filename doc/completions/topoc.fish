@@ -38,6 +38,7 @@ complete -c topoc -n "__fish_topoc_needs_command" -f -a "inspect" -d 'Describe S
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "probe-script" -d 'Print the guest probe script, to run as root inside a guest'
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "verify" -d 'Compare what a guest sees with what topoc predicts for a topology'
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "schema" -d 'Print the JSON Schema of the input language'
+complete -c topoc -n "__fish_topoc_needs_command" -f -a "import" -d 'Write a topology file from a machine: its ACPI tables, the host, or a guest dump'
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "graph" -d 'Draw a topology: nodes with their CPUs and memory, devices, links'
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
 cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'"
@@ -150,6 +151,43 @@ complete -c topoc -n "__fish_topoc_using_subcommand schema" -s q -l quiet -d 'Pr
 complete -c topoc -n "__fish_topoc_using_subcommand schema" -s v -l verbose -d 'Say more about what is done'
 complete -c topoc -n "__fish_topoc_using_subcommand schema" -s h -l help -d 'Print help'
 complete -c topoc -n "__fish_topoc_using_subcommand schema" -s V -l version -d 'Print version'
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l srat -d 'An SRAT (a copy of /sys/firmware/acpi/tables/SRAT)' -r -F
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l slit -d 'A SLIT' -r -F
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l hmat -d 'An HMAT' -r -F
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l dump -d 'A guest dump of `topoc probe-script` (`-` for standard input)' -r -F
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l root -d 'Where the host\'s /sys and /proc are, for --host (a copy of them, for tests)' -r -F
+complete -c topoc -n "__fish_topoc_using_subcommand import" -s o -l output -d 'Where to write: a file, or `-` for standard output (the default)' -r -F
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l name -d '`machine.name` of the file' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l memory-scale -d 'Scale every node\'s memory, SPM and caches: a fraction such as 1/64, or 0.25' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l memory -d 'Scale the memory to this total, such as 16GiB' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l nodes -d 'Keep only these node ids (as imported), such as 0-1' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l cpus -d 'Keep only these vCPUs (as imported), such as 0-7' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l devices -d 'How the devices behind Generic Initiators reach the VM' -r -f -a "stand-in\t'QEMU\'s `pci-testdev` stands in for each device: a file that checks and boots anywhere'
+vfio\t'Pass each device through with VFIO at its PCI address'
+none\t'Leave the devices and their Generic Initiator nodes out'"
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
+cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'"
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l qemu-version -d 'QEMU release (overrides `[target.qemu] version`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l machine-type -d 'QEMU machine type (overrides `[target.qemu] machine`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l spm-dialect -d 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l firmware -d 'Guest firmware (overrides `[target.qemu] firmware`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l cpu-model -d 'QEMU `-cpu` model (overrides `[target.qemu] cpu-model`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l ch-version -d 'cloud-hypervisor release (overrides `[target.cloud-hypervisor] version`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l ch-boot -d 'cloud-hypervisor boot path, which decides the guest\'s E820 map (overrides `[target.cloud-hypervisor] boot`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l ch-kernel -d 'cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l ch-initramfs -d 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l ch-cmdline -d 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l ch-firmware -d 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l acpi-oem-revision -d 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l color -d 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l host -d 'The host this runs on'
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l fallback -d 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)'
+complete -c topoc -n "__fish_topoc_using_subcommand import" -s q -l quiet -d 'Print nothing but errors'
+complete -c topoc -n "__fish_topoc_using_subcommand import" -s v -l verbose -d 'Say more about what is done'
+complete -c topoc -n "__fish_topoc_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c topoc -n "__fish_topoc_using_subcommand import" -s V -l version -d 'Print version'
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
 cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'"
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l qemu-version -d 'QEMU release (overrides `[target.qemu] version`)' -r

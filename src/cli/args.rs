@@ -123,6 +123,16 @@ fn parse_ch_version(s: &str) -> Result<ChVersion, String> {
 fn parse_ch_boot(s: &str) -> Result<ChBoot, String> {
     keyword(s, ChBoot::parse, ChBoot::KEYWORDS)
 }
+fn parse_machine_name(s: &str) -> Result<String, String> {
+    let mut chars = s.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("a name is letters, digits, `-`, `_` and `.`, starting with a letter".to_string())
+    }
+}
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -238,6 +248,65 @@ error, an invalid topology, or a dump that cannot be read."
     /// Print the JSON Schema of the input language.
     #[command(after_help = "Example:\n  topoc schema > topoc.schema.json")]
     Schema,
+    /// Write a topology file from a machine: its ACPI tables, the host, or a guest dump.
+    #[command(
+        after_help = "Sources: table files (--srat, --slit, --hmat, any of them), a guest dump of \
+`topoc probe-script` (--dump), or the host this runs on (--host: /sys/firmware/acpi/tables as root, \
+else the NUMA nodes of /sys/devices/system/node, /proc/iomem, /sys/bus/dax and the PCI devices). \
+Every value in the file is commented with where it came from; what a source could not show is \
+listed at the top. The file is then checked for the target, and what keeps it from checking clean \
+is reported.\n\n\
+Examples:\n  topoc import --host -o host.toml\n  \
+topoc import --srat SRAT.dat --slit SLIT.dat --hmat HMAT.dat\n  \
+topoc import --dump guest.dump -o guest.toml\n  \
+topoc import --host --memory-scale 1/64 --nodes 0-1 --devices vfio -o vm.toml\n\n\
+Exit status: 0 the file was written and checks clean (warnings allowed), 1 an input is malformed \
+(nothing written) or the written file does not check, 2 usage or I/O error.",
+        group(clap::ArgGroup::new("source").required(true).multiple(true).args(["srat", "slit", "hmat", "dump", "host"]))
+    )]
+    Import {
+        /// An SRAT (a copy of /sys/firmware/acpi/tables/SRAT).
+        #[arg(long, value_name = "FILE")]
+        srat: Option<PathBuf>,
+        /// A SLIT.
+        #[arg(long, value_name = "FILE")]
+        slit: Option<PathBuf>,
+        /// An HMAT.
+        #[arg(long, value_name = "FILE")]
+        hmat: Option<PathBuf>,
+        /// A guest dump of `topoc probe-script` (`-` for standard input).
+        #[arg(long, value_name = "DUMP", conflicts_with_all = ["srat", "slit", "hmat", "host"])]
+        dump: Option<PathBuf>,
+        /// The host this runs on.
+        #[arg(long, conflicts_with_all = ["srat", "slit", "hmat"])]
+        host: bool,
+        /// Where the host's /sys and /proc are, for --host (a copy of them, for tests).
+        #[arg(long, value_name = "DIR", default_value = "/")]
+        root: PathBuf,
+        /// Where to write: a file, or `-` for standard output (the default).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// `machine.name` of the file.
+        #[arg(long, value_name = "NAME", value_parser = parse_machine_name)]
+        name: Option<String>,
+        /// Scale every node's memory, SPM and caches: a fraction such as 1/64, or 0.25.
+        #[arg(long, value_name = "FRACTION", value_parser = parse_memory_scale, conflicts_with = "memory")]
+        memory_scale: Option<crate::import::fit::MemoryFit>,
+        /// Scale the memory to this total, such as 16GiB.
+        #[arg(long, value_name = "SIZE", value_parser = parse_memory_total)]
+        memory: Option<u64>,
+        /// Keep only these node ids (as imported), such as 0-1.
+        #[arg(long, value_name = "IDS", value_parser = parse_ids)]
+        nodes: Option<IdList>,
+        /// Keep only these vCPUs (as imported), such as 0-7.
+        #[arg(long, value_name = "CPUS", value_parser = parse_ids)]
+        cpus: Option<IdList>,
+        /// How the devices behind Generic Initiators reach the VM.
+        #[arg(long, value_enum, default_value_t = ImportDevices::StandIn)]
+        devices: ImportDevices,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
     /// Draw a topology: nodes with their CPUs and memory, devices, links.
     #[command(
         after_help = "SVG is drawn by topoc itself (no Graphviz or browser needed); dot is Graphviz \
@@ -259,6 +328,39 @@ topoc graph examples/grace-hopper.toml --format mermaid"
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+/// How `topoc import` brings the host's devices into the VM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImportDevices {
+    /// QEMU's `pci-testdev` stands in for each device: a file that checks and boots anywhere.
+    StandIn,
+    /// Pass each device through with VFIO at its PCI address.
+    Vfio,
+    /// Leave the devices and their Generic Initiator nodes out.
+    None,
+}
+
+/// A list of node ids or vCPUs, `0-3,8`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdList(pub Vec<u32>);
+
+fn parse_ids(s: &str) -> Result<IdList, String> {
+    crate::units::parse_cpulist(s)
+        .map(IdList)
+        .map_err(|e| e.message)
+}
+
+fn parse_memory_scale(s: &str) -> Result<crate::import::fit::MemoryFit, String> {
+    crate::import::fit::parse_scale(s)
+}
+
+fn parse_memory_total(s: &str) -> Result<u64, String> {
+    match crate::units::parse_size(s) {
+        Ok(0) => Err("the total must be more than 0".to_string()),
+        Ok(v) => Ok(v),
+        Err(e) => Err(e.message),
+    }
 }
 
 /// Formats `topoc graph` draws.

@@ -8,6 +8,7 @@
 //! report it on, and never a panic.
 
 pub mod args;
+mod import;
 pub mod input;
 pub mod write;
 
@@ -139,6 +140,44 @@ pub fn run(cli: Cli) -> ExitCode {
             format,
             all,
         } => verify(&ui, &file, &target, &guest, format, all),
+        Command::Import {
+            srat,
+            slit,
+            hmat,
+            dump,
+            host,
+            root,
+            output,
+            name,
+            memory_scale,
+            memory,
+            nodes,
+            cpus,
+            devices,
+            target,
+        } => import::run(
+            &ui,
+            &import::Sources {
+                srat,
+                slit,
+                hmat,
+                dump,
+                host: host.then_some(root),
+            },
+            output.as_deref(),
+            name.as_deref(),
+            &crate::import::fit::Fit {
+                memory: memory_scale.or(memory.map(crate::import::fit::MemoryFit::Total)),
+                nodes: nodes.map(|l| l.0),
+                cpus: cpus.map(|l| l.0),
+                devices: match devices {
+                    args::ImportDevices::StandIn => crate::import::fit::DeviceMode::StandIn,
+                    args::ImportDevices::Vfio => crate::import::fit::DeviceMode::Vfio,
+                    args::ImportDevices::None => crate::import::fit::DeviceMode::None,
+                },
+            },
+            &target,
+        ),
     }
 }
 

@@ -8,8 +8,9 @@
 //! Codes are stable: once released, a code keeps its meaning. Ranges:
 //! T00x input syntax, T01x identity and references, T02x CPUs, T03x memory,
 //! T04x SPM, T05x distances, T06x HMAT, T07x devices, T08x graph,
-//! T1xx qemu target capabilities, T2xx cloud-hypervisor target capabilities
-//! and the cloud-hypervisor rules topoc mirrors.
+//! T1xx qemu target capabilities, T160-T179 `import` (reading a machine's
+//! tables, host files or guest dump), T2xx cloud-hypervisor target
+//! capabilities and the cloud-hypervisor rules topoc mirrors.
 
 use super::Severity;
 
@@ -25,6 +26,8 @@ pub enum Stage {
     Check,
     /// What the chosen target, version or firmware can express (`check`, per target).
     Target,
+    /// Reading a machine's tables, host files or guest dump (`import`).
+    Import,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -129,6 +132,19 @@ codes! {
     T117 = "T117" "qemu-hmat-memoryless" Error Target "An HMAT the QEMU release writes in a form Linux ignores";
     T118 = "T118" "qemu-interrupt-remapping" Warning Target "APIC ids above 254 without interrupt remapping";
     T119 = "T119" "qemu-command-line-too-long" Error Target "A QEMU command line longer than execve takes";
+    T160 = "T160" "import-malformed-table" Error Import "An ACPI table to import does not decode";
+    T161 = "T161" "import-table-checksum" Warning Import "An ACPI table to import has a wrong checksum";
+    T162 = "T162" "import-wrong-table" Error Import "A table file given for one table holds another";
+    T163 = "T163" "import-unknown-domain" Warning Import "A SLIT locality or HMAT domain that no SRAT domain has";
+    T164 = "T164" "import-ignored-table" Warning Import "A SLIT or HMAT that Linux ignores, imported as Linux reads it";
+    T165 = "T165" "import-left-out" Warning Import "Something in the input that the input language cannot carry, left out";
+    T166 = "T166" "import-stand-in" Warning Import "A value the input does not give, stood in for";
+    T167 = "T167" "import-missing-file" Error Import "A host file the import needs is missing or unreadable";
+    T168 = "T168" "import-malformed-file" Error Import "A host file that does not read as Linux writes it";
+    T169 = "T169" "import-bad-dump" Error Import "A guest dump that cannot be read";
+    T170 = "T170" "import-inconsistent" Error Import "Host files that contradict each other";
+    T171 = "T171" "import-fit" Error Import "A fitting option that cannot apply to the imported machine";
+    T172 = "T172" "import-nothing" Error Import "The sources describe no machine";
     T200 = "T200" "ch-no-hmat" Error Target "HMAT data cloud-hypervisor cannot build";
     T201 = "T201" "ch-no-spm" Error Target "Specific Purpose Memory cloud-hypervisor cannot mark";
     T202 = "T202" "ch-node-ids" Error Target "Node ids cloud-hypervisor's positional SLIT misplaces";

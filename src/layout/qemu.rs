@@ -461,6 +461,13 @@ pub fn memparse_size(bytes: u64) -> String {
 /// each field ceil(log2(count)) bits wide (QEMU `x86_apicid_from_topo_ids`).
 pub fn apic_id(t: &Topology, cpu: u32) -> u32 {
     let topo = &t.machine.topology;
+    apic_id_in(topo.dies.value, topo.cores.value, topo.threads.value, cpu)
+}
+
+/// [`apic_id`] for a shape of `dies` per socket, `cores` per die and
+/// `threads` per core (all at least 1), without a topology: what `import`
+/// matches a table's APIC ids against.
+pub fn apic_id_in(dies: u32, cores: u32, threads: u32, cpu: u32) -> u32 {
     let width = |n: u32| {
         if n <= 1 {
             0
@@ -468,10 +475,9 @@ pub fn apic_id(t: &Topology, cpu: u32) -> u32 {
             32 - (n - 1).leading_zeros()
         }
     };
-    let (socket, die, core, thread) = topo.coords(cpu);
-    let tw = width(topo.threads.value);
-    let cw = width(topo.cores.value);
-    let dw = width(topo.dies.value);
+    let (t, c, d) = (threads.max(1), cores.max(1), dies.max(1));
+    let (socket, die, core, thread) = (cpu / (t * c * d), cpu / (t * c) % d, cpu / t % c, cpu % t);
+    let (tw, cw, dw) = (width(t), width(c), width(d));
     (socket << (tw + cw + dw)) | (die << (tw + cw)) | (core << tw) | thread
 }
 

@@ -97,7 +97,7 @@ pub fn numa_view(srat: &Srat) -> NumaView {
     for e in srat.entries.iter().filter(|e| e.enabled()) {
         match e {
             SratEntry::LocalApic(a) => {
-                let pxm = if rev < 2 { a.pxm & 0xff } else { a.pxm };
+                let pxm = srat_pxm(e, rev).unwrap_or(a.pxm);
                 map(pxm, &mut v);
                 v.cpus.push((pxm, u32::from(a.apic_id)));
             }
@@ -117,7 +117,7 @@ pub fn numa_view(srat: &Srat) -> NumaView {
     }
     for e in srat.entries.iter().filter(|e| e.enabled()) {
         if let SratEntry::Memory(m) = e {
-            let pxm = if rev <= 1 { m.pxm & 0xff } else { m.pxm };
+            let pxm = srat_pxm(e, rev).unwrap_or(m.pxm);
             let node = map(pxm, &mut v);
             if m.length == 0 {
                 continue;
@@ -134,6 +134,19 @@ pub fn numa_view(srat: &Srat) -> NumaView {
         }
     }
     v
+}
+
+/// The proximity domain Linux reads from one SRAT structure of a table of
+/// revision `revision`: under revision 1 only the low 8 bits of a type 0 or
+/// type 1 domain (`acpi_numa_processor_affinity_init`,
+/// `acpi_numa_memory_affinity_init`), else all 32. `None` for structures
+/// without a domain.
+pub fn srat_pxm(e: &SratEntry, revision: u8) -> Option<u32> {
+    match e {
+        SratEntry::LocalApic(a) if revision < 2 => Some(a.pxm & 0xff),
+        SratEntry::Memory(m) if revision < 2 => Some(m.pxm & 0xff),
+        other => other.pxm(),
+    }
 }
 
 /// The distance between two nodes as `nodeN/distance` shows it: the SLIT
