@@ -28,6 +28,7 @@ pub mod pipeline;
 pub mod probe;
 pub mod source;
 pub mod target;
+pub mod text;
 pub mod units;
 pub mod verify;
 pub mod versions;

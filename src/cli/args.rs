@@ -69,7 +69,7 @@ pub struct TargetArgs {
     #[arg(long, value_parser = parse_firmware, value_name = "seabios|ovmf|ovmf-sp")]
     pub firmware: Option<Firmware>,
     /// QEMU `-cpu` model (overrides `[target.qemu] cpu-model`).
-    #[arg(long, value_name = "MODEL")]
+    #[arg(long, value_parser = parse_text, value_name = "MODEL")]
     pub cpu_model: Option<String>,
     /// cloud-hypervisor release (overrides `[target.cloud-hypervisor] version`).
     #[arg(long, value_parser = parse_ch_version, value_name = "X.Y")]
@@ -79,16 +79,21 @@ pub struct TargetArgs {
     #[arg(long, value_parser = parse_ch_boot, value_name = "pvh|bzimage")]
     pub ch_boot: Option<ChBoot>,
     /// cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_parser = parse_text, value_name = "PATH")]
     pub ch_kernel: Option<String>,
     /// cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_parser = parse_text, value_name = "PATH")]
     pub ch_initramfs: Option<String>,
     /// cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`).
-    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_parser = parse_text,
+        value_name = "TEXT",
+        allow_hyphen_values = true
+    )]
     pub ch_cmdline: Option<String>,
     /// cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_parser = parse_text, value_name = "PATH")]
     pub ch_firmware: Option<String>,
     /// Compile what the target cannot express into its closest faithful form,
     /// with a warning for each, instead of refusing it (cloud-hypervisor:
@@ -122,6 +127,17 @@ fn parse_ch_version(s: &str) -> Result<ChVersion, String> {
 }
 fn parse_ch_boot(s: &str) -> Result<ChBoot, String> {
     keyword(s, ChBoot::parse, ChBoot::KEYWORDS)
+}
+/// A free-text flag: refused with a control character in it, as the same
+/// setting in the file is (T180).
+fn parse_text(s: &str) -> Result<String, String> {
+    match crate::text::first_forbidden(s) {
+        Some((at, c)) => Err(format!(
+            "holds {} at character {at}; remove it (T180)",
+            crate::text::describe(c)
+        )),
+        None => Ok(s.to_string()),
+    }
 }
 fn parse_machine_name(s: &str) -> Result<String, String> {
     let mut chars = s.chars();

@@ -74,8 +74,10 @@ fn say_raw(text: &str) {
 }
 
 /// Writes one line to standard error, like `eprintln!` but never a panic.
+/// A line may quote a path or value as the user gave it: its control
+/// characters are escaped, so none reaches the terminal.
 fn say(line: &str) {
-    say_raw(&format!("{line}\n"));
+    say_raw(&format!("{}\n", crate::text::visible(line)));
 }
 
 fn err(msg: impl std::fmt::Display) -> ExitCode {

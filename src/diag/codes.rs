@@ -9,7 +9,8 @@
 //! T00x input syntax, T01x identity and references, T02x CPUs, T03x memory,
 //! T04x SPM, T05x distances, T06x HMAT, T07x devices, T08x graph,
 //! T1xx qemu target capabilities, T160-T179 `import` (reading a machine's
-//! tables, host files or guest dump), T2xx cloud-hypervisor target
+//! tables, host files or guest dump), T180-T189 strings that reach a command
+//! line, a file, an SVG or a terminal, T2xx cloud-hypervisor target
 //! capabilities and the cloud-hypervisor rules topoc mirrors.
 
 use super::Severity;
@@ -145,6 +146,7 @@ codes! {
     T170 = "T170" "import-inconsistent" Error Import "Host files that contradict each other";
     T171 = "T171" "import-fit" Error Import "A fitting option that cannot apply to the imported machine";
     T172 = "T172" "import-nothing" Error Import "The sources describe no machine";
+    T180 = "T180" "control-character" Error Parse "A string holds a control character";
     T200 = "T200" "ch-no-hmat" Error Target "HMAT data cloud-hypervisor cannot build";
     T201 = "T201" "ch-no-spm" Error Target "Specific Purpose Memory cloud-hypervisor cannot mark";
     T202 = "T202" "ch-node-ids" Error Target "Node ids cloud-hypervisor's positional SLIT misplaces";

@@ -5,6 +5,7 @@ use super::{Diagnostic, Severity};
 use crate::source::SourceFile;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 
 /// How text diagnostics look.
@@ -221,8 +222,47 @@ impl miette::Diagnostic for Adapter<'_> {
     }
 }
 
+/// The file as a terminal may show it: its name with every control
+/// character escaped, its text with each one replaced by `?`s of the same
+/// length in bytes, so that spans still point where they did
+/// ([`crate::text`]). Nothing a file holds or is called reaches a terminal as
+/// a control sequence, coloured output or not.
+fn shown(source: &SourceFile) -> Cow<'_, SourceFile> {
+    let name = crate::text::visible(&source.name);
+    let text = crate::text::visible_same_length(&source.text);
+    if matches!((&name, &text), (Cow::Borrowed(_), Cow::Borrowed(_))) {
+        return Cow::Borrowed(source);
+    }
+    Cow::Owned(SourceFile::new(name.into_owned(), text.into_owned()))
+}
+
+/// The diagnostic with every control character of its texts escaped: a
+/// message quotes values as the user wrote them.
+fn shown_diag(d: &Diagnostic) -> Diagnostic {
+    let v = |s: &str| crate::text::visible(s).into_owned();
+    let label = |l: &super::Label| super::Label {
+        span: l.span,
+        message: v(&l.message),
+    };
+    Diagnostic {
+        code: d.code,
+        severity: d.severity,
+        message: v(&d.message),
+        primary: label(&d.primary),
+        secondary: d.secondary.iter().map(label).collect(),
+        help: d.help.as_deref().map(v),
+        note: d.note.as_deref().map(v),
+    }
+}
+
 /// Renders one diagnostic as text, the way `topoc check` prints it.
 pub fn text(diag: &Diagnostic, source: &SourceFile, style: TextStyle) -> String {
+    text_shown(diag, &shown(source), style)
+}
+
+/// [`text`] on a file already made [`shown`].
+fn text_shown(diag: &Diagnostic, source: &SourceFile, style: TextStyle) -> String {
+    let diag = &shown_diag(diag);
     let help = match (&diag.help, &diag.note) {
         (Some(h), Some(n)) => Some(format!("{h}\nnote: {n}")),
         (Some(h), None) => Some(h.clone()),
@@ -259,9 +299,10 @@ pub fn text(diag: &Diagnostic, source: &SourceFile, style: TextStyle) -> String 
 
 /// Renders every diagnostic and a summary line, as `topoc check` prints them.
 pub fn text_all(diags: &[Diagnostic], source: &SourceFile, style: TextStyle) -> String {
+    let source = &shown(source);
     let mut out = String::new();
     for d in diags {
-        out.push_str(&text(d, source, style));
+        out.push_str(&text_shown(d, source, style));
         out.push('\n');
     }
     let (e, w) = super::counts(diags);

@@ -59,9 +59,17 @@ pub fn ch_cpus(cpus: &[u32]) -> String {
 }
 
 /// A value as the option parser reads it back: quoted, quotes doubled, when
-/// it holds a comma, a bracket or a quote.
+/// it holds a comma, a bracket or a quote, begins or ends with white space
+/// (the parser trims each value, `str::trim`) or is empty (the parser takes
+/// `key=` for no value). Inside quotes only `"` is special (`split_commas`),
+/// and `dequote` turns `""` back into one quote, so every string is written
+/// exactly. Names (ids, `memory_zones=`) are identifiers and never need it.
 pub fn ch_value(s: &str) -> String {
-    if s.contains([',', '[', ']', '"']) {
+    let bare = !s.is_empty()
+        && !s.contains([',', '[', ']', '"'])
+        && !s.starts_with(char::is_whitespace)
+        && !s.ends_with(char::is_whitespace);
+    if !bare {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
@@ -158,19 +166,28 @@ pub fn args_of(t: &Topology, p: &ChProfile, l: &ChLayout) -> Vec<String> {
         }
         push("--device", s);
     }
-    if let Some(f) = &p.firmware {
-        push("--firmware", f.value.clone());
-    }
-    if let Some(k) = &p.kernel {
-        push("--kernel", k.value.clone());
-    }
-    if let Some(i) = &p.initramfs {
-        push("--initramfs", i.value.clone());
-    }
-    if let Some(cmd) = &p.cmdline {
-        push("--cmdline", cmd.value.clone());
+    for (flag, v) in [
+        ("--firmware", &p.firmware),
+        ("--kernel", &p.kernel),
+        ("--initramfs", &p.initramfs),
+        ("--cmdline", &p.cmdline),
+    ] {
+        if let Some(v) = v {
+            a.extend(ch_flag(flag, &v.value));
+        }
     }
     a
+}
+
+/// A flag with a free-text value, as cloud-hypervisor's clap reads it back:
+/// two arguments, or one `--flag=value` when the value starts with `-`,
+/// which clap would otherwise take for a flag of its own and refuse.
+pub fn ch_flag(flag: &str, value: &str) -> Vec<String> {
+    if value.starts_with('-') {
+        vec![format!("{flag}={value}")]
+    } else {
+        vec![flag.to_string(), value.to_string()]
+    }
 }
 
 /// The args file: one argument per line.
@@ -312,5 +329,13 @@ mod tests {
         assert_eq!(ch_value("/dev/shm/a"), "/dev/shm/a");
         assert_eq!(ch_value("/tmp/a,b"), "\"/tmp/a,b\"");
         assert_eq!(ch_value("a\"b"), "\"a\"\"b\"");
+        assert_eq!(ch_value(" a"), "\" a\"");
+        assert_eq!(ch_value("a "), "\"a \"");
+        assert_eq!(ch_value(""), "\"\"");
+        assert_eq!(
+            ch_flag("--kernel", "/boot/vmlinux"),
+            ["--kernel", "/boot/vmlinux"]
+        );
+        assert_eq!(ch_flag("--cmdline", "-x"), ["--cmdline=-x"]);
     }
 }

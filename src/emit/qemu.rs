@@ -16,6 +16,17 @@ use crate::units::{fmt_cpulist, fmt_qemu_size, ranges};
 /// The QEMU binary the shell line starts with.
 pub const QEMU_BINARY: &str = "qemu-system-x86_64";
 
+/// A value inside a QEMU option (`-object`, `-device`, `-numa`, `-machine`,
+/// `-m`, `-smp`): QEMU's option parsers (`keyval_parse` for `-object`,
+/// `QemuOpts` for the others) end a value at a comma unless it is doubled,
+/// and read nothing else in a value specially. Every value that comes from
+/// the input goes through here. (`-cpu` is the exception: its whole
+/// argument is `cpu-model`, model and features, which QEMU splits on every
+/// comma with no escape at all; it is passed as the user wrote it.)
+pub fn qemu_value(s: &str) -> String {
+    s.replace(',', ",,")
+}
+
 fn backend_id(node_id: u32) -> String {
     crate::layout::qemu::memory_backend_id(node_id)
 }
@@ -28,8 +39,9 @@ fn backend(t: &Topology, node: usize, id: &str, size: u64) -> String {
     let b = &m.backend;
     let mut s = match (&b.path, &b.hugepages) {
         (Some(path), _) => format!(
-            "memory-backend-file,id={id},size={},mem-path={path}",
-            fmt_qemu_size(size)
+            "memory-backend-file,id={id},size={},mem-path={}",
+            fmt_qemu_size(size),
+            qemu_value(path)
         ),
         (None, Some(hp)) => {
             let mut s = format!(
@@ -218,8 +230,12 @@ pub fn args_of(t: &Topology, derived: &Derived, p: &QemuProfile, l: &QemuLayout)
         let d = &t.devices[pl.device];
         let addr = format!("bus={bus},addr={:#x}", pl.slot);
         let dev = match &d.source.value {
-            DeviceSource::Host(h) => format!("vfio-pci,host={h},id={},{addr}", d.name.value),
-            DeviceSource::Emulated(model) => format!("{model},id={},{addr}", d.name.value),
+            DeviceSource::Host(h) => {
+                format!("vfio-pci,host={h},id={},{addr}", qemu_value(&d.name.value))
+            }
+            DeviceSource::Emulated(model) => {
+                format!("{model},id={},{addr}", qemu_value(&d.name.value))
+            }
         };
         push("-device", dev);
     }
@@ -230,8 +246,11 @@ pub fn args_of(t: &Topology, derived: &Derived, p: &QemuProfile, l: &QemuLayout)
                 "-object",
                 format!(
                     "acpi-generic-initiator,id={},pci-dev={},node={id}",
-                    crate::layout::qemu::generic_initiator_id(&d.name.value, id),
-                    d.name.value
+                    qemu_value(&crate::layout::qemu::generic_initiator_id(
+                        &d.name.value,
+                        id
+                    )),
+                    qemu_value(&d.name.value)
                 ),
             );
         }
@@ -322,5 +341,12 @@ mod tests {
         assert_eq!(shell_quote("a b"), "'a b'");
         assert_eq!(shell_quote("it's"), "'it'\\''s'");
         assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn option_values() {
+        assert_eq!(qemu_value("/dev/dax0.0"), "/dev/dax0.0");
+        assert_eq!(qemu_value("/tmp/a,share=on"), "/tmp/a,,share=on");
+        assert_eq!(qemu_value(",,"), ",,,,");
     }
 }

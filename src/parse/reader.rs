@@ -270,9 +270,28 @@ impl Reader {
         }
     }
 
+    /// Free text. It reaches command lines, the SVG and the terminal, so a
+    /// control character in it is refused (T180).
     pub fn str(&mut self, t: &Table<'_, '_>, key: &str) -> Option<Sp<String>> {
         let (field, v) = self.raw(t, key)?;
-        self.string(t.spec, field, v).map(|s| s.map(str::to_string))
+        let s = self.string(t.spec, field, v)?;
+        if let Some((at, c)) = crate::text::first_forbidden(&s) {
+            self.push(
+                Diagnostic::new(
+                    &codes::T180,
+                    format!(
+                        "`{}` holds {} at character {at}",
+                        full_key(t.spec, key),
+                        crate::text::describe(c)
+                    ),
+                    s.span,
+                    "control character in this string",
+                )
+                .help("remove it: no key of the input language takes control characters, and this one would split or end a command-line argument, break the SVG or reach the terminal"),
+            );
+            return None;
+        }
+        Some(s.map(str::to_string))
     }
 
     /// An identifier: starts with a letter; letters, digits, `-`, `_`, `.`.
