@@ -79,10 +79,10 @@ pub struct TargetArgs {
     #[arg(long, value_parser = parse_ch_boot, value_name = "pvh|bzimage")]
     pub ch_boot: Option<ChBoot>,
     /// cloud-hypervisor `--kernel` (overrides `[target.cloud-hypervisor] kernel`).
-    #[arg(long, value_parser = parse_text, value_name = "PATH")]
+    #[arg(long, value_parser = parse_path, value_name = "PATH")]
     pub ch_kernel: Option<String>,
     /// cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`).
-    #[arg(long, value_parser = parse_text, value_name = "PATH")]
+    #[arg(long, value_parser = parse_path, value_name = "PATH")]
     pub ch_initramfs: Option<String>,
     /// cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`).
     #[arg(
@@ -93,7 +93,7 @@ pub struct TargetArgs {
     )]
     pub ch_cmdline: Option<String>,
     /// cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`).
-    #[arg(long, value_parser = parse_text, value_name = "PATH")]
+    #[arg(long, value_parser = parse_path, value_name = "PATH")]
     pub ch_firmware: Option<String>,
     /// Compile what the target cannot express into its closest faithful form,
     /// with a warning for each, instead of refusing it (cloud-hypervisor:
@@ -138,6 +138,13 @@ fn parse_text(s: &str) -> Result<String, String> {
         )),
         None => Ok(s.to_string()),
     }
+}
+/// A file path flag: free text ([`parse_text`]), never empty (T181).
+fn parse_path(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Err("is empty: it names no file (T181)".to_string());
+    }
+    parse_text(s)
 }
 fn parse_machine_name(s: &str) -> Result<String, String> {
     let mut chars = s.chars();

@@ -147,6 +147,7 @@ codes! {
     T171 = "T171" "import-fit" Error Import "A fitting option that cannot apply to the imported machine";
     T172 = "T172" "import-nothing" Error Import "The sources describe no machine";
     T180 = "T180" "control-character" Error Parse "A string holds a control character";
+    T181 = "T181" "empty-path" Error Parse "A file path that is empty";
     T200 = "T200" "ch-no-hmat" Error Target "HMAT data cloud-hypervisor cannot build";
     T201 = "T201" "ch-no-spm" Error Target "Specific Purpose Memory cloud-hypervisor cannot mark";
     T202 = "T202" "ch-node-ids" Error Target "Node ids cloud-hypervisor's positional SLIT misplaces";

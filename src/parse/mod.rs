@@ -198,7 +198,7 @@ fn memory(r: &mut Reader, t: &Table<'_, '_>) -> Option<Memory> {
     let bandwidth = r.bandwidth(t, "bandwidth");
     let shared = r.bool(t, "shared");
     let hugepages = r.bool_or_size(t, "hugepages");
-    let path = r.str(t, "path");
+    let path = r.path(t, "path");
     let host_nodes = r.cpulist(t, "host-nodes");
     let policy = r.keyword(t, "policy", crate::kinds::HostPolicy::parse);
     let prealloc = r.bool(t, "prealloc");
@@ -345,10 +345,10 @@ fn cloud_hypervisor(r: &mut Reader, t: &Table<'_, '_>) -> ChSettings {
         span: Some(t.span),
         version: r.keyword(t, "version", crate::kinds::ChVersion::parse),
         boot: r.keyword(t, "boot", crate::kinds::ChBoot::parse),
-        kernel: r.str(t, "kernel"),
-        initramfs: r.str(t, "initramfs"),
+        kernel: r.path(t, "kernel"),
+        initramfs: r.path(t, "initramfs"),
         cmdline: r.str(t, "cmdline"),
-        firmware: r.str(t, "firmware"),
+        firmware: r.path(t, "firmware"),
         fallback: r.bool(t, "fallback"),
     }
 }

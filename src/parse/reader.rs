@@ -294,6 +294,25 @@ impl Reader {
         Some(s.map(str::to_string))
     }
 
+    /// A file path: free text ([`Reader::str`]) that is not empty, since an
+    /// empty value names no file and a VMM reads `key=` as no value (T181).
+    pub fn path(&mut self, t: &Table<'_, '_>, key: &str) -> Option<Sp<String>> {
+        let s = self.str(t, key)?;
+        if s.value.is_empty() {
+            self.push(
+                Diagnostic::new(
+                    &codes::T181,
+                    format!("`{}` is empty: it names no file", full_key(t.spec, key)),
+                    s.span,
+                    "empty path",
+                )
+                .help("give the file's path, or leave the key out"),
+            );
+            return None;
+        }
+        Some(s)
+    }
+
     /// An identifier: starts with a letter; letters, digits, `-`, `_`, `.`.
     pub fn name(&mut self, t: &Table<'_, '_>, key: &str) -> Option<Sp<String>> {
         let (field, v) = self.raw(t, key)?;
