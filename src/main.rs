@@ -4,5 +4,8 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    topoc::cli::run(topoc::cli::args::Cli::parse())
+    match topoc::cli::args::Cli::try_parse() {
+        Ok(cli) => topoc::cli::run(cli),
+        Err(e) => topoc::cli::clap_error(e),
+    }
 }

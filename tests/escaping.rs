@@ -862,3 +862,99 @@ fn cloud_hypervisor_takes_a_kernel_that_starts_with_a_dash() {
         "cloud-hypervisor should look for the kernel file `-no-kernel`:\n{text}\nargs {args:?}"
     );
 }
+
+// ------------------------------------------------------------- the terminal
+
+/// Every escape in `text` starts one of the colour sequences miette and
+/// clap write (`ESC [ digits;… m`), and `text` has no other control
+/// character but line feeds.
+fn only_colour_sequences(text: &str) -> Result<(), String> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            0x1b => {
+                let mut j = i + 1;
+                if b.get(j) != Some(&b'[') {
+                    return Err(format!("an escape that is no colour at byte {i}"));
+                }
+                j += 1;
+                while j < b.len() && (b[j].is_ascii_digit() || b[j] == b';') {
+                    j += 1;
+                }
+                if b.get(j) != Some(&b'm') {
+                    return Err(format!("an escape sequence that is no colour at byte {i}"));
+                }
+                i = j + 1;
+            }
+            b'\n' => i += 1,
+            c if c < 0x20 || c == 0x7f => return Err(format!("control byte {c:#x} at {i}")),
+            _ => i += 1,
+        }
+    }
+    if text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+        return Err("a C1 control".into());
+    }
+    Ok(())
+}
+
+/// A name, a key and a comment full of terminal controls, and a file and a
+/// flag named with them: what topoc prints has them escaped, with colour
+/// and without.
+#[test]
+fn nothing_a_user_wrote_drives_the_terminal() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let named = dir.path().join("named.toml");
+    std::fs::write(
+        &named,
+        "topoc = 1\n[machine]\nname = \"m\\u001b[2J\\u009b31m\\r\"\n\"k\\u001b]0;owned\\u0007\" = 1\n",
+    )
+    .expect("write");
+    let comment = dir.path().join("comment.toml");
+    std::fs::write(&comment, "topoc = 1\n# \u{1b}[2J\u{9b}1m here\n").expect("write");
+    let named = named.to_str().expect("UTF-8 path").to_string();
+    let comment = comment.to_str().expect("UTF-8 path").to_string();
+    let weird_file = format!("{}/x\u{1b}[2J.toml", dir.path().display());
+    let runs: Vec<(Vec<String>, i32)> = vec![
+        (vec!["check".into(), named.clone()], 1),
+        (vec!["check".into(), comment.clone()], 1),
+        (vec!["check".into(), weird_file.clone()], 2),
+        (
+            vec![
+                "check".into(),
+                "--cpu-model".into(),
+                "a\u{1b}[2J\r".into(),
+                named.clone(),
+            ],
+            2,
+        ),
+        (vec!["\u{1b}[2Jbogus\u{7}".into()], 2),
+    ];
+    for (args, code) in runs {
+        for color in ["never", "always"] {
+            let mut all = vec!["--color".to_string(), color.to_string()];
+            all.extend(args.iter().cloned());
+            let r = support::run::topoc(&all).run();
+            assert_eq!(r.code(), code, "{all:?}: {}", r.err());
+            let err = r.err();
+            if let Err(e) = only_colour_sequences(&err) {
+                panic!("{all:?}: {e}:\n{err:?}");
+            }
+            if color == "never" {
+                assert!(!err.contains('\u{1b}'), "{all:?}: {err:?}");
+            }
+        }
+    }
+    let r = support::run::topoc(["check", "--color", "never", &named]).run();
+    let err = r.err();
+    assert!(
+        err.contains("m\\u{1b}[2J\\u{9b}31m\\u{d}"),
+        "the name escaped: {err}"
+    );
+    let r = support::run::topoc(["check", "--color", "never", &comment]).run();
+    assert!(
+        r.err().contains("# ?[2J??1m here"),
+        "the excerpt: {}",
+        r.err()
+    );
+}

@@ -80,6 +80,28 @@ fn say(line: &str) {
     say_raw(&format!("{}\n", crate::text::visible(line)));
 }
 
+/// What clap says about the arguments: a usage error, or help and version.
+/// clap quotes a refused argument as it was given and, on a terminal, prints
+/// it inside its own colour sequences; so a usage error is printed as plain
+/// text (clap's rendering without styles, which drops escape sequences)
+/// with every other control character escaped ([`crate::text::visible`]).
+/// Help and version hold nothing the user typed and print as clap prints
+/// them.
+pub fn clap_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit()
+    }
+    let plain = e.render().to_string();
+    say_raw(&crate::text::visible(&plain));
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(USAGE))
+}
+
 fn err(msg: impl std::fmt::Display) -> ExitCode {
     say(&format!("error: {msg}"));
     ExitCode::from(USAGE)
