@@ -729,7 +729,7 @@ pub static QEMU: TableSpec = TableSpec {
             "cpu-model",
             Ty::Str,
             "\"qemu64\"",
-            "The `-cpu` model. It is pinned because the vendor changes the E820 map (the AMD HyperTransport hole).",
+            "The `-cpu` argument, passed as written: a model, optionally followed by QEMU's comma-separated features (`qemu64,phys-bits=40`). It is pinned because the vendor changes the E820 map (the AMD HyperTransport hole).",
             "\"qemu64\"",
         ),
         opt(
