@@ -53,12 +53,23 @@ pub fn describe(c: char) -> String {
 /// recolour or clear a terminal. Line feeds stay: topoc's own messages
 /// span lines.
 pub fn visible(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| c != '\n' && is_forbidden(c)) {
+    escape(s, |c| c != '\n' && is_forbidden(c))
+}
+
+/// `s` with every forbidden character written as a Rust escape: free text
+/// made from something that is not (a file name in an imported
+/// description).
+pub fn escaped(s: &str) -> Cow<'_, str> {
+    escape(s, is_forbidden)
+}
+
+fn escape(s: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(&bad) {
         return Cow::Borrowed(s);
     }
     let mut o = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if c != '\n' && is_forbidden(c) {
+        if bad(c) {
             o.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             o.push(c);
@@ -115,6 +126,7 @@ mod tests {
     fn terminal_text() {
         assert_eq!(visible("n\u{1b}[2Jx\nok"), "n\\u{1b}[2Jx\nok");
         assert!(matches!(visible("plain\n"), Cow::Borrowed(_)));
+        assert_eq!(escaped("a\nb\u{0}"), "a\\u{a}b\\u{0}");
         let s = "a\u{1b}b\u{9b}c\r\nd\re\tf";
         let v = visible_same_length(s);
         assert_eq!(v, "a?b??c\r\nd?e\tf");

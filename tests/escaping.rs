@@ -958,3 +958,38 @@ fn nothing_a_user_wrote_drives_the_terminal() {
         r.err()
     );
 }
+
+/// `import` names its sources in `machine.description`; a file name with a
+/// control character becomes escaped text there, so the imported file
+/// still checks (T180 would refuse it).
+#[test]
+fn an_imported_description_takes_no_control_character() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let srat = dir.path().join("s\n\u{1b}[2Jx.dat");
+    let example = support::data::root().join("examples/two-socket.toml");
+    support::run::topoc([
+        "build".as_ref(),
+        example.as_os_str(),
+        "--emit".as_ref(),
+        "srat".as_ref(),
+        "-o".as_ref(),
+        srat.as_os_str(),
+    ])
+    .run()
+    .expect_ok();
+    let out = dir.path().join("imported.toml");
+    let r = support::run::topoc([
+        "import".as_ref(),
+        "--srat".as_ref(),
+        srat.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ])
+    .run();
+    assert_eq!(r.code(), 0, "{}", r.err());
+    let text = std::fs::read_to_string(&out).expect("the imported file");
+    assert!(
+        text.contains("s\\\\u{a}\\\\u{1b}[2Jx.dat"),
+        "the file name escaped in the description:\n{text}"
+    );
+}

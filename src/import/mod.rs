@@ -177,7 +177,9 @@ pub fn describe(view: &View, name: Option<&str>, out: &mut Vec<Diagnostic>) -> O
         return None;
     };
     d.name = name.map_or_else(|| "imported".to_string(), str::to_string);
-    d.description = format!("imported from {}", view.origin);
+    // A file name may hold anything; the description is free text, which
+    // takes no control character (T180).
+    d.description = format!("imported from {}", crate::text::escaped(&view.origin));
     d.unseen.extend(view.unseen.iter().cloned());
     if d.nodes.is_empty() {
         out.push(error(
