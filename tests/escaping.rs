@@ -961,7 +961,7 @@ fn nothing_a_user_wrote_drives_the_terminal() {
 
 /// `import` names its sources in `machine.description`; a file name with a
 /// control character becomes escaped text there, so the imported file
-/// still checks (T180 would refuse it).
+/// still checks (T180 would refuse it). `inspect` shows such a name escaped.
 #[test]
 fn an_imported_description_takes_no_control_character() {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -977,6 +977,14 @@ fn an_imported_description_takes_no_control_character() {
     ])
     .run()
     .expect_ok();
+    // `inspect` names the file in its report, escaped.
+    let r = support::run::topoc(["inspect".as_ref(), srat.as_os_str()]).run();
+    assert_eq!(r.code(), 0, "{}", r.err());
+    assert!(
+        !r.out().contains('\u{1b}') && r.out().contains("s\n\\u{1b}[2Jx.dat:"),
+        "{:?}",
+        r.out()
+    );
     let out = dir.path().join("imported.toml");
     let r = support::run::topoc([
         "import".as_ref(),

@@ -517,7 +517,8 @@ fn inspect(inputs: &[PathBuf], format: Format) -> ExitCode {
         Err(e) => return err(e),
     };
     let out = match format {
-        Format::Text => inspect::text(&items),
+        // File names and table bytes are shown, never obeyed.
+        Format::Text => crate::text::visible(&inspect::text(&items)).into_owned(),
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&inspect::json(&items)).unwrap_or_default();
             s.push('\n');
@@ -576,7 +577,7 @@ fn verify(
     let r = crate::verify::verify(&c, &dump);
     let out = match format {
         Format::Json => r.render_json(),
-        Format::Text => r.render_text(all || ui.verbose),
+        Format::Text => crate::text::visible(&r.render_text(all || ui.verbose)).into_owned(),
     };
     if let Err(code) = write_out(out.as_bytes()) {
         return code;
