@@ -217,7 +217,8 @@ pub fn text(items: &[Item]) -> String {
         if k > 0 {
             out.push('\n');
         }
-        let name = &item.file;
+        // A line feed in a file name must not start a report line.
+        let name = &*crate::text::escaped(&item.file);
         match &item.what {
             What::Table { table } => {
                 let _ = writeln!(out, "{name}:");

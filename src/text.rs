@@ -58,9 +58,23 @@ pub fn visible(s: &str) -> Cow<'_, str> {
 
 /// `s` with every forbidden character written as a Rust escape: free text
 /// made from something that is not (a file name in an imported
-/// description).
+/// description), and a file name in a report, where a line feed would
+/// start a line that topoc did not write.
 pub fn escaped(s: &str) -> Cow<'_, str> {
     escape(s, is_forbidden)
+}
+
+/// A path as topoc names it to people: [`escaped`], line feeds included.
+/// Every message, report line and diagnostic header names a file this way
+/// (`tests/architecture.rs` keeps `Path::display` out of `src/`).
+pub trait ShowPath {
+    fn shown(&self) -> String;
+}
+
+impl ShowPath for std::path::Path {
+    fn shown(&self) -> String {
+        escaped(&self.to_string_lossy()).into_owned()
+    }
 }
 
 fn escape(s: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
@@ -127,6 +141,8 @@ mod tests {
         assert_eq!(visible("n\u{1b}[2Jx\nok"), "n\\u{1b}[2Jx\nok");
         assert!(matches!(visible("plain\n"), Cow::Borrowed(_)));
         assert_eq!(escaped("a\nb\u{0}"), "a\\u{a}b\\u{0}");
+        let p = std::path::Path::new("d/s\n\u{1b}[2J.dat");
+        assert_eq!(p.shown(), "d/s\\u{a}\\u{1b}[2J.dat");
         let s = "a\u{1b}b\u{9b}c\r\nd\re\tf";
         let v = visible_same_length(s);
         assert_eq!(v, "a?b??c\r\nd?e\tf");

@@ -164,3 +164,12 @@ fn stages_know_only_the_stages_before_them() {
         &["crate::pipeline", "crate::cli", "crate::parse"],
     );
 }
+
+#[test]
+fn file_names_are_shown_escaped() {
+    forbid(
+        "a path is named to people with crate::text::ShowPath::shown, which escapes a line feed or an escape in a file name; Path::display prints them raw",
+        |_| true,
+        &[".display()"],
+    );
+}

@@ -959,6 +959,158 @@ fn nothing_a_user_wrote_drives_the_terminal() {
     );
 }
 
+/// A user's own colour and title sequences, in a comment (shown in the
+/// excerpt), in a name and a key (quoted in messages and labels) and in a
+/// file name (the excerpt's header and the summary): under `--color always`
+/// stderr carries topoc's colours and not one of the user's sequences,
+/// which `only_colour_sequences` alone cannot tell from topoc's own.
+#[test]
+fn a_users_escape_sequences_are_text_among_topocs_colours() {
+    const RED: &str = "\u{1b}[31mPWNED";
+    const TITLE: &str = "\u{1b}]0;title\u{7}";
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let comment = dir.path().join("comment.toml");
+    std::fs::write(&comment, format!("topoc = 1\n# {RED} {TITLE} here\n")).expect("write");
+    let named = dir.path().join(format!("n{RED}\n{TITLE}.toml"));
+    std::fs::write(
+        &named,
+        "topoc = 1\n[machine]\nname = \"m\\u001b[31mPWNED\\u001b]0;title\\u0007\"\n\
+         \"k\\u001b[31mPWNED\\u001b]0;title\\u0007\" = 1\n",
+    )
+    .expect("write");
+    for (file, shown) in [
+        (&comment, "# ?[31mPWNED ?]0;title? here"),
+        (
+            &named,
+            "\"m\\u{1b}[31mPWNED\\u{1b}]0;title\\u{7}\" is not a valid name",
+        ),
+    ] {
+        let r = support::run::topoc([
+            "--color".as_ref(),
+            "always".as_ref(),
+            "check".as_ref(),
+            file.as_os_str(),
+        ])
+        .run();
+        assert_eq!(r.code(), 1, "{}", r.err());
+        let err = r.err();
+        for user in [RED, TITLE, "\u{1b}]", "\u{7}"] {
+            assert!(!err.contains(user), "{user:?} reached stderr: {err:?}");
+        }
+        assert!(
+            err.contains("\u{1b}[31m") && err.contains("\u{1b}[0m"),
+            "topoc's own colours: {err:?}"
+        );
+        if let Err(e) = only_colour_sequences(&err) {
+            panic!("{file:?}: {e}:\n{err:?}");
+        }
+        assert!(err.contains(shown), "{shown:?} in {err:?}");
+    }
+    // The file name, with its line feed, in the excerpt header and the
+    // summary, escaped whole.
+    let r = support::run::topoc([
+        "--color".as_ref(),
+        "always".as_ref(),
+        "check".as_ref(),
+        named.as_os_str(),
+    ])
+    .run();
+    let err = r.err();
+    let name = "n\\u{1b}[31mPWNED\\u{a}\\u{1b}]0;title\\u{7}.toml";
+    assert!(err.contains(&format!("{name}:3:8")), "the header: {err:?}");
+    assert!(
+        err.contains(&format!("{name}: 3 errors")),
+        "the summary: {err:?}"
+    );
+}
+
+/// A line feed in a file name is shown escaped wherever topoc names the
+/// file, so it cannot fake a line of a report or a message of its own.
+#[test]
+fn a_line_feed_in_a_file_name_starts_no_line() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let example = support::data::root().join("examples/two-socket.toml");
+    let odd = dir.path().join("t\nerror[T001]: fake.toml");
+    std::fs::copy(&example, &odd).expect("copy");
+    let faked = |text: &str| text.lines().any(|l| l.starts_with("error[T001]: fake"));
+    // check: the summary line.
+    let r = support::run::topoc(["check".as_ref(), odd.as_os_str()]).run();
+    assert_eq!(r.code(), 0, "{}", r.err());
+    assert!(
+        !faked(&r.err()) && r.err().contains("t\\u{a}error[T001]: fake.toml: ok"),
+        "{:?}",
+        r.err()
+    );
+    // build: what was written where.
+    let out = dir.path().join("o\nerror[T001]: fake");
+    let r = support::run::topoc([
+        "build".as_ref(),
+        odd.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ])
+    .run();
+    assert_eq!(r.code(), 0, "{}", r.err());
+    assert!(
+        !faked(&r.err()) && r.err().contains("o\\u{a}error[T001]: fake"),
+        "{:?}",
+        r.err()
+    );
+    // A file that cannot be read, as a topology and as a guest dump.
+    let missing = dir.path().join("m\nerror[T001]: fake");
+    let r = support::run::topoc(["check".as_ref(), missing.as_os_str()]).run();
+    assert_eq!(r.code(), 2);
+    assert!(
+        !faked(&r.err()) && r.err().contains("m\\u{a}error[T001]: fake"),
+        "{:?}",
+        r.err()
+    );
+    let r = support::run::topoc([
+        "verify".as_ref(),
+        odd.as_os_str(),
+        "--guest".as_ref(),
+        missing.as_os_str(),
+    ])
+    .run();
+    assert_eq!(r.code(), 2);
+    assert!(
+        !faked(&r.err()) && r.err().contains("m\\u{a}error[T001]: fake"),
+        "{:?}",
+        r.err()
+    );
+    // A usage error quoting the name.
+    let r = support::run::topoc(["check".as_ref(), odd.as_os_str(), missing.as_os_str()]).run();
+    assert_eq!(r.code(), 2);
+    assert!(
+        !faked(&r.err()) && r.err().contains("m\\u{a}error[T001]: fake"),
+        "{:?}",
+        r.err()
+    );
+    // A diagnostic's header: the file is not UTF-8.
+    let bad = dir.path().join("b\nerror[T001]: fake.toml");
+    std::fs::write(&bad, b"topoc = 1\n\xff\n").expect("write");
+    let r = support::run::topoc(["check".as_ref(), bad.as_os_str()]).run();
+    assert_eq!(r.code(), 1);
+    assert!(
+        !faked(&r.err()) && r.err().contains("b\\u{a}error[T001]: fake.toml:2:1"),
+        "{:?}",
+        r.err()
+    );
+    // JSON names the file as it is, a line feed written `\n`.
+    let r = support::run::topoc([
+        "check".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        bad.as_os_str(),
+    ])
+    .run();
+    assert!(
+        r.out().contains("b\\nerror[T001]: fake.toml"),
+        "{}",
+        r.out()
+    );
+}
+
 /// `import` names its sources in `machine.description`; a file name with a
 /// control character becomes escaped text there, so the imported file
 /// still checks (T180 would refuse it). `inspect` shows such a name escaped.
@@ -981,8 +1133,13 @@ fn an_imported_description_takes_no_control_character() {
     let r = support::run::topoc(["inspect".as_ref(), srat.as_os_str()]).run();
     assert_eq!(r.code(), 0, "{}", r.err());
     assert!(
-        !r.out().contains('\u{1b}') && r.out().contains("s\n\\u{1b}[2Jx.dat:"),
+        !r.out().contains('\u{1b}') && r.out().contains("s\\u{a}\\u{1b}[2Jx.dat:"),
         "{:?}",
+        r.out()
+    );
+    assert!(
+        !r.out().lines().any(|l| l.starts_with("\\u{1b}[2Jx.dat")),
+        "the line feed in the name started a report line: {:?}",
         r.out()
     );
     let out = dir.path().join("imported.toml");

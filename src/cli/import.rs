@@ -10,6 +10,7 @@ use crate::diag::{Diagnostic, codes};
 use crate::import::host::{Read, Snapshot, WANTED, segment_matches};
 use crate::import::{TableFile, View, fit::Fit};
 use crate::source::SourceFile;
+use crate::text::ShowPath;
 use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -34,7 +35,7 @@ fn table(path: &Option<PathBuf>) -> Result<Option<TableFile>, String> {
     match path {
         None => Ok(None),
         Some(p) => Ok(Some(TableFile {
-            name: input::name(p),
+            name: input::shown_name(p),
             bytes: input::read(p)?,
         })),
     }
@@ -43,7 +44,7 @@ fn table(path: &Option<PathBuf>) -> Result<Option<TableFile>, String> {
 /// Reads every file [`WANTED`] names under `root`.
 fn snapshot(root: &Path) -> Snapshot {
     let mut s = Snapshot {
-        root: root.display().to_string(),
+        root: root.shown(),
         files: BTreeMap::new(),
     };
     for pattern in WANTED {
@@ -181,7 +182,7 @@ pub(super) fn run(
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) => return err(e),
         };
-        let dname = input::name(dump);
+        let dname = input::shown_name(dump);
         match crate::guest::dump::GuestDump::parse(&text) {
             Ok(d) => crate::import::dump::view(&dname, &d),
             Err(e) => {
@@ -192,7 +193,7 @@ pub(super) fn run(
         }
     } else if let Some(root) = &src.host {
         if !root.is_dir() {
-            return err(format!("--root {}: not a directory", root.display()));
+            return err(format!("--root {}: not a directory", root.shown()));
         }
         let snap = snapshot(root);
         let view = crate::import::host::view(&snap, &mut findings);
@@ -229,7 +230,7 @@ pub(super) fn run(
     };
     // Check the result as `topoc check` would.
     let shown = match output {
-        Some(p) if !input::is_stdin(p) => p.display().to_string(),
+        Some(p) if !input::is_stdin(p) => p.shown(),
         _ => "<imported>".to_string(),
     };
     let source = SourceFile::new(shown.clone(), text.clone());
@@ -271,7 +272,7 @@ pub(super) fn run(
             n => format!(" ({n} import warnings)"),
         };
         let place = match output {
-            Some(p) if !input::is_stdin(p) => p.display().to_string(),
+            Some(p) if !input::is_stdin(p) => p.shown(),
             _ => "standard output".to_string(),
         };
         say(&format!("import: wrote {place}{warned}; {what}"));

@@ -1,6 +1,7 @@
 //! Reading what commands are given: a path, or `-` for standard input,
 //! wherever a command takes a file.
 
+use crate::text::ShowPath;
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,12 +13,23 @@ pub fn is_stdin(p: &Path) -> bool {
     p.as_os_str() == "-"
 }
 
-/// How a path is named in reports.
+/// A path's name as given (`<stdin>` for `-`): what a JSON report calls
+/// the file, and what a text report shows [`crate::text::escaped`].
 pub fn name(p: &Path) -> String {
     if is_stdin(p) {
         STDIN_NAME.to_string()
     } else {
-        p.display().to_string()
+        p.to_string_lossy().into_owned()
+    }
+}
+
+/// [`name`] as a message shows it: escaped, so that a line feed in a file
+/// name cannot start a line topoc did not write.
+pub fn shown_name(p: &Path) -> String {
+    if is_stdin(p) {
+        STDIN_NAME.to_string()
+    } else {
+        p.shown()
     }
 }
 
@@ -26,7 +38,7 @@ pub fn name(p: &Path) -> String {
 pub fn read(p: &Path) -> Result<Vec<u8>, String> {
     static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
     if !is_stdin(p) {
-        return std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+        return std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.shown()));
     }
     if STDIN_TAKEN.swap(true, Ordering::Relaxed) {
         return Err("standard input (`-`) can be read only once".to_string());
@@ -49,13 +61,13 @@ pub fn inspect_items(paths: &[std::path::PathBuf]) -> Result<Vec<crate::inspect:
     for p in paths {
         if !is_stdin(p) && p.is_dir() {
             let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))?
+                .map_err(|e| format!("cannot read {}: {e}", p.shown()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|f| f.is_file())
                 .collect();
             names.sort();
             for f in names {
-                out.extend(classify(&f.display().to_string(), &read(&f)?));
+                out.extend(classify(&f.to_string_lossy(), &read(&f)?));
             }
         } else {
             let bytes = read(p)?;

@@ -17,6 +17,7 @@ use crate::diag::{Diagnostic, codes};
 use crate::pipeline::{self, Compiled, Options};
 use crate::source::{SourceFile, Span, TextProblem};
 use crate::target::{ChOverrides, QemuOverrides};
+use crate::text::{ShowPath, escaped};
 use args::{Cli, ColorChoice, Command, Deny, Format, TargetArgs};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -97,7 +98,23 @@ pub fn clap_error(e: clap::Error) -> ExitCode {
     ) {
         e.exit()
     }
-    let plain = e.render().to_string();
+    let mut plain = e.render().to_string();
+    // clap quotes an argument (or the value after `--flag=`) as given; one
+    // with a line feed would break the message into lines topoc did not
+    // write, so each such argument is escaped whole, the longest first.
+    let mut odd: Vec<String> = std::env::args_os()
+        .skip(1)
+        .flat_map(|a| {
+            let a = a.to_string_lossy().into_owned();
+            let value = a.split_once('=').map(|(_, v)| v.to_string());
+            std::iter::once(a).chain(value)
+        })
+        .filter(|a| a.chars().any(crate::text::is_forbidden))
+        .collect();
+    odd.sort_by_key(|a| std::cmp::Reverse(a.len()));
+    for a in &odd {
+        plain = plain.replace(a.as_str(), &escaped(a));
+    }
     say_raw(&crate::text::visible(&plain));
     ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(USAGE))
 }
@@ -346,7 +363,7 @@ fn check(ui: &Ui, file: &Path, t: &TargetArgs, format: Format, deny: Option<Deny
                 return code;
             }
             if format == Format::Text && c.warnings.is_empty() && !ui.quiet {
-                say(&render::summary(&source.name, 0, 0));
+                say(&render::summary(&escaped(&source.name), 0, 0));
             }
             ExitCode::from(OK)
         }
@@ -394,7 +411,9 @@ fn build(
         let Some(bytes) = a.render(&c) else {
             return err(format!(
                 "{} has no {} ({})",
-                source.name, a.name, a.description
+                escaped(&source.name),
+                a.name,
+                a.description
             ));
         };
         return match output {
@@ -435,9 +454,9 @@ fn build(
     if !ui.quiet && format == Format::Text {
         let mut line = format!(
             "{}: wrote {} files to {}",
-            source.name,
+            escaped(&source.name),
             written.len(),
-            dir.display()
+            dir.shown()
         );
         if !committed.removed.is_empty() {
             line.push_str(&format!(
@@ -449,7 +468,7 @@ fn build(
         say(&line);
         if ui.verbose {
             for (p, len) in &written {
-                say(&format!("  {} ({len} bytes)", p.display()));
+                say(&format!("  {} ({len} bytes)", p.shown()));
             }
         }
     }
@@ -493,14 +512,14 @@ fn graph(
         return code;
     }
     let Some(bytes) = a.render(&c) else {
-        return err(format!("{} has no {}", source.name, a.name));
+        return err(format!("{} has no {}", escaped(&source.name), a.name));
     };
     match output {
         Some(p) if !input::is_stdin(p) => match write::write_file(p, &bytes, &|m| ui.notice(m)) {
             Ok(_) => {
                 // Like `build --out`: say what was written, unless -q.
                 if !ui.quiet {
-                    say(&format!("{}: drew {}", source.name, p.display()));
+                    say(&format!("{}: drew {}", escaped(&source.name), p.shown()));
                 }
                 ExitCode::from(OK)
             }
@@ -557,7 +576,7 @@ fn verify(
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(e) => return err(e),
     };
-    let guest_name = input::name(guest);
+    let guest_name = input::shown_name(guest);
     let dump = match crate::guest::dump::GuestDump::parse(&text) {
         Ok(d) => d,
         Err(e) => return err(format!("{guest_name}: {e}")),

@@ -228,7 +228,7 @@ impl miette::Diagnostic for Adapter<'_> {
 /// ([`crate::text`]). Nothing a file holds or is called reaches a terminal as
 /// a control sequence, coloured output or not.
 fn shown(source: &SourceFile) -> Cow<'_, SourceFile> {
-    let name = crate::text::visible(&source.name);
+    let name = crate::text::escaped(&source.name);
     let text = crate::text::visible_same_length(&source.text);
     if matches!((&name, &text), (Cow::Borrowed(_), Cow::Borrowed(_))) {
         return Cow::Borrowed(source);

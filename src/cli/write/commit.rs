@@ -25,6 +25,7 @@
 
 use super::lock::DirLock;
 use super::{fail_point, is_plain_name, is_tag, is_temp_name, manifest, unique_tag};
+use crate::text::ShowPath;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -93,7 +94,7 @@ impl OutDir {
     /// killed in it, reads its manifest and makes a stage directory.
     pub fn open(dir: &Path, notice: &dyn Fn(&str)) -> Result<OutDir, String> {
         if fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
-            return Err(format!("{} is not a directory", dir.display()));
+            return Err(format!("{} is not a directory", dir.shown()));
         }
         let lock = DirLock::acquire(dir, notice)?;
         recover(dir, notice);
@@ -106,7 +107,7 @@ impl OutDir {
                 Ok(()) => Ok((old, stage)),
                 Err(e) => {
                     let _ = fs::remove_dir_all(&stage);
-                    Err(format!("cannot write in {}: {e}", dir.display()))
+                    Err(format!("cannot write in {}: {e}", dir.shown()))
                 }
             }
         });
@@ -140,13 +141,13 @@ impl OutDir {
         if !is_plain_name(name) || self.staged.iter().any(|n| n == name) {
             return Err(format!(
                 "cannot write {}: not a file name of its own",
-                target.display()
+                target.shown()
             ));
         }
         if fail_point("write") {
             return Err(format!(
                 "cannot write {}: injected failure (TOPOC_FAIL_AT=write)",
-                target.display()
+                target.shown()
             ));
         }
         let path = self.stage.join("new").join(name);
@@ -164,7 +165,7 @@ impl OutDir {
                 let _ = fs::remove_file(&path);
                 return Ok(false);
             }
-            Err(e) => return Err(format!("cannot write {}: {e}", target.display())),
+            Err(e) => return Err(format!("cannot write {}: {e}", target.shown())),
         }
         self.staged.push(name.to_string());
         if fail_point("abort") {
@@ -182,7 +183,7 @@ impl OutDir {
             &stage.join("new").join(manifest::FILE),
             manifest::render(&self.staged).as_bytes(),
         )
-        .map_err(|e| format!("cannot write {}: {e}", dir.join(manifest::FILE).display()))?;
+        .map_err(|e| format!("cannot write {}: {e}", dir.join(manifest::FILE).shown()))?;
         let ops = self.plan()?;
         for op in &ops {
             let (Op::Unlink(name) | Op::Put { name, over: true }) = op else {
@@ -195,7 +196,7 @@ impl OutDir {
                 .map_err(|e| {
                     format!(
                         "cannot keep a backup of {} while replacing it: {e}",
-                        from.display()
+                        from.shown()
                     )
                 })?;
         }
@@ -207,7 +208,7 @@ impl OutDir {
         plan.push('\n');
         write_synced(&stage.join("plan.tmp"), plan.as_bytes())
             .and_then(|()| fs::rename(stage.join("plan.tmp"), stage.join(PLAN)))
-            .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+            .map_err(|e| format!("cannot write in {}: {e}", dir.shown()))?;
 
         for op in &ops {
             if let Err(e) = run(&dir, &stage, op) {
@@ -218,7 +219,7 @@ impl OutDir {
                         format!(
                             "{e}; and while putting the old files back: {u}; the next topoc build \
                              into {} finishes putting them back",
-                            dir.display()
+                            dir.shown()
                         )
                     }
                 });
@@ -250,10 +251,7 @@ impl OutDir {
         let kind = |name: &str| match fs::symlink_metadata(self.dir.join(name)) {
             Ok(m) => Ok(Some(m.file_type())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!(
-                "cannot read {}: {e}",
-                self.dir.join(name).display()
-            )),
+            Err(e) => Err(format!("cannot read {}: {e}", self.dir.join(name).shown())),
         };
         let mut ops = Vec::new();
         if kind(manifest::FILE)?.is_some() {
@@ -275,7 +273,7 @@ impl OutDir {
                 Some(t) => {
                     return Err(format!(
                         "{} is {}: a build replaces only regular files; move it away",
-                        self.dir.join(name).display(),
+                        self.dir.join(name).shown(),
                         describe(t)
                     ));
                 }
@@ -336,18 +334,18 @@ fn read_manifest(dir: &Path) -> Result<Vec<String>, String> {
         format!(
             "{} cannot be read as topoc's manifest ({why}); move it away, and remove by hand \
              what an earlier build left",
-            path.display()
+            path.shown()
         )
     };
     match fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.shown())),
         Ok(m) if !m.file_type().is_file() => {
             return Err(refuse(describe(m.file_type()).to_string()));
         }
         Ok(_) => {}
     }
-    let bytes = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.shown()))?;
     let text = String::from_utf8(bytes).map_err(|_| refuse("it is not UTF-8".to_string()))?;
     manifest::parse(&text).map_err(refuse)
 }
@@ -357,7 +355,7 @@ fn run(dir: &Path, stage: &Path, op: &Op) -> Result<(), String> {
     match op {
         Op::Unlink(name) => {
             let p = dir.join(name);
-            fs::remove_file(&p).map_err(|e| format!("cannot remove {}: {e}", p.display()))
+            fs::remove_file(&p).map_err(|e| format!("cannot remove {}: {e}", p.shown()))
         }
         Op::Put { name, .. } => {
             let (from, to) = (stage.join("new").join(name), dir.join(name));
@@ -371,7 +369,7 @@ fn run(dir: &Path, stage: &Path, op: &Op) -> Result<(), String> {
             } else {
                 fs::rename(&from, &to)
             };
-            result.map_err(|e| format!("cannot rename {} to {}: {e}", from.display(), to.display()))
+            result.map_err(|e| format!("cannot rename {} to {}: {e}", from.shown(), to.shown()))
         }
     }
 }
@@ -406,7 +404,7 @@ fn undo(dir: &Path, stage: &Path, ops: &[Op]) -> Result<(), String> {
                         _ => Ok(()),
                     }
                 }
-                .map_err(|e| format!("cannot restore {}: {e}", target.display()))
+                .map_err(|e| format!("cannot restore {}: {e}", target.shown()))
             }
             Op::Unlink(name) => {
                 let (old, target) = (stage.join("old").join(name), dir.join(name));
@@ -414,7 +412,7 @@ fn undo(dir: &Path, stage: &Path, ops: &[Op]) -> Result<(), String> {
                     Ok(()) // never removed, or put back already
                 } else {
                     fs::rename(&old, &target)
-                        .map_err(|e| format!("cannot restore {}: {e}", target.display()))
+                        .map_err(|e| format!("cannot restore {}: {e}", target.shown()))
                 }
             }
         };
@@ -456,7 +454,7 @@ pub fn recover(dir: &Path, notice: &dyn Fn(&str)) {
             Err(e) => {
                 notice(&format!(
                     "cannot read {}: {e}; left as it is",
-                    stage.join(PLAN).display()
+                    stage.join(PLAN).shown()
                 ));
                 continue;
             }
@@ -470,7 +468,7 @@ pub fn recover(dir: &Path, notice: &dyn Fn(&str)) {
                 let Some(ops) = ops else {
                     notice(&format!(
                         "{} is not a plan topoc wrote; left as it is",
-                        stage.join(PLAN).display()
+                        stage.join(PLAN).shown()
                     ));
                     continue;
                 };
@@ -480,14 +478,14 @@ pub fn recover(dir: &Path, notice: &dyn Fn(&str)) {
                         notice(&format!(
                             "a build into {} (process {pid}) was interrupted, and undoing it \
                              failed: {e}",
-                            dir.display()
+                            dir.shown()
                         ));
                         continue;
                     }
                     notice(&format!(
                         "a build into {} (process {pid}) was interrupted while it replaced \
                          files; its changes were undone",
-                        dir.display()
+                        dir.shown()
                     ));
                 }
             }

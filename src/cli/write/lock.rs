@@ -7,6 +7,7 @@
 //! removed its last one, so a lock holder knows that any hidden topoc file it
 //! finds belongs to a writer that died.
 
+use crate::text::ShowPath;
 use std::fs::{self, File};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -36,13 +37,12 @@ impl DirLock {
         // bound is only a guard.
         for _ in 0..64 {
             created.extend(create_missing(dir)?);
-            let file =
-                File::open(dir).map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
+            let file = File::open(dir).map_err(|e| format!("cannot open {}: {e}", dir.shown()))?;
             let meta = file
                 .metadata()
-                .map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
+                .map_err(|e| format!("cannot open {}: {e}", dir.shown()))?;
             if !meta.is_dir() {
-                return Err(format!("{} is not a directory", dir.display()));
+                return Err(format!("{} is not a directory", dir.shown()));
             }
             lock(&file, dir, notice)?;
             let same =
@@ -58,7 +58,7 @@ impl DirLock {
         }
         Err(format!(
             "cannot lock {}: it was removed and re-created by other processes 64 times",
-            dir.display()
+            dir.shown()
         ))
     }
 
@@ -75,7 +75,7 @@ impl DirLock {
 
 fn lock(file: &File, dir: &Path, notice: &dyn Fn(&str)) -> Result<(), String> {
     use rustix::fs::{FlockOperation, flock};
-    let fail = |e: std::io::Error| format!("cannot lock {}: {e}", dir.display());
+    let fail = |e: std::io::Error| format!("cannot lock {}: {e}", dir.shown());
     match flock(file, FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => return Ok(()),
         Err(rustix::io::Errno::WOULDBLOCK) => {}
@@ -94,7 +94,7 @@ fn lock(file: &File, dir: &Path, notice: &dyn Fn(&str)) -> Result<(), String> {
         Err(_) => {
             notice(&format!(
                 "waiting for another topoc writing to {} to finish (it holds the directory's lock)",
-                dir.display()
+                dir.shown()
             ));
             rx.recv().unwrap_or(Err(rustix::io::Errno::INTR))
         }
@@ -121,7 +121,7 @@ fn create_missing(dir: &Path) -> Result<Vec<PathBuf>, String> {
     }
     Err(format!(
         "cannot create {}: its parents were removed by other processes 64 times",
-        dir.display()
+        dir.shown()
     ))
 }
 
@@ -133,7 +133,7 @@ fn create_missing_once(dir: &Path, created: &mut Vec<PathBuf>) -> Result<bool, S
         match fs::symlink_metadata(p) {
             Ok(_) => break,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => missing.push(p.to_path_buf()),
-            Err(e) => return Err(format!("cannot create {}: {e}", dir.display())),
+            Err(e) => return Err(format!("cannot create {}: {e}", dir.shown())),
         }
         match p.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => p = parent,
@@ -145,7 +145,7 @@ fn create_missing_once(dir: &Path, created: &mut Vec<PathBuf>) -> Result<bool, S
             Ok(()) => created.push(d.clone()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(format!("cannot create {}: {e}", d.display())),
+            Err(e) => return Err(format!("cannot create {}: {e}", d.shown())),
         }
     }
     Ok(true)

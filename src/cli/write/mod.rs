@@ -31,6 +31,7 @@ pub mod manifest;
 
 pub use commit::{Committed, OutDir};
 
+use crate::text::ShowPath;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -47,7 +48,7 @@ pub enum Written {
 /// Writes `bytes` to `path` for `-o`: see the module documentation.
 pub fn write_file(path: &Path, bytes: &[u8], notice: &dyn Fn(&str)) -> Result<Written, String> {
     match fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => return Err(format!("{} is a directory", path.display())),
+        Ok(m) if m.is_dir() => return Err(format!("{} is a directory", path.shown())),
         Ok(m) if !m.file_type().is_file() => {
             return write_through(path, bytes).map(|()| Written::WrittenThrough);
         }
@@ -55,7 +56,7 @@ pub fn write_file(path: &Path, bytes: &[u8], notice: &dyn Fn(&str)) -> Result<Wr
     }
     let name = path
         .file_name()
-        .ok_or_else(|| format!("{} names no file", path.display()))?;
+        .ok_or_else(|| format!("{} names no file", path.shown()))?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -67,24 +68,24 @@ pub fn write_file(path: &Path, bytes: &[u8], notice: &dyn Fn(&str)) -> Result<Wr
         if fail_point("write") {
             return Err(format!(
                 "cannot write {}: injected failure (TOPOC_FAIL_AT=write)",
-                path.display()
+                path.shown()
             ));
         }
         let mut f = fs::File::create_new(&tmp)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| format!("cannot write {}: {e}", path.shown()))?;
         f.write_all(bytes)
             .and_then(|()| f.sync_all())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| format!("cannot write {}: {e}", path.shown()))?;
         drop(f);
         if fail_point("rename") {
             return Err(format!(
                 "cannot rename {} to {}: injected failure (TOPOC_FAIL_AT=rename)",
-                tmp.display(),
-                path.display()
+                tmp.shown(),
+                path.shown()
             ));
         }
         fs::rename(&tmp, path)
-            .map_err(|e| format!("cannot rename {} to {}: {e}", tmp.display(), path.display()))
+            .map_err(|e| format!("cannot rename {} to {}: {e}", tmp.shown(), path.shown()))
     })();
     match result {
         Ok(()) => {
@@ -105,10 +106,10 @@ fn write_through(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .create(true)
         .truncate(true)
         .open(path)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        .map_err(|e| format!("cannot open {}: {e}", path.shown()))?;
     f.write_all(bytes)
         .and_then(|()| f.flush())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(|e| format!("cannot write {}: {e}", path.shown()))
 }
 
 /// `pid-random`: no two writers, nor two names of one writer, share it.
