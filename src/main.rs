@@ -1,8 +1,7 @@
 //! The `topoc` binary: parse the arguments, run the command.
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    topoc::cli::run(topoc::cli::args::Cli::parse())
+    topoc::cli::main()
 }

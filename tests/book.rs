@@ -118,6 +118,7 @@ fn ty_words(ty: &Ty) -> String {
         Ty::BoolOrTables(t) => format!("`true`/`false`, or an array of {} tables", table_link(t)),
         Ty::Table(t) => format!("table: {}", table_link(t)),
         Ty::Tables(t) => format!("array of tables: {}", table_link(t)),
+        Ty::Lints => "table of lint levels: a code (`T042`), its name or `warnings` = `\"allow\"`, `\"warn\"` or `\"deny\"`".into(),
     }
 }
 

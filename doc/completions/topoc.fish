@@ -54,9 +54,11 @@ complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-initramfs -d 'c
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-cmdline -d 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-firmware -d 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l acpi-oem-revision -d 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one' -r
-complete -c topoc -n "__fish_topoc_using_subcommand check" -l format -d 'Output format for diagnostics' -r -f -a "text\t''
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l format -d 'Output format for diagnostics: `json` is one versioned report on standard output' -r -f -a "text\t''
 json\t''"
-complete -c topoc -n "__fish_topoc_using_subcommand check" -l deny -d 'Treat warnings as errors' -r -f -a "warnings\t'Treat warnings as errors'"
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l allow -d 'Do not report this warning (a code, its name, or `warnings`); repeatable' -r
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l warn -d 'Report this warning as a warning, whatever the file says; repeatable' -r
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l deny -d 'Report this warning as an error, which stops the build (`--deny warnings`: every warning not allowed by code); repeatable' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l color -d 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -82,9 +84,11 @@ complete -c topoc -n "__fish_topoc_using_subcommand build" -l acpi-oem-revision 
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l out -d 'Write every artifact of the target into this directory' -r -F
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l emit -d 'Write one artifact' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -s o -l output -d 'Where `--emit` writes: a file, or `-` for standard output (the default)' -r -F
-complete -c topoc -n "__fish_topoc_using_subcommand build" -l format -d 'Diagnostics format' -r -f -a "text\t''
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l format -d 'Diagnostics format: `json` is one versioned report on standard output (then `--emit` needs `-o FILE`)' -r -f -a "text\t''
 json\t''"
-complete -c topoc -n "__fish_topoc_using_subcommand build" -l deny -d 'Treat warnings as errors' -r -f -a "warnings\t'Treat warnings as errors'"
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l allow -d 'Do not report this warning (a code, its name, or `warnings`); repeatable' -r
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l warn -d 'Report this warning as a warning, whatever the file says; repeatable' -r
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l deny -d 'Report this warning as an error, which stops the build (`--deny warnings`: every warning not allowed by code); repeatable' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l color -d 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"

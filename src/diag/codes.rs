@@ -69,6 +69,9 @@ codes! {
     T004 = "T004" "invalid-value" Error Parse "A value outside what its key accepts";
     T005 = "T005" "missing-key" Error Parse "A required key is missing";
     T006 = "T006" "unsupported-version" Error Parse "The file asks for a language version topoc does not know";
+    T007 = "T007" "unknown-lint" Error Parse "A `[lints]` key that names no diagnostic code";
+    T008 = "T008" "error-lint-level" Error Parse "A `[lints]` level that would allow an error or lower it to a warning";
+    T009 = "T009" "lint-twice" Error Parse "One diagnostic given two levels in `[lints]`";
     T010 = "T010" "duplicate-node-id" Error Model "Two nodes share one proximity domain id";
     T011 = "T011" "duplicate-name" Error Model "Two entities share one name";
     T012 = "T012" "unknown-reference" Error Model "A reference names no node or device";

@@ -7,6 +7,7 @@
 //! CLI prints them.
 
 pub mod codes;
+pub mod lint;
 pub mod render;
 
 use crate::source::Span;
