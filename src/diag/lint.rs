@@ -181,12 +181,13 @@ impl Lints {
         }
     }
 
-    /// Every warning code whose level a setting decides, in code order.
+    /// Every warning code of a compile whose level a setting decides, in
+    /// code order (`import`'s codes are not a compile's).
     pub fn applied(&self) -> Vec<Applied> {
         codes::ALL
             .iter()
             .copied()
-            .filter(|c| c.severity == Severity::Warning)
+            .filter(|c| c.severity == Severity::Warning && c.stage != codes::Stage::Import)
             .filter_map(|code| {
                 self.deciding(code).map(|by| Applied {
                     code,
@@ -287,7 +288,7 @@ mod tests {
         // setting decides.
         let warnings = codes::ALL
             .iter()
-            .filter(|c| c.severity == Severity::Warning)
+            .filter(|c| c.severity == Severity::Warning && c.stage != codes::Stage::Import)
             .count();
         let applied = l.applied();
         assert_eq!(applied.len(), warnings);

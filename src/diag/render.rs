@@ -523,7 +523,7 @@ pub fn schema() -> serde_json::Value {
     let names: Vec<&str> = super::codes::ALL.iter().map(|c| c.name).collect();
     let warning_codes: Vec<&str> = super::codes::ALL
         .iter()
-        .filter(|c| c.severity == Severity::Warning)
+        .filter(|c| c.severity == Severity::Warning && c.stage != super::codes::Stage::Import)
         .map(|c| c.code)
         .collect();
     let span = closed(
