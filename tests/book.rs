@@ -1035,6 +1035,8 @@ fn report_failure() -> String {
         "json",
         "--emit",
         "srta",
+        "-o",
+        "SRAT.dat",
         "examples/mi300a.toml",
     ]);
     s.push('\n');
