@@ -72,6 +72,10 @@ pub struct Check {
     pub cause: Option<String>,
 }
 
+/// The name and version of `verify --format json`'s document: fields are
+/// only added within a version.
+pub const FORMAT: &str = "topoc-verify/1";
+
 /// What one verification found.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -182,7 +186,18 @@ impl Report {
 
     /// The report as one JSON document.
     pub fn render_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        /// The report under its format name, first.
+        #[derive(Serialize)]
+        struct Versioned<'a> {
+            format: &'static str,
+            #[serde(flatten)]
+            report: &'a Report,
+        }
+        let doc = Versioned {
+            format: FORMAT,
+            report: self,
+        };
+        let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
         s.push('\n');
         s
     }
