@@ -279,6 +279,19 @@ fn io_errors_are_reports_under_format_json() {
     ])
     .run();
     assert_eq!(failed(&v, &r, "io", "cannot read")["command"], "verify");
+    // verify needs a valid topology: an invalid one is a usage error, its
+    // diagnostics in the report.
+    let r = topoc([
+        "verify",
+        "--format",
+        "json",
+        "tests/cases/T020-cpu-in-two-nodes.toml",
+        "--guest",
+        "tests/verify-data/two-socket.seabios.dump",
+    ])
+    .run();
+    let doc = failed(&v, &r, "usage", "the topology is invalid");
+    assert_eq!(doc["diagnostics"][0]["code"], "T020", "{doc:#}");
 }
 
 /// The levels that applied are in the report: which codes, to what level,

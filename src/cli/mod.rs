@@ -151,7 +151,10 @@ fn usage_error(args: &[std::ffi::OsString], e: &clap::Error) -> ExitCode {
         e.exit();
     }
     let mut r = render::Report::new(subcommand_of(args).as_deref());
-    r.fail(FailureKind::Usage, e.render().to_string().trim_end());
+    // clap's text, without the `error: ` the report's `failure` already says.
+    let text = e.render().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    r.fail(FailureKind::Usage, text.trim_end());
     match write_out(r.render().as_bytes()) {
         Ok(()) => ExitCode::from(USAGE),
         Err(code) => code,
