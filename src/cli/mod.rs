@@ -37,6 +37,8 @@ struct Ui {
     color: bool,
     /// Under `--format json`: the report printed at the end of the run.
     json: Option<RefCell<render::Report>>,
+    /// Warnings the lint levels allowed, for the text summary.
+    allowed: std::cell::Cell<usize>,
 }
 
 impl Ui {
@@ -192,6 +194,7 @@ pub fn run(cli: Cli) -> ExitCode {
         verbose: cli.verbose,
         color: use_color(cli.color),
         json: command.map(|c| RefCell::new(render::Report::new(Some(c)))),
+        allowed: std::cell::Cell::new(0),
     };
     let code = dispatch(&ui, cli.command);
     // Under --format json, `check` and `build` always print their report;
@@ -441,7 +444,12 @@ fn report(
                     say_raw(&render::text_all(&errors, source, ui.style()));
                 }
             } else if !diags.is_empty() || ui.verbose {
-                say_raw(&render::text_all(diags, source, ui.style()));
+                say_raw(&render::text_report(
+                    diags,
+                    source,
+                    ui.style(),
+                    ui.allowed.get(),
+                ));
             }
         }
     }
@@ -456,6 +464,7 @@ fn compile(
 ) -> Result<(Compiled, SourceFile), ExitCode> {
     let source = read_source(ui, file, format)?;
     let (result, lints) = pipeline::compile_linted(&source, opts);
+    ui.allowed.set(lints.allowed);
     if let Some(r) = &ui.json {
         r.borrow_mut().lints(&lints);
     }
@@ -479,7 +488,7 @@ fn check(ui: &Ui, file: &Path, t: &TargetArgs, format: Format, lints: &LintArgs)
                 return code;
             }
             if format == Format::Text && c.warnings.is_empty() && !ui.quiet {
-                say(&render::summary(&source.name, 0, 0));
+                say(&render::summary_with(&source.name, 0, 0, ui.allowed.get()));
             }
             ExitCode::from(OK)
         }

@@ -204,11 +204,34 @@ impl Lints {
         let before = diags.len();
         diags.retain(|d| self.level_of(d) != Level::Allow);
         for d in diags.iter_mut() {
-            if self.level_of(d) == Level::Deny {
-                d.severity = Severity::Error;
+            if d.is_error() || self.level_of(d) != Level::Deny {
+                continue;
+            }
+            d.severity = Severity::Error;
+            if let Some(by) = self.deciding(d.code) {
+                let why = format!("a warning, denied by {}", by.describe());
+                d.note = Some(match d.note.take() {
+                    Some(n) => format!("{n}\n{why}"),
+                    None => why,
+                });
             }
         }
         before - diags.len()
+    }
+}
+
+impl Setting {
+    /// The setting as it is written: `--deny warnings`, `T042 = "deny"` in
+    /// `[lints]`.
+    pub fn describe(&self) -> String {
+        match self.origin {
+            Origin::CommandLine => format!("`--{} {}`", self.level.as_str(), self.lint.key()),
+            Origin::File => format!(
+                "`{} = \"{}\"` in `[lints]`",
+                self.lint.key(),
+                self.level.as_str()
+            ),
+        }
     }
 }
 
@@ -279,6 +302,11 @@ mod tests {
         ]);
         assert_eq!(l.apply(&mut diags), 1);
         let got: Vec<_> = diags.iter().map(|d| (d.code.code, d.severity)).collect();
+        assert_eq!(
+            diags[0].note.as_deref(),
+            Some("a warning, denied by `--deny warnings`")
+        );
+        assert_eq!(diags[1].note, None, "an error is as it was");
         assert_eq!(
             got,
             [("T108", Severity::Error), ("T020", Severity::Error)],

@@ -224,10 +224,17 @@ impl miette::Diagnostic for Adapter<'_> {
 
 /// Renders one diagnostic as text, the way `topoc check` prints it.
 pub fn text(diag: &Diagnostic, source: &SourceFile, style: TextStyle) -> String {
-    let help = match (&diag.help, &diag.note) {
-        (Some(h), Some(n)) => Some(format!("{h}\nnote: {n}")),
+    // A note of several lines is several notes.
+    let note = diag.note.as_ref().map(|n| {
+        n.lines()
+            .map(|l| format!("note: {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let help = match (&diag.help, note) {
+        (Some(h), Some(n)) => Some(format!("{h}\n{n}")),
         (Some(h), None) => Some(h.clone()),
-        (None, Some(n)) => Some(format!("note: {n}")),
+        (None, Some(n)) => Some(n),
         (None, None) => None,
     };
     let adapter = Adapter {
@@ -260,26 +267,45 @@ pub fn text(diag: &Diagnostic, source: &SourceFile, style: TextStyle) -> String 
 
 /// Renders every diagnostic and a summary line, as `topoc check` prints them.
 pub fn text_all(diags: &[Diagnostic], source: &SourceFile, style: TextStyle) -> String {
+    text_report(diags, source, style, 0)
+}
+
+/// [`text_all`], the summary counting the warnings lint levels allowed.
+pub fn text_report(
+    diags: &[Diagnostic],
+    source: &SourceFile,
+    style: TextStyle,
+    allowed: usize,
+) -> String {
     let mut out = String::new();
     for d in diags {
         out.push_str(&text(d, source, style));
         out.push('\n');
     }
     let (e, w) = super::counts(diags);
-    out.push_str(&summary(&source.name, e, w));
+    out.push_str(&summary_with(&source.name, e, w, allowed));
     out.push('\n');
     out
 }
 
 /// "x.toml: 2 errors, 1 warning" or "x.toml: ok".
 pub fn summary(name: &str, errors: usize, warnings: usize) -> String {
+    summary_with(name, errors, warnings, 0)
+}
+
+/// [`summary`], with "; 2 warnings allowed" when lint levels allowed some.
+pub fn summary_with(name: &str, errors: usize, warnings: usize, allowed: usize) -> String {
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    match (errors, warnings) {
+    let mut s = match (errors, warnings) {
         (0, 0) => format!("{name}: ok"),
         (0, w) => format!("{name}: ok, {}", plural(w, "warning")),
         (e, 0) => format!("{name}: {}", plural(e, "error")),
         (e, w) => format!("{name}: {}, {}", plural(e, "error"), plural(w, "warning")),
+    };
+    if allowed > 0 {
+        s.push_str(&format!("; {} allowed", plural(allowed, "warning")));
     }
+    s
 }
 
 // ---------------------------------------------------------------- JSON
