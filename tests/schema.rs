@@ -99,6 +99,15 @@ fn committed_report_schema_is_current() {
     }
 }
 
+/// `topoc schema --report` prints the committed report schema.
+#[test]
+fn schema_report_prints_the_committed_schema() {
+    let r = topoc(["schema", "--report"]).run();
+    assert_eq!(r.code(), 0, "{}", r.err());
+    let committed = data::read_text(&data::root().join("schemas/diagnostics.schema.json"));
+    assert_eq!(r.out(), committed);
+}
+
 fn report_validator() -> jsonschema::Validator {
     let text = data::read_text(&data::root().join("schemas/diagnostics.schema.json"));
     let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");

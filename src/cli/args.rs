@@ -288,9 +288,16 @@ error, an invalid topology, or a dump that cannot be read."
         #[arg(long)]
         all: bool,
     },
-    /// Print the JSON Schema of the input language.
-    #[command(after_help = "Example:\n  topoc schema > topoc.schema.json")]
-    Schema,
+    /// Print the JSON Schema of the input language, or of the `--format json` report.
+    #[command(
+        after_help = "Examples:\n  topoc schema > topoc.schema.json\n  topoc schema --report > diagnostics.schema.json"
+    )]
+    Schema {
+        /// The schema of the report `check` and `build` print under
+        /// `--format json` (topoc-diagnostics/1), not of the input language.
+        #[arg(long)]
+        report: bool,
+    },
     /// Write a topology file from a machine: its ACPI tables, the host, or a guest dump.
     #[command(
         after_help = "Sources: table files (--srat, --slit, --hmat, any of them), a guest dump of \

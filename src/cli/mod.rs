@@ -247,7 +247,8 @@ fn dispatch(ui: &Ui, command: Command) -> ExitCode {
             )
         }
         Command::Explain { code, list } => explain(code.as_deref(), list),
-        Command::Schema => print_out(crate::parse::schema::render().as_bytes()),
+        Command::Schema { report: false } => print_out(crate::parse::schema::render().as_bytes()),
+        Command::Schema { report: true } => print_out(render::render_schema().as_bytes()),
         Command::Graph {
             file,
             target,
