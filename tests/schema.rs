@@ -350,3 +350,26 @@ fn lint_levels_are_reported() {
     let doc = valid_report(&v, "no lints", &r.stdout);
     assert_eq!(doc["lints"], serde_json::json!([]));
 }
+
+/// Every fix of a bad-input case (`tests/cases/*.fixed.toml`) checks clean,
+/// so the schema accepts it too: what an editor flags, topoc refuses, and
+/// the other way round for the files that show the fix.
+#[test]
+fn every_fixed_case_validates_against_the_schema() {
+    let v = validator();
+    let mut n = 0;
+    for path in data::files_with_ext("tests/cases", "toml") {
+        if !path.to_string_lossy().ends_with(".fixed.toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        let json = toml_to_json(&text).expect("a fix is TOML");
+        let errors: Vec<String> = v
+            .iter_errors(&json)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+        n += 1;
+    }
+    assert!(n > 50, "{n} fixes");
+}
