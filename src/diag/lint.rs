@@ -291,6 +291,56 @@ mod tests {
         assert_eq!(l.level(&codes::T020), Deny, "errors are always errors");
     }
 
+    /// Every combination of a code's and the group's settings, in the file
+    /// and on the command line, against the rule as the book states it.
+    #[test]
+    fn precedence_over_every_combination() {
+        use Level::*;
+        let choices = [None, Some(Allow), Some(Warn), Some(Deny)];
+        let mut seen = 0;
+        for code_file in choices {
+            for code_cli in choices {
+                for group_file in choices {
+                    for group_cli in choices {
+                        let mut settings = Vec::new();
+                        let mut push = |key: &str, level: Option<Level>, origin| {
+                            if let Some(level) = level {
+                                settings.push(set(key, level, origin));
+                            }
+                        };
+                        // The order settings are given in does not matter.
+                        push("warnings", group_cli, Origin::CommandLine);
+                        push("spm-on-cpu-node", code_cli, Origin::CommandLine);
+                        push("warnings", group_file, Origin::File);
+                        push("T042", code_file, Origin::File);
+                        let l = Lints::new(settings);
+                        // 1. the command line's setting of the code, 2. the
+                        // file's; 3. left at warn: the group's, command line
+                        // first; 4. warn.
+                        let own = code_cli.or(code_file);
+                        let want = match own {
+                            Some(Allow) => Allow,
+                            Some(Deny) => Deny,
+                            _ => group_cli.or(group_file).unwrap_or(Warn),
+                        };
+                        assert_eq!(
+                            l.level(&codes::T042),
+                            want,
+                            "{code_file:?} {code_cli:?} {group_file:?} {group_cli:?}"
+                        );
+                        // A code no setting names follows the group alone.
+                        assert_eq!(
+                            l.level(&codes::T108),
+                            group_cli.or(group_file).unwrap_or(Warn)
+                        );
+                        seen += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(seen, 256);
+    }
+
     #[test]
     fn apply_drops_allowed_and_raises_denied() {
         use crate::source::Span;
