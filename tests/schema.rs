@@ -99,13 +99,20 @@ fn committed_report_schema_is_current() {
     }
 }
 
-/// `topoc schema --report` prints the committed report schema.
+/// `topoc schema [WHICH]` prints the committed schemas.
 #[test]
-fn schema_report_prints_the_committed_schema() {
-    let r = topoc(["schema", "--report"]).run();
-    assert_eq!(r.code(), 0, "{}", r.err());
-    let committed = data::read_text(&data::root().join("schemas/diagnostics.schema.json"));
-    assert_eq!(r.out(), committed);
+fn topoc_schema_prints_the_committed_schemas() {
+    for (args, file) in [
+        (&["schema"][..], "topoc"),
+        (&["schema", "input"][..], "topoc"),
+        (&["schema", "diagnostics"][..], "diagnostics"),
+        (&["schema", "verify"][..], "verify"),
+    ] {
+        let r = topoc(args).run();
+        assert_eq!(r.code(), 0, "{}", r.err());
+        let committed = data::read_text(&data::root().join(format!("schemas/{file}.schema.json")));
+        assert_eq!(r.out(), committed, "{args:?}");
+    }
 }
 
 fn report_validator() -> jsonschema::Validator {
@@ -372,4 +379,58 @@ fn every_fixed_case_validates_against_the_schema() {
         n += 1;
     }
     assert!(n > 50, "{n} fixes");
+}
+
+// ----------------------------------------------- the verify report's schema
+
+#[test]
+fn committed_verify_schema_is_current() {
+    if let Err(e) = golden::check("schemas/verify.schema.json", topoc::verify::render_schema()) {
+        panic!("{e}\n(or run `UPDATE_GOLDEN=1 cargo test --test schema`)");
+    }
+}
+
+/// Every verify report recorded from a real guest boot
+/// (`tests/verify-data/*.json`) is valid against the published schema, and
+/// so is one that fails, with its differences and cause.
+#[test]
+fn every_verify_report_validates() {
+    let text = data::read_text(&data::root().join("schemas/verify.schema.json"));
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let v = jsonschema::draft202012::new(&schema).expect("a valid schema");
+    let check = |what: &str, doc: &serde_json::Value| {
+        let errors: Vec<String> = v
+            .iter_errors(doc)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{what}: {errors:#?}");
+        assert_eq!(doc["format"], topoc::verify::FORMAT);
+    };
+    let reports = data::files_with_ext("tests/verify-data", "json");
+    assert!(!reports.is_empty());
+    for path in &reports {
+        let doc: serde_json::Value =
+            serde_json::from_str(&data::read_text(path)).expect("a report is JSON");
+        check(&path.display().to_string(), &doc);
+    }
+    // The same guest against a machine it was not booted as: checks fail.
+    let r = topoc([
+        "verify",
+        "--format",
+        "json",
+        "examples/two-socket.toml",
+        "--guest",
+        "tests/verify-data/mi300a.seabios.dump",
+    ])
+    .run();
+    assert_eq!(r.code(), 1, "{}", r.err());
+    let doc: serde_json::Value = serde_json::from_slice(&r.stdout).expect("JSON");
+    assert!(doc["summary"]["fail"].as_u64() > Some(0));
+    assert!(
+        doc["checks"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c.get("differences").is_some())),
+        "a failing check lists its differences"
+    );
+    check("a failing verify", &doc);
 }

@@ -36,7 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'topoc' -ScriptBlock {
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Describe SRAT, SLIT and HMAT tables, E820 maps and guest dumps')
             [CompletionResult]::new('probe-script', 'probe-script', [CompletionResultType]::ParameterValue, 'Print the guest probe script, to run as root inside a guest')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Compare what a guest sees with what topoc predicts for a topology')
-            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of the input language, or of the `--format json` report')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print a JSON Schema: of the input language, or of a `--format json` document')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Write a topology file from a machine: its ACPI tables, the host, or a guest dump')
             [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Draw a topology: nodes with their CPUs and memory, devices, links')
             break
@@ -175,13 +175,12 @@ Register-ArgumentCompleter -Native -CommandName 'topoc' -ScriptBlock {
         }
         'topoc;schema' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR')
-            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'The schema of the report `check` and `build` print under `--format json` (topoc-diagnostics/1), not of the input language')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is done')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is done')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

@@ -518,7 +518,7 @@ _topoc() {
             return 0
             ;;
         topoc__subcmd__schema)
-            opts="-q -v -h -V --report --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --help --version input diagnostics verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

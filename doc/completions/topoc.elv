@@ -33,7 +33,7 @@ set edit:completion:arg-completer[topoc] = {|@words|
             cand inspect 'Describe SRAT, SLIT and HMAT tables, E820 maps and guest dumps'
             cand probe-script 'Print the guest probe script, to run as root inside a guest'
             cand verify 'Compare what a guest sees with what topoc predicts for a topology'
-            cand schema 'Print the JSON Schema of the input language, or of the `--format json` report'
+            cand schema 'Print a JSON Schema: of the input language, or of a `--format json` document'
             cand import 'Write a topology file from a machine: its ACPI tables, the host, or a guest dump'
             cand graph 'Draw a topology: nodes with their CPUs and memory, devices, links'
         }
@@ -165,13 +165,12 @@ set edit:completion:arg-completer[topoc] = {|@words|
         }
         &'topoc;schema'= {
             cand --color 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR'
-            cand --report 'The schema of the report `check` and `build` print under `--format json` (topoc-diagnostics/1), not of the input language'
             cand -q 'Print nothing but errors'
             cand --quiet 'Print nothing but errors'
             cand -v 'Say more about what is done'
             cand --verbose 'Say more about what is done'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -37,7 +37,7 @@ complete -c topoc -n "__fish_topoc_needs_command" -f -a "explain" -d 'Explain a 
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "inspect" -d 'Describe SRAT, SLIT and HMAT tables, E820 maps and guest dumps'
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "probe-script" -d 'Print the guest probe script, to run as root inside a guest'
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "verify" -d 'Compare what a guest sees with what topoc predicts for a topology'
-complete -c topoc -n "__fish_topoc_needs_command" -f -a "schema" -d 'Print the JSON Schema of the input language, or of the `--format json` report'
+complete -c topoc -n "__fish_topoc_needs_command" -f -a "schema" -d 'Print a JSON Schema: of the input language, or of a `--format json` document'
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "import" -d 'Write a topology file from a machine: its ACPI tables, the host, or a guest dump'
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "graph" -d 'Draw a topology: nodes with their CPUs and memory, devices, links'
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
@@ -151,10 +151,9 @@ complete -c topoc -n "__fish_topoc_using_subcommand verify" -s V -l version -d '
 complete -c topoc -n "__fish_topoc_using_subcommand schema" -l color -d 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c topoc -n "__fish_topoc_using_subcommand schema" -l report -d 'The schema of the report `check` and `build` print under `--format json` (topoc-diagnostics/1), not of the input language'
 complete -c topoc -n "__fish_topoc_using_subcommand schema" -s q -l quiet -d 'Print nothing but errors'
 complete -c topoc -n "__fish_topoc_using_subcommand schema" -s v -l verbose -d 'Say more about what is done'
-complete -c topoc -n "__fish_topoc_using_subcommand schema" -s h -l help -d 'Print help'
+complete -c topoc -n "__fish_topoc_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c topoc -n "__fish_topoc_using_subcommand schema" -s V -l version -d 'Print version'
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l srat -d 'An SRAT (a copy of /sys/firmware/acpi/tables/SRAT)' -r -F
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l slit -d 'A SLIT' -r -F

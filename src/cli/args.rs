@@ -288,15 +288,14 @@ error, an invalid topology, or a dump that cannot be read."
         #[arg(long)]
         all: bool,
     },
-    /// Print the JSON Schema of the input language, or of the `--format json` report.
+    /// Print a JSON Schema: of the input language, or of a `--format json` document.
     #[command(
-        after_help = "Examples:\n  topoc schema > topoc.schema.json\n  topoc schema --report > diagnostics.schema.json"
+        after_help = "Examples:\n  topoc schema > topoc.schema.json\n  topoc schema diagnostics > diagnostics.schema.json"
     )]
     Schema {
-        /// The schema of the report `check` and `build` print under
-        /// `--format json` (topoc-diagnostics/1), not of the input language.
-        #[arg(long)]
-        report: bool,
+        /// Which schema.
+        #[arg(value_enum, default_value_t = SchemaKind::Input)]
+        of: SchemaKind,
     },
     /// Write a topology file from a machine: its ACPI tables, the host, or a guest dump.
     #[command(
@@ -378,6 +377,18 @@ topoc graph examples/grace-hopper.toml --format mermaid"
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+/// The schemas `topoc schema` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// The input language (schemas/topoc.schema.json).
+    Input,
+    /// The report of `check` and `build` under `--format json`, and every
+    /// command's usage and I/O errors (schemas/diagnostics.schema.json).
+    Diagnostics,
+    /// `verify --format json` (schemas/verify.schema.json).
+    Verify,
 }
 
 /// How `topoc import` brings the host's devices into the VM.

@@ -247,8 +247,14 @@ fn dispatch(ui: &Ui, command: Command) -> ExitCode {
             )
         }
         Command::Explain { code, list } => explain(code.as_deref(), list),
-        Command::Schema { report: false } => print_out(crate::parse::schema::render().as_bytes()),
-        Command::Schema { report: true } => print_out(render::render_schema().as_bytes()),
+        Command::Schema { of } => print_out(
+            match of {
+                args::SchemaKind::Input => crate::parse::schema::render(),
+                args::SchemaKind::Diagnostics => render::render_schema(),
+                args::SchemaKind::Verify => crate::verify::render_schema(),
+            }
+            .as_bytes(),
+        ),
         Command::Graph {
             file,
             target,
