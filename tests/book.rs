@@ -203,7 +203,7 @@ fn diagnostics_md() -> String {
          Errors stop the build; warnings do not, unless denied: by code or all at once \
          (`--deny warnings`), in the file's `[lints]` or on the command line \
          ([lint levels](json.md#lint-levels)).\n\
-         Ranges: T00x input syntax, T01x identity and references, T02x CPUs, T03x memory, \
+         Ranges: T00x input syntax and `[lints]`, T01x identity and references, T02x CPUs, T03x memory, \
          T04x SPM, T05x distances, T06x HMAT, T07x devices, T08x graph, T1xx what the qemu \
          target can express, T2xx what the cloud-hypervisor target can express.\n\n",
     );

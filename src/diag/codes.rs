@@ -6,8 +6,8 @@
 //! explanation lives in `src/diag/explain/<CODE>.md`.
 //!
 //! Codes are stable: once released, a code keeps its meaning. Ranges:
-//! T00x input syntax, T01x identity and references, T02x CPUs, T03x memory,
-//! T04x SPM, T05x distances, T06x HMAT, T07x devices, T08x graph,
+//! T00x input syntax and `[lints]`, T01x identity and references, T02x CPUs,
+//! T03x memory, T04x SPM, T05x distances, T06x HMAT, T07x devices, T08x graph,
 //! T1xx qemu target capabilities, T160-T179 `import` (reading a machine's
 //! tables, host files or guest dump), T2xx cloud-hypervisor target
 //! capabilities and the cloud-hypervisor rules topoc mirrors.
