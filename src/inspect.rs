@@ -240,11 +240,20 @@ pub fn text(items: &[Item]) -> String {
 }
 
 /// The JSON report: `{"inputs": [one object per item]}`.
+/// The name and version of `inspect --format json`'s document: fields are
+/// only added within a version.
+pub const FORMAT: &str = "topoc-inspect/1";
+
 pub fn json(items: &[Item]) -> Value {
     #[derive(Serialize)]
     struct Report<'a> {
+        format: &'static str,
         inputs: &'a [Item],
     }
     // Plain data of numbers, strings, lists and maps: serialising cannot fail.
-    serde_json::to_value(Report { inputs: items }).unwrap_or(Value::Null)
+    serde_json::to_value(Report {
+        format: FORMAT,
+        inputs: items,
+    })
+    .unwrap_or(Value::Null)
 }

@@ -7,6 +7,7 @@
 
 use crate::check::{self, Context};
 use crate::diag::Diagnostic;
+use crate::diag::lint::{Lints, Origin, Report as LintReport, Setting};
 pub use crate::layout::Layout;
 use crate::layout::cloud_hypervisor::ChLayout;
 use crate::layout::firmware::GuestE820;
@@ -54,8 +55,9 @@ pub struct Options {
     pub target: TargetKind,
     pub qemu: QemuOverrides,
     pub ch: ChOverrides,
-    /// `--deny warnings`: warnings become errors.
-    pub deny_warnings: bool,
+    /// Lint levels from the command line (`--allow/--warn/--deny`), which
+    /// win over the file's `[lints]`.
+    pub lints: Vec<Setting>,
     /// OEM revision for emitted ACPI tables.
     pub acpi_oem_revision: u32,
 }
@@ -66,7 +68,7 @@ impl Default for Options {
             target: TargetKind::Qemu,
             qemu: QemuOverrides::default(),
             ch: ChOverrides::default(),
-            deny_warnings: false,
+            lints: Vec::new(),
             acpi_oem_revision: 1,
         }
     }
@@ -75,6 +77,25 @@ impl Default for Options {
 /// Runs parse, model, layout and check. On failure returns every diagnostic
 /// (errors and warnings) in report order.
 pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_linted(source, opts).0
+}
+
+/// The file's `[lints]`, then the command line's: the command line wins.
+fn lints(doc: Option<&crate::parse::syntax::Document>, opts: &Options) -> Lints {
+    let file = doc.into_iter().flat_map(|d| &d.lints).map(|e| Setting {
+        lint: e.lint,
+        level: e.level.value,
+        origin: Origin::File,
+    });
+    Lints::new(file.chain(opts.lints.iter().copied()).collect())
+}
+
+/// [`compile`], with the lint levels it applied: allowed warnings are
+/// dropped, denied ones are errors.
+pub fn compile_linted(
+    source: &SourceFile,
+    opts: &Options,
+) -> (Result<Compiled, Vec<Diagnostic>>, LintReport) {
     let doc = match parse_partial(source) {
         (Some(doc), parse_errors) if parse_errors.is_empty() => doc,
         (doc, mut parse_errors) => {
@@ -83,8 +104,8 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
             // them (duplicate ids, names and pairs, ids past the guest's
             // limit); a reference to something dropped would be a false
             // T012, so references wait for the fixed file.
-            if let Some(doc) = doc {
-                let (_, model) = lower(&doc);
+            if let Some(doc) = &doc {
+                let (_, model) = lower(doc);
                 parse_errors.extend(
                     model
                         .into_iter()
@@ -92,8 +113,17 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
                 );
                 crate::diag::sort(&mut parse_errors);
             }
-            return Err(parse_errors);
+            let mut report = LintReport {
+                lints: lints(doc.as_ref(), opts),
+                allowed: 0,
+            };
+            report.allowed = report.lints.apply(&mut parse_errors);
+            return (Err(parse_errors), report);
         }
+    };
+    let mut report = LintReport {
+        lints: lints(Some(&doc), opts),
+        allowed: 0,
     };
     let (topo, mut diags) = lower(&doc);
     // More nodes than any guest maps: lowering already reported the ids past
@@ -102,7 +132,8 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
     // distances) and is not run: a short file of many empty `[[node]]`
     // tables would otherwise cost memory and time quadratic in its length.
     if topo.nodes.len() > crate::linux::numa::MAX_NUMNODES as usize {
-        return Err(diags);
+        report.allowed = report.lints.apply(&mut diags);
+        return (Err(diags), report);
     }
     let graph = TopologyGraph::new(&topo);
     let target = Target::resolve_with(opts.target, &topo, &opts.qemu, &opts.ch);
@@ -119,15 +150,11 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
         diags.extend(check::check(&cx));
         crate::diag::sort(&mut diags);
     }
-    if opts.deny_warnings {
-        for d in &mut diags {
-            d.severity = crate::diag::Severity::Error;
-        }
-    }
+    report.allowed = report.lints.apply(&mut diags);
     if diags.iter().any(Diagnostic::is_error) {
-        return Err(diags);
+        return (Err(diags), report);
     }
-    Ok(Compiled {
+    let compiled = Compiled {
         source: source.clone(),
         topo,
         derived,
@@ -135,5 +162,6 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
         layout,
         warnings: diags,
         acpi_oem_revision: opts.acpi_oem_revision,
-    })
+    };
+    (Ok(compiled), report)
 }

@@ -118,6 +118,7 @@ fn ty_words(ty: &Ty) -> String {
         Ty::BoolOrTables(t) => format!("`true`/`false`, or an array of {} tables", table_link(t)),
         Ty::Table(t) => format!("table: {}", table_link(t)),
         Ty::Tables(t) => format!("array of tables: {}", table_link(t)),
+        Ty::Lints => "table of lint levels: a code (`T042`), its name or `warnings` = `\"allow\"`, `\"warn\"` or `\"deny\"`".into(),
     }
 }
 
@@ -199,8 +200,10 @@ fn diagnostics_md() -> String {
          and a label on the TOML that caused it.\n\
          This catalog is generated from the registry (`src/diag/codes.rs`) and the explanations \
          in `src/diag/explain/`, the same text `topoc explain CODE` prints.\n\
-         Errors stop the build; warnings do not, unless `--deny warnings`.\n\
-         Ranges: T00x input syntax, T01x identity and references, T02x CPUs, T03x memory, \
+         Errors stop the build; warnings do not, unless denied: by code or all at once \
+         (`--deny warnings`), in the file's `[lints]` or on the command line \
+         ([lint levels](json.md#lint-levels)).\n\
+         Ranges: T00x input syntax and `[lints]`, T01x identity and references, T02x CPUs, T03x memory, \
          T04x SPM, T05x distances, T06x HMAT, T07x devices, T08x graph, T1xx what the qemu \
          target can express, T2xx what the cloud-hypervisor target can express.\n\n",
     );
@@ -996,6 +999,77 @@ fn fill(page: &str, blocks: &[(&str, String)]) -> String {
     out
 }
 
+// ------------------------------------------------------------------ json.md
+
+/// A real `--format json` run, as the chapter shows it.
+fn report_run(args: &[&str]) -> String {
+    let (code, out, err) = topoc(args);
+    assert!(
+        err.is_empty(),
+        "{args:?}: a JSON run says nothing on stderr: {err}"
+    );
+    format!(
+        "```text\n$ topoc {}\n```\n\n{}\nExit status {code}.\n",
+        args.join(" "),
+        fence("json", &out)
+    )
+}
+
+fn report_example() -> String {
+    report_run(&[
+        "check",
+        "--format",
+        "json",
+        "--cpu-model",
+        "host",
+        "--allow",
+        "T108",
+        "tests/cases/lints-deny-warnings.toml",
+    ])
+}
+
+fn report_failure() -> String {
+    let mut s = report_run(&[
+        "build",
+        "--format",
+        "json",
+        "--emit",
+        "srta",
+        "-o",
+        "SRAT.dat",
+        "examples/mi300a.toml",
+    ]);
+    s.push('\n');
+    s.push_str(&report_run(&[
+        "check",
+        "--format",
+        "json",
+        "--allow",
+        "T020",
+        "examples/mi300a.toml",
+    ]));
+    s
+}
+
+fn warning_codes() -> String {
+    use topoc::diag::Severity;
+    use topoc::diag::codes::{ALL, Stage};
+    let mut s = String::from("| Code | Name | Title |\n| --- | --- | --- |\n");
+    for c in ALL
+        .iter()
+        .filter(|c| c.severity == Severity::Warning && c.stage != Stage::Import)
+    {
+        let _ = writeln!(
+            s,
+            "| [{0}](diagnostics.md#{0}) | `{1}` | {2} |",
+            c.code,
+            c.name,
+            cell(c.title)
+        );
+    }
+    s
+}
+
 // ------------------------------------------------------------------ driver
 
 fn pages() -> Vec<(PathBuf, Vec<u8>)> {
@@ -1025,12 +1099,16 @@ fn pages() -> Vec<(PathBuf, Vec<u8>)> {
         ("examples", example_summary()),
         ("targets", target_summary()),
         ("verify-checks", verify_checks()),
+        ("report-example", report_example()),
+        ("report-failure", report_failure()),
+        ("warning-codes", warning_codes()),
     ];
     for page in [
         "SUMMARY.md",
         "quick-start.md",
         "reference/derivation.md",
         "reference/verify.md",
+        "reference/json.md",
         "targets/qemu.md",
     ] {
         let path = book().join(page);

@@ -1102,3 +1102,124 @@ fn line_numbers_are_right_whatever_the_line_endings() {
         "no carriage return reaches the terminal: {err}"
     );
 }
+
+// ------------------------------------------------------------ lint levels
+
+/// `--deny warnings` becomes usable: the warnings a file is known to raise
+/// are allowed by code, in the file or on the command line, and every other
+/// warning still stops the build.
+#[test]
+fn lint_levels_on_the_command_line_and_in_the_file() {
+    let t042 = "tests/cases/T042-spm-on-cpu-node.toml";
+    assert_eq!(code(&["check", "--deny", "warnings", t042]), 1);
+    assert_eq!(
+        code(&["check", "--deny", "warnings", "--allow", "T042", t042]),
+        0
+    );
+    let r = run(&[
+        "check",
+        "--deny",
+        "warnings",
+        "--allow",
+        "spm-on-cpu-node",
+        t042,
+    ]);
+    assert_eq!(r.code(), 0, "{}", r.err());
+    assert!(
+        !r.err().contains("T042("),
+        "an allowed warning is not shown"
+    );
+    // --cpu-model host raises T108 on every machine.
+    let allowed = "tests/cases/lints-deny-warnings.toml";
+    let host = ["check", "--cpu-model", "host", "--deny", "warnings"];
+    let with = |extra: &[&str]| {
+        let mut a: Vec<&str> = host.to_vec();
+        a.extend(extra);
+        a.push(allowed);
+        run(&a)
+    };
+    assert_eq!(with(&[]).code(), 1, "T108 is denied");
+    assert!(with(&[]).err().contains("T108"));
+    assert_eq!(with(&["--allow", "T108"]).code(), 0);
+    // The command line wins over the file's `T042 = "allow"`.
+    let r = with(&["--allow", "T108", "--warn", "T042"]);
+    assert_eq!(
+        r.code(),
+        1,
+        "--warn T042 puts T042 back under --deny warnings"
+    );
+    assert!(r.err().contains("T042"));
+    assert_eq!(code(&["check", "--deny", "T042", allowed]), 1);
+    assert_eq!(code(&["check", allowed]), 0);
+    // A denied warning stops `build` like any error, and writes nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let r = run(&[
+        "build",
+        t042,
+        "--deny",
+        "T042",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code(), 1, "{}", r.err());
+    assert!(!out.exists(), "a failed build creates no directory");
+    let r = run(&[
+        "build",
+        t042,
+        "--allow",
+        "T042",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code(), 0, "{}", r.err());
+    assert!(out.join("SRAT.dat").exists());
+}
+
+/// What the lint flags refuse is a usage error (exit 2) that says why.
+#[test]
+fn lint_flags_refuse_errors_unknown_codes_and_contradictions() {
+    let file = "tests/cases/T042-spm-on-cpu-node.toml";
+    for (args, says) in [
+        (
+            &["--allow", "T020"][..],
+            "T020 (cpu-in-two-nodes) is an error, and an error cannot be allowed",
+        ),
+        (
+            &["--warn", "qemu-node-ids"][..],
+            "cannot be lowered to a warning",
+        ),
+        (&["--deny", "T42"][..], "did you mean `T042`"),
+        (&["--allow", "warning"][..], "did you mean `warnings`"),
+        (
+            &["--allow", "T042", "--deny", "spm-on-cpu-node"][..],
+            "`T042` is given both --allow and --deny",
+        ),
+        (
+            &["--warn", "warnings", "--allow", "warnings"][..],
+            "`warnings` is given both --allow and --warn",
+        ),
+    ] {
+        let mut a = vec!["check"];
+        a.extend(args);
+        a.push(file);
+        let r = run(&a);
+        assert_eq!(r.code(), 2, "{args:?}");
+        assert!(r.err().contains(says), "{args:?}: {}", r.err());
+    }
+    // Denying an error changes nothing, and repeating a level is no
+    // contradiction.
+    assert_eq!(
+        code(&["check", "--deny", "T020", "--deny", "T020", file]),
+        0
+    );
+    assert_eq!(
+        code(&[
+            "check",
+            "--deny",
+            "T020",
+            "tests/cases/T020-cpu-in-two-nodes.toml"
+        ]),
+        1
+    );
+}

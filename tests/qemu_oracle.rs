@@ -408,7 +408,7 @@ fn options(t: &TargetArgs) -> Options {
             fallback: t.fallback,
             version: t.ch_version,
         },
-        deny_warnings: false,
+        lints: Vec::new(),
         acpi_oem_revision: t.acpi_oem_revision,
     }
 }

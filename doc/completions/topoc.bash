@@ -68,7 +68,7 @@ _topoc() {
             return 0
             ;;
         topoc__subcmd__build)
-            opts="-o -q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --out --emit --output --format --deny --list --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --out --emit --output --format --allow --warn --deny --list --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -146,8 +146,16 @@ _topoc() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --allow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --deny)
-                    COMPREPLY=($(compgen -W "warnings" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -162,7 +170,7 @@ _topoc() {
             return 0
             ;;
         topoc__subcmd__check)
-            opts="-q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --format --deny --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --format --allow --warn --deny --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -224,8 +232,16 @@ _topoc() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --allow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --deny)
-                    COMPREPLY=($(compgen -W "warnings" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -502,7 +518,7 @@ _topoc() {
             return 0
             ;;
         topoc__subcmd__schema)
-            opts="-q -v -h -V --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --quiet --verbose --color --help --version input diagnostics verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -37,7 +37,7 @@ complete -c topoc -n "__fish_topoc_needs_command" -f -a "explain" -d 'Explain a 
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "inspect" -d 'Describe SRAT, SLIT and HMAT tables, E820 maps and guest dumps'
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "probe-script" -d 'Print the guest probe script, to run as root inside a guest'
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "verify" -d 'Compare what a guest sees with what topoc predicts for a topology'
-complete -c topoc -n "__fish_topoc_needs_command" -f -a "schema" -d 'Print the JSON Schema of the input language'
+complete -c topoc -n "__fish_topoc_needs_command" -f -a "schema" -d 'Print a JSON Schema: of the input language, or of a `--format json` document'
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "import" -d 'Write a topology file from a machine: its ACPI tables, the host, or a guest dump'
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "graph" -d 'Draw a topology: nodes with their CPUs and memory, devices, links'
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
@@ -54,9 +54,11 @@ complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-initramfs -d 'c
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-cmdline -d 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-firmware -d 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l acpi-oem-revision -d 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one' -r
-complete -c topoc -n "__fish_topoc_using_subcommand check" -l format -d 'Output format for diagnostics' -r -f -a "text\t''
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l format -d 'Output format for diagnostics: `json` is one versioned report on standard output' -r -f -a "text\t''
 json\t''"
-complete -c topoc -n "__fish_topoc_using_subcommand check" -l deny -d 'Treat warnings as errors' -r -f -a "warnings\t'Treat warnings as errors'"
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l allow -d 'Do not report this warning (a code, its name, or `warnings`); repeatable' -r
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l warn -d 'Report this warning as a warning, whatever the file says; repeatable' -r
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l deny -d 'Report this warning as an error, which stops the build (`--deny warnings`: every warning not allowed by code); repeatable' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l color -d 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -82,9 +84,11 @@ complete -c topoc -n "__fish_topoc_using_subcommand build" -l acpi-oem-revision 
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l out -d 'Write every artifact of the target into this directory' -r -F
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l emit -d 'Write one artifact' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -s o -l output -d 'Where `--emit` writes: a file, or `-` for standard output (the default)' -r -F
-complete -c topoc -n "__fish_topoc_using_subcommand build" -l format -d 'Diagnostics format' -r -f -a "text\t''
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l format -d 'Diagnostics format: `json` is one versioned report on standard output (then `--emit` needs `-o FILE`)' -r -f -a "text\t''
 json\t''"
-complete -c topoc -n "__fish_topoc_using_subcommand build" -l deny -d 'Treat warnings as errors' -r -f -a "warnings\t'Treat warnings as errors'"
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l allow -d 'Do not report this warning (a code, its name, or `warnings`); repeatable' -r
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l warn -d 'Report this warning as a warning, whatever the file says; repeatable' -r
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l deny -d 'Report this warning as an error, which stops the build (`--deny warnings`: every warning not allowed by code); repeatable' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l color -d 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -149,7 +153,7 @@ always\t''
 never\t''"
 complete -c topoc -n "__fish_topoc_using_subcommand schema" -s q -l quiet -d 'Print nothing but errors'
 complete -c topoc -n "__fish_topoc_using_subcommand schema" -s v -l verbose -d 'Say more about what is done'
-complete -c topoc -n "__fish_topoc_using_subcommand schema" -s h -l help -d 'Print help'
+complete -c topoc -n "__fish_topoc_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c topoc -n "__fish_topoc_using_subcommand schema" -s V -l version -d 'Print version'
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l srat -d 'An SRAT (a copy of /sys/firmware/acpi/tables/SRAT)' -r -F
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l slit -d 'A SLIT' -r -F

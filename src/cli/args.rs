@@ -1,6 +1,7 @@
 //! The command-line interface, defined once: `--help`, the man page and the
 //! shell completions are all generated from these types.
 
+use crate::diag::lint::{Level, Lint};
 use crate::kinds::{ChBoot, ChVersion, Firmware, QemuMachine, QemuVersion, SpmDialect};
 use crate::target::TargetKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -44,10 +45,50 @@ pub enum Format {
     Json,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Deny {
-    /// Treat warnings as errors.
-    Warnings,
+/// Lint levels for one run: each flag takes a warning's code (`T042`), its
+/// name (`spm-on-cpu-node`) or `warnings` (every warning not set by code),
+/// and can be repeated. They win over the file's `[lints]`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct LintArgs {
+    /// Do not report this warning (a code, its name, or `warnings`); repeatable.
+    #[arg(long, value_name = "CODE", value_parser = parse_allow)]
+    pub allow: Vec<Lint>,
+    /// Report this warning as a warning, whatever the file says; repeatable.
+    #[arg(long, value_name = "CODE", value_parser = parse_warn)]
+    pub warn: Vec<Lint>,
+    /// Report this warning as an error, which stops the build
+    /// (`--deny warnings`: every warning not allowed by code); repeatable.
+    #[arg(long, value_name = "CODE", value_parser = parse_deny)]
+    pub deny: Vec<Lint>,
+}
+
+fn parse_lint(s: &str, level: Level) -> Result<Lint, String> {
+    let Some(lint) = Lint::lookup(s) else {
+        let names = crate::diag::codes::ALL
+            .iter()
+            .flat_map(|c| [c.code, c.name])
+            .chain([crate::diag::lint::WARNINGS]);
+        let hint = crate::diag::did_you_mean(s, names)
+            .map(|n| format!(" (did you mean `{n}`?)"))
+            .unwrap_or_default();
+        return Err(format!(
+            "no diagnostic code `{s}`{hint}: give a code, its name or `warnings`; \
+             `topoc explain --list` lists them"
+        ));
+    };
+    match lint.refuses(level) {
+        Some(why) => Err(why),
+        None => Ok(lint),
+    }
+}
+fn parse_allow(s: &str) -> Result<Lint, String> {
+    parse_lint(s, Level::Allow)
+}
+fn parse_warn(s: &str) -> Result<Lint, String> {
+    parse_lint(s, Level::Warn)
+}
+fn parse_deny(s: &str) -> Result<Lint, String> {
+    parse_lint(s, Level::Deny)
 }
 
 /// Options that select and tune the target.
@@ -161,19 +202,21 @@ fn parse_machine_name(s: &str) -> Result<String, String> {
 pub enum Command {
     /// Check a topology and report every problem in one pass.
     #[command(
-        after_help = "Examples:\n  topoc check examples/mi300a.toml\n  topoc check --format json --deny warnings topo.toml"
+        after_help = "Examples:\n  topoc check examples/mi300a.toml\n  topoc check --format json --deny warnings topo.toml\n  \
+topoc check --deny warnings --allow T108 --cpu-model host topo.toml\n\n\
+--format json prints one report on standard output (format topoc-diagnostics/1, its schema in \
+schemas/diagnostics.schema.json), usage and I/O errors included."
     )]
     Check {
         /// The topology file (`-` for standard input).
         file: PathBuf,
         #[command(flatten)]
         target: TargetArgs,
-        /// Output format for diagnostics.
+        /// Output format for diagnostics: `json` is one versioned report on standard output.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Treat warnings as errors.
-        #[arg(long, value_enum)]
-        deny: Option<Deny>,
+        #[command(flatten)]
+        lints: LintArgs,
     },
     /// Compile a topology into its artifacts.
     #[command(
@@ -194,12 +237,12 @@ pub enum Command {
         /// Where `--emit` writes: a file, or `-` for standard output (the default).
         #[arg(short, long, value_name = "FILE", requires = "emit")]
         output: Option<PathBuf>,
-        /// Diagnostics format.
+        /// Diagnostics format: `json` is one versioned report on standard output
+        /// (then `--emit` needs `-o FILE`).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Treat warnings as errors.
-        #[arg(long, value_enum)]
-        deny: Option<Deny>,
+        #[command(flatten)]
+        lints: LintArgs,
         /// List the artifacts and exit.
         #[arg(long)]
         list: bool,
@@ -268,9 +311,15 @@ error, an invalid topology, or a dump that cannot be read."
         #[arg(long)]
         all: bool,
     },
-    /// Print the JSON Schema of the input language.
-    #[command(after_help = "Example:\n  topoc schema > topoc.schema.json")]
-    Schema,
+    /// Print a JSON Schema: of the input language, or of a `--format json` document.
+    #[command(
+        after_help = "Examples:\n  topoc schema > topoc.schema.json\n  topoc schema diagnostics > diagnostics.schema.json"
+    )]
+    Schema {
+        /// Which schema.
+        #[arg(value_enum, default_value_t = SchemaKind::Input)]
+        of: SchemaKind,
+    },
     /// Write a topology file from a machine: its ACPI tables, the host, or a guest dump.
     #[command(
         after_help = "Sources: table files (--srat, --slit, --hmat, any of them), a guest dump of \
@@ -351,6 +400,18 @@ topoc graph examples/grace-hopper.toml --format mermaid"
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+/// The schemas `topoc schema` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// The input language (schemas/topoc.schema.json).
+    Input,
+    /// The report of `check` and `build` under `--format json`, and every
+    /// command's usage and I/O errors (schemas/diagnostics.schema.json).
+    Diagnostics,
+    /// `verify --format json` (schemas/verify.schema.json).
+    Verify,
 }
 
 /// How `topoc import` brings the host's devices into the VM.

@@ -234,7 +234,7 @@ pub(super) fn run(
         _ => "<imported>".to_string(),
     };
     let source = SourceFile::new(shown.clone(), text.clone());
-    let checked = crate::pipeline::compile(&source, &options(t, None));
+    let checked = crate::pipeline::compile(&source, &options(t, Vec::new()));
     let (diags, clean) = match &checked {
         Ok(c) => (c.warnings.clone(), true),
         Err(d) => (d.clone(), false),

@@ -12,13 +12,15 @@ mod import;
 pub mod input;
 pub mod write;
 
-use crate::diag::render::{self, TextStyle};
+use crate::diag::lint::{Level, Origin, Setting};
+use crate::diag::render::{self, FailureKind, TextStyle};
 use crate::diag::{Diagnostic, codes};
 use crate::pipeline::{self, Compiled, Options};
 use crate::source::{SourceFile, Span, TextProblem};
 use crate::target::{ChOverrides, QemuOverrides};
 use crate::text::{ShowPath, escaped};
-use args::{Cli, ColorChoice, Command, Deny, Format, TargetArgs};
+use args::{Cli, ColorChoice, Command, Format, LintArgs, TargetArgs};
+use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -34,9 +36,33 @@ struct Ui {
     quiet: bool,
     verbose: bool,
     color: bool,
+    /// Under `--format json`: the report printed at the end of the run.
+    json: Option<RefCell<render::Report>>,
+    /// Warnings the lint levels allowed, for the text summary.
+    allowed: std::cell::Cell<usize>,
 }
 
 impl Ui {
+    /// A usage or I/O error: said on standard error, or recorded in the
+    /// JSON report under `--format json`. Exit status 2.
+    fn fail(&self, kind: FailureKind, msg: impl std::fmt::Display) -> ExitCode {
+        match &self.json {
+            Some(r) => {
+                r.borrow_mut().fail(kind, msg.to_string());
+                ExitCode::from(USAGE)
+            }
+            None => err(msg),
+        }
+    }
+
+    fn usage(&self, msg: impl std::fmt::Display) -> ExitCode {
+        self.fail(FailureKind::Usage, msg)
+    }
+
+    fn io(&self, msg: impl std::fmt::Display) -> ExitCode {
+        self.fail(FailureKind::Io, msg)
+    }
+
     /// Says something that is not an error on standard error, unless `-q`.
     fn notice(&self, msg: &str) {
         if !self.quiet {
@@ -124,19 +150,116 @@ fn err(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(USAGE)
 }
 
+/// The binary's entry: parses the command line and runs it. A usage error
+/// of the command line itself is reported as JSON when the command line
+/// asks for `--format json`, like every other error.
+pub fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    match <Cli as clap::Parser>::try_parse_from(&args) {
+        Ok(cli) => run(cli),
+        Err(e) => usage_error(&args, e),
+    }
+}
+
+/// `--format json` (or `--format=json`) before any `--`.
+fn asks_for_json(args: &[std::ffi::OsString]) -> bool {
+    let args: Vec<&std::ffi::OsStr> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.as_os_str())
+        .take_while(|a| *a != "--")
+        .collect();
+    args.iter().any(|a| *a == "--format=json")
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--format" && w[1] == "json")
+}
+
+/// The first argument that names a subcommand.
+fn subcommand_of(args: &[std::ffi::OsString]) -> Option<String> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    args.iter().skip(1).find_map(|a| {
+        let a = a.to_str()?;
+        cmd.get_subcommands()
+            .any(|s| s.get_name() == a)
+            .then(|| a.to_string())
+    })
+}
+
+fn usage_error(args: &[std::ffi::OsString], e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if !asks_for_json(args)
+        || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+    {
+        return clap_error(e);
+    }
+    let mut r = render::Report::new(subcommand_of(args).as_deref());
+    // clap's text, without the `error: ` the report's `failure` already says.
+    let text = e.render().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    r.fail(FailureKind::Usage, text.trim_end());
+    match write_out(r.render().as_bytes()) {
+        Ok(()) => ExitCode::from(USAGE),
+        Err(code) => code,
+    }
+}
+
+/// The name of a command that was asked for `--format json`.
+fn json_command(c: &Command) -> Option<&'static str> {
+    match c {
+        Command::Check {
+            format: Format::Json,
+            ..
+        } => Some("check"),
+        Command::Build {
+            format: Format::Json,
+            list: false,
+            ..
+        } => Some("build"),
+        Command::Inspect {
+            format: Format::Json,
+            ..
+        } => Some("inspect"),
+        Command::Verify {
+            format: Format::Json,
+            ..
+        } => Some("verify"),
+        _ => None,
+    }
+}
+
 pub fn run(cli: Cli) -> ExitCode {
+    let command = json_command(&cli.command);
     let ui = Ui {
         quiet: cli.quiet,
         verbose: cli.verbose,
         color: use_color(cli.color),
+        json: command.map(|c| RefCell::new(render::Report::new(Some(c)))),
+        allowed: std::cell::Cell::new(0),
     };
-    match cli.command {
+    let code = dispatch(&ui, cli.command);
+    // Under --format json, `check` and `build` always print their report;
+    // `inspect` and `verify` print their own documents, and the report
+    // only when they fail before them.
+    match ui.json.map(RefCell::into_inner) {
+        Some(r) if matches!(command, Some("check" | "build")) || r.has_failure() => {
+            match write_out(r.render().as_bytes()) {
+                Ok(()) => code,
+                Err(c) => c,
+            }
+        }
+        _ => code,
+    }
+}
+
+fn dispatch(ui: &Ui, command: Command) -> ExitCode {
+    match command {
         Command::Check {
             file,
             target,
             format,
-            deny,
-        } => check(&ui, &file, &target, format, deny),
+            lints,
+        } => check(ui, &file, &target, format, &lints),
         Command::Build {
             file,
             target,
@@ -144,35 +267,42 @@ pub fn run(cli: Cli) -> ExitCode {
             emit,
             output,
             format,
-            deny,
+            lints,
             list,
         } => {
             if list {
                 return list_artifacts();
             }
             let Some(file) = file else {
-                return err("a topology file is required");
+                return ui.usage("a topology file is required");
             };
             build(
-                &ui,
+                ui,
                 &file,
                 &target,
                 out.as_deref(),
                 emit.as_deref(),
                 output.as_deref(),
                 format,
-                deny,
+                &lints,
             )
         }
         Command::Explain { code, list } => explain(code.as_deref(), list),
-        Command::Schema => print_out(crate::parse::schema::render().as_bytes()),
+        Command::Schema { of } => print_out(
+            match of {
+                args::SchemaKind::Input => crate::parse::schema::render(),
+                args::SchemaKind::Diagnostics => render::render_schema(),
+                args::SchemaKind::Verify => crate::verify::render_schema(),
+            }
+            .as_bytes(),
+        ),
         Command::Graph {
             file,
             target,
             format,
             output,
-        } => graph(&ui, &file, &target, format, output.as_deref()),
-        Command::Inspect { inputs, format } => inspect(&inputs, format),
+        } => graph(ui, &file, &target, format, output.as_deref()),
+        Command::Inspect { inputs, format } => inspect(ui, &inputs, format),
         Command::ProbeScript => print_out(crate::probe::PROBE_SCRIPT.as_bytes()),
         Command::Verify {
             file,
@@ -180,7 +310,7 @@ pub fn run(cli: Cli) -> ExitCode {
             guest,
             format,
             all,
-        } => verify(&ui, &file, &target, &guest, format, all),
+        } => verify(ui, &file, &target, &guest, format, all),
         Command::Import {
             srat,
             slit,
@@ -197,7 +327,7 @@ pub fn run(cli: Cli) -> ExitCode {
             devices,
             target,
         } => import::run(
-            &ui,
+            ui,
             &import::Sources {
                 srat,
                 slit,
@@ -245,7 +375,7 @@ fn print_out(bytes: &[u8]) -> ExitCode {
 /// parsed (not UTF-8, a lone carriage return) is an invalid topology: it is
 /// reported as a T001 diagnostic and gives exit 1.
 fn read_source(ui: &Ui, path: &Path, format: Format) -> Result<SourceFile, ExitCode> {
-    let bytes = input::read(path).map_err(err)?;
+    let bytes = input::read(path).map_err(|e| ui.io(e))?;
     match SourceFile::decode(input::name(path), bytes) {
         Ok(source) => Ok(source),
         Err((source, problem)) => {
@@ -290,7 +420,36 @@ fn text_diagnostic(problem: &TextProblem) -> Diagnostic {
     }
 }
 
-fn options(t: &TargetArgs, deny: Option<Deny>) -> Options {
+/// The command line's lint settings; one lint given two levels is a usage
+/// error.
+fn lint_settings(l: &LintArgs) -> Result<Vec<Setting>, String> {
+    let mut out: Vec<Setting> = Vec::new();
+    let flags = [
+        (Level::Allow, &l.allow),
+        (Level::Warn, &l.warn),
+        (Level::Deny, &l.deny),
+    ];
+    for (level, lints) in flags {
+        for &lint in lints {
+            if let Some(s) = out.iter().find(|s| s.lint == lint && s.level != level) {
+                return Err(format!(
+                    "`{}` is given both --{} and --{}: give it one level",
+                    lint.key(),
+                    s.level.as_str(),
+                    level.as_str()
+                ));
+            }
+            out.push(Setting {
+                lint,
+                level,
+                origin: Origin::CommandLine,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn options(t: &TargetArgs, lints: Vec<Setting>) -> Options {
     Options {
         target: t.target,
         qemu: QemuOverrides {
@@ -309,7 +468,7 @@ fn options(t: &TargetArgs, deny: Option<Deny>) -> Options {
             firmware: t.ch_firmware.clone(),
             fallback: t.fallback,
         },
-        deny_warnings: deny == Some(Deny::Warnings),
+        lints,
         acpi_oem_revision: t.acpi_oem_revision,
     }
 }
@@ -322,9 +481,10 @@ fn report(
     source: &SourceFile,
     format: Format,
 ) -> Result<(), ExitCode> {
-    match format {
-        Format::Json => write_out(render::json(diags, source).as_bytes())?,
-        Format::Text => {
+    match (format, &ui.json) {
+        (Format::Json, Some(r)) => r.borrow_mut().add(diags, source),
+        (Format::Json, None) => write_out(render::json(diags, source).as_bytes())?,
+        (Format::Text, _) => {
             if ui.quiet {
                 let errors: Vec<Diagnostic> =
                     diags.iter().filter(|d| d.is_error()).cloned().collect();
@@ -332,7 +492,12 @@ fn report(
                     say_raw(&render::text_all(&errors, source, ui.style()));
                 }
             } else if !diags.is_empty() || ui.verbose {
-                say_raw(&render::text_all(diags, source, ui.style()));
+                say_raw(&render::text_report(
+                    diags,
+                    source,
+                    ui.style(),
+                    ui.allowed.get(),
+                ));
             }
         }
     }
@@ -342,12 +507,16 @@ fn report(
 fn compile(
     ui: &Ui,
     file: &Path,
-    t: &TargetArgs,
-    deny: Option<Deny>,
+    opts: &Options,
     format: Format,
 ) -> Result<(Compiled, SourceFile), ExitCode> {
     let source = read_source(ui, file, format)?;
-    match pipeline::compile(&source, &options(t, deny)) {
+    let (result, lints) = pipeline::compile_linted(&source, opts);
+    ui.allowed.set(lints.allowed);
+    if let Some(r) = &ui.json {
+        r.borrow_mut().lints(&lints);
+    }
+    match result {
         Ok(c) => Ok((c, source)),
         Err(diags) => {
             report(ui, &diags, &source, format)?;
@@ -356,14 +525,23 @@ fn compile(
     }
 }
 
-fn check(ui: &Ui, file: &Path, t: &TargetArgs, format: Format, deny: Option<Deny>) -> ExitCode {
-    match compile(ui, file, t, deny, format) {
+fn check(ui: &Ui, file: &Path, t: &TargetArgs, format: Format, lints: &LintArgs) -> ExitCode {
+    let lints = match lint_settings(lints) {
+        Ok(l) => l,
+        Err(e) => return ui.usage(e),
+    };
+    match compile(ui, file, &options(t, lints), format) {
         Ok((c, source)) => {
             if let Err(code) = report(ui, &c.warnings, &source, format) {
                 return code;
             }
             if format == Format::Text && c.warnings.is_empty() && !ui.quiet {
-                say(&render::summary(&escaped(&source.name), 0, 0));
+                say(&render::summary_with(
+                    &escaped(&source.name),
+                    0,
+                    0,
+                    ui.allowed.get(),
+                ));
             }
             ExitCode::from(OK)
         }
@@ -380,26 +558,37 @@ fn build(
     emit: Option<&str>,
     output: Option<&Path>,
     format: Format,
-    deny: Option<Deny>,
+    lints: &LintArgs,
 ) -> ExitCode {
     // Usage errors come before any work.
+    let lints = match lint_settings(lints) {
+        Ok(l) => l,
+        Err(e) => return ui.usage(e),
+    };
+    if format == Format::Json && emit.is_some() && output.is_none_or(input::is_stdin) {
+        return ui.usage(
+            "--format json prints its report on standard output: give `-o FILE` for the artifact",
+        );
+    }
     let artifact = match emit {
         Some(name) => match crate::emit::lookup(name) {
             Some(a) if a.targets.contains(&t.target) => Some(a),
-            Some(_) => return err(format!("artifact `{name}` is not produced for this target")),
+            Some(_) => {
+                return ui.usage(format!("artifact `{name}` is not produced for this target"));
+            }
             None => {
                 let names: Vec<&str> = crate::emit::ARTIFACTS.iter().map(|a| a.name).collect();
                 let hint = crate::diag::did_you_mean(name, names.iter().copied())
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                return err(format!(
+                return ui.usage(format!(
                     "unknown artifact `{name}`{hint}; `topoc build --list` lists them"
                 ));
             }
         },
         None => None,
     };
-    let (c, source) = match compile(ui, file, t, deny, format) {
+    let (c, source) = match compile(ui, file, &options(t, lints), format) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -409,7 +598,7 @@ fn build(
     let notice = |m: &str| ui.notice(m);
     if let Some(a) = artifact {
         let Some(bytes) = a.render(&c) else {
-            return err(format!(
+            return ui.usage(format!(
                 "{} has no {} ({})",
                 escaped(&source.name),
                 a.name,
@@ -419,18 +608,18 @@ fn build(
         return match output {
             Some(p) if !input::is_stdin(p) => match write::write_file(p, &bytes, &notice) {
                 Ok(_) => ExitCode::from(OK),
-                Err(e) => err(e),
+                Err(e) => ui.io(e),
             },
             _ => print_out(&bytes),
         };
     }
     let Some(dir) = out else {
-        return err("give --out DIR or --emit ARTIFACT");
+        return ui.usage("give --out DIR or --emit ARTIFACT");
     };
     // One artifact in memory at a time: render, stage, drop.
     let mut staged = match write::OutDir::open(dir, &notice) {
         Ok(o) => o,
-        Err(e) => return err(e),
+        Err(e) => return ui.io(e),
     };
     let mut written: Vec<(PathBuf, u64)> = Vec::new();
     for a in crate::emit::for_target(t.target) {
@@ -444,12 +633,12 @@ fn build(
         match result {
             Ok(true) => written.push((dir.join(a.file), len)),
             Ok(false) => {}
-            Err(e) => return err(e),
+            Err(e) => return ui.io(e),
         }
     }
     let committed = match staged.commit() {
         Ok(c) => c,
-        Err(e) => return err(e),
+        Err(e) => return ui.io(e),
     };
     if !ui.quiet && format == Format::Text {
         let mut line = format!(
@@ -504,7 +693,7 @@ fn graph(
     let Some(a) = crate::emit::lookup(format.artifact()) else {
         return err(format!("no artifact `{}`", format.artifact()));
     };
-    let (c, source) = match compile(ui, file, t, None, Format::Text) {
+    let (c, source) = match compile(ui, file, &options(t, Vec::new()), Format::Text) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -529,11 +718,11 @@ fn graph(
     }
 }
 
-fn inspect(inputs: &[PathBuf], format: Format) -> ExitCode {
+fn inspect(ui: &Ui, inputs: &[PathBuf], format: Format) -> ExitCode {
     use crate::inspect;
     let items = match input::inspect_items(inputs) {
         Ok(i) => i,
-        Err(e) => return err(e),
+        Err(e) => return ui.io(e),
     };
     let out = match format {
         // File names and table bytes are shown, never obeyed.
@@ -566,7 +755,7 @@ fn verify(
     all: bool,
 ) -> ExitCode {
     if input::is_stdin(file) && input::is_stdin(guest) {
-        return err(
+        return ui.usage(
             "standard input (`-`) can be read only once: give the topology or the dump as a file",
         );
     }
@@ -574,16 +763,24 @@ fn verify(
     // are replaced, not refused.
     let text = match input::read(guest) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-        Err(e) => return err(e),
+        Err(e) => return ui.io(e),
     };
     let guest_name = input::shown_name(guest);
     let dump = match crate::guest::dump::GuestDump::parse(&text) {
         Ok(d) => d,
-        Err(e) => return err(format!("{guest_name}: {e}")),
+        Err(e) => return ui.usage(format!("{guest_name}: {e}")),
     };
-    let (c, source) = match compile(ui, file, t, None, Format::Text) {
+    // The prediction needs a valid topology: an invalid one is a usage
+    // error here, its diagnostics in the report under --format json.
+    let (c, source) = match compile(ui, file, &options(t, Vec::new()), format) {
         Ok(x) => x,
-        Err(_) => return ExitCode::from(USAGE),
+        Err(_) if ui.json.is_none() => return ExitCode::from(USAGE),
+        Err(_) => {
+            return ui.usage(format!(
+                "{}: the topology is invalid; verify needs one that checks",
+                input::name(file)
+            ));
+        }
     };
     if format == Format::Text && !ui.quiet {
         if let Err(code) = report(ui, &c.warnings, &source, format) {

@@ -6,8 +6,8 @@
 //! explanation lives in `src/diag/explain/<CODE>.md`.
 //!
 //! Codes are stable: once released, a code keeps its meaning. Ranges:
-//! T00x input syntax, T01x identity and references, T02x CPUs, T03x memory,
-//! T04x SPM, T05x distances, T06x HMAT, T07x devices, T08x graph,
+//! T00x input syntax and `[lints]`, T01x identity and references, T02x CPUs,
+//! T03x memory, T04x SPM, T05x distances, T06x HMAT, T07x devices, T08x graph,
 //! T1xx qemu target capabilities, T160-T179 `import` (reading a machine's
 //! tables, host files or guest dump), T180-T189 strings that reach a command
 //! line, a file, an SVG or a terminal, T2xx cloud-hypervisor target
@@ -70,6 +70,9 @@ codes! {
     T004 = "T004" "invalid-value" Error Parse "A value outside what its key accepts";
     T005 = "T005" "missing-key" Error Parse "A required key is missing";
     T006 = "T006" "unsupported-version" Error Parse "The file asks for a language version topoc does not know";
+    T007 = "T007" "unknown-lint" Error Parse "A `[lints]` key that names no diagnostic code";
+    T008 = "T008" "error-lint-level" Error Parse "A `[lints]` level that would allow an error or lower it to a warning";
+    T009 = "T009" "lint-twice" Error Parse "One diagnostic given two levels in `[lints]`";
     T010 = "T010" "duplicate-node-id" Error Model "Two nodes share one proximity domain id";
     T011 = "T011" "duplicate-name" Error Model "Two entities share one name";
     T012 = "T012" "unknown-reference" Error Model "A reference names no node or device";

@@ -7,6 +7,7 @@
 //! CLI prints them.
 
 pub mod codes;
+pub mod lint;
 pub mod render;
 
 use crate::source::Span;
@@ -131,9 +132,15 @@ pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).clamp(1, 3);
+    let len = name.chars().count();
+    let limit = (len / 3).clamp(1, 3);
+    // The distance is at least the difference in length: a candidate whose
+    // length is further off cannot be within the limit, and is not measured
+    // (a long misspelt key against every code would cost its length squared
+    // per candidate).
     candidates
         .into_iter()
+        .filter(|c| c.chars().count().abs_diff(len) <= limit)
         .map(|c| (edit_distance(name, c), c))
         .filter(|(d, _)| *d <= limit)
         .min()
@@ -168,6 +175,13 @@ mod tests {
             Some("bandwidth")
         );
         assert_eq!(did_you_mean("colour", ["size", "kind"]), None);
+        // A long key is not measured against short names, and finds none.
+        let long = "T".repeat(100_000);
+        assert_eq!(did_you_mean(&long, ["T042", "warnings"]), None);
+        assert_eq!(
+            did_you_mean("warning", ["T042", "warnings"]),
+            Some("warnings")
+        );
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("HBM0", "hbm0"), 0);
     }

@@ -1,6 +1,7 @@
 //! Rendering diagnostics: human text through miette, and JSON for pipelines
 //! and editors. Rendering never changes what a diagnostic says.
 
+use super::lint::{self, Level, Origin};
 use super::{Diagnostic, Severity};
 use crate::source::SourceFile;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
@@ -263,10 +264,17 @@ pub fn text(diag: &Diagnostic, source: &SourceFile, style: TextStyle) -> String 
 /// [`text`] on a file already made [`shown`].
 fn text_shown(diag: &Diagnostic, source: &SourceFile, style: TextStyle) -> String {
     let diag = &shown_diag(diag);
-    let help = match (&diag.help, &diag.note) {
-        (Some(h), Some(n)) => Some(format!("{h}\nnote: {n}")),
+    // A note of several lines is several notes.
+    let note = diag.note.as_ref().map(|n| {
+        n.lines()
+            .map(|l| format!("note: {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let help = match (&diag.help, note) {
+        (Some(h), Some(n)) => Some(format!("{h}\n{n}")),
         (Some(h), None) => Some(h.clone()),
-        (None, Some(n)) => Some(format!("note: {n}")),
+        (None, Some(n)) => Some(n),
         (None, None) => None,
     };
     let adapter = Adapter {
@@ -299,6 +307,16 @@ fn text_shown(diag: &Diagnostic, source: &SourceFile, style: TextStyle) -> Strin
 
 /// Renders every diagnostic and a summary line, as `topoc check` prints them.
 pub fn text_all(diags: &[Diagnostic], source: &SourceFile, style: TextStyle) -> String {
+    text_report(diags, source, style, 0)
+}
+
+/// [`text_all`], the summary counting the warnings lint levels allowed.
+pub fn text_report(
+    diags: &[Diagnostic],
+    source: &SourceFile,
+    style: TextStyle,
+    allowed: usize,
+) -> String {
     let source = &shown(source);
     let mut out = String::new();
     for d in diags {
@@ -306,21 +324,42 @@ pub fn text_all(diags: &[Diagnostic], source: &SourceFile, style: TextStyle) -> 
         out.push('\n');
     }
     let (e, w) = super::counts(diags);
-    out.push_str(&summary(&source.name, e, w));
+    out.push_str(&summary_with(&source.name, e, w, allowed));
     out.push('\n');
     out
 }
 
 /// "x.toml: 2 errors, 1 warning" or "x.toml: ok".
 pub fn summary(name: &str, errors: usize, warnings: usize) -> String {
+    summary_with(name, errors, warnings, 0)
+}
+
+/// [`summary`], with "; 2 warnings allowed" when lint levels allowed some.
+pub fn summary_with(name: &str, errors: usize, warnings: usize, allowed: usize) -> String {
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    match (errors, warnings) {
+    let mut s = match (errors, warnings) {
         (0, 0) => format!("{name}: ok"),
         (0, w) => format!("{name}: ok, {}", plural(w, "warning")),
         (e, 0) => format!("{name}: {}", plural(e, "error")),
         (e, w) => format!("{name}: {}, {}", plural(e, "error"), plural(w, "warning")),
+    };
+    if allowed > 0 {
+        s.push_str(&format!("; {} allowed", plural(allowed, "warning")));
     }
+    s
 }
+
+// ---------------------------------------------------------------- JSON
+//
+// The JSON report is a contract: `FORMAT` names its version, `schema()` is
+// its JSON Schema (committed as `schemas/diagnostics.schema.json`), and the
+// book's "Machine-readable output" chapter states what may change within a
+// version. Every object is closed (`additionalProperties: false`), so a field
+// added here and not to the schema fails the tests that validate reports.
+
+/// The name and version of the report format. Within one version, fields
+/// are only added; a field removed, renamed or retyped is a new version.
+pub const FORMAT: &str = "topoc-diagnostics/1";
 
 #[derive(Serialize)]
 struct JsonSpan {
@@ -353,11 +392,129 @@ struct JsonDiagnostic {
 }
 
 #[derive(Serialize)]
-struct JsonReport {
-    file: String,
+struct JsonLint {
+    code: &'static str,
+    name: &'static str,
+    level: Level,
+    /// What the deciding setting named: the code, its name, or `warnings`.
+    set_by: &'static str,
+    from: Origin,
+}
+
+/// Why a run stopped before its report was complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureKind {
+    /// The command line is wrong (exit 2).
+    Usage,
+    /// A file or stream cannot be read or written (exit 2).
+    Io,
+}
+
+#[derive(Serialize)]
+struct JsonFailure {
+    kind: FailureKind,
+    message: String,
+}
+
+/// One run's report: what `--format json` prints on standard output.
+#[derive(Serialize)]
+pub struct Report {
+    format: &'static str,
+    command: Option<String>,
+    file: Option<String>,
+    status: u8,
     errors: usize,
     warnings: usize,
+    allowed: usize,
+    lints: Vec<JsonLint>,
     diagnostics: Vec<JsonDiagnostic>,
+    failure: Option<JsonFailure>,
+}
+
+impl Report {
+    /// An empty report of `command` (`None` when the command line did not
+    /// get as far as naming one).
+    pub fn new(command: Option<&str>) -> Report {
+        Report {
+            format: FORMAT,
+            command: command.map(str::to_string),
+            file: None,
+            status: 0,
+            errors: 0,
+            warnings: 0,
+            allowed: 0,
+            lints: Vec::new(),
+            diagnostics: Vec::new(),
+            failure: None,
+        }
+    }
+
+    /// Adds the diagnostics of one file.
+    pub fn add(&mut self, diags: &[Diagnostic], source: &SourceFile) {
+        self.file = Some(source.name.clone());
+        let (e, w) = super::counts(diags);
+        self.errors += e;
+        self.warnings += w;
+        self.diagnostics
+            .extend(diags.iter().map(|d| json_diag(d, source)));
+    }
+
+    /// Records the lint levels that applied, and how many warnings they
+    /// allowed.
+    pub fn lints(&mut self, r: &lint::Report) {
+        self.allowed = r.allowed;
+        self.lints = r
+            .lints
+            .applied()
+            .into_iter()
+            .map(|a| JsonLint {
+                code: a.code.code,
+                name: a.code.name,
+                level: a.level,
+                set_by: match a.by.lint {
+                    lint::Lint::Code(c) => c.code,
+                    lint::Lint::Warnings => lint::WARNINGS,
+                },
+                from: a.by.origin,
+            })
+            .collect();
+    }
+
+    /// Records why the run stopped (the first reason: what follows it is
+    /// a consequence).
+    pub fn fail(&mut self, kind: FailureKind, message: impl Into<String>) {
+        if self.failure.is_none() {
+            self.failure = Some(JsonFailure {
+                kind,
+                message: message.into(),
+            });
+        }
+    }
+
+    pub fn has_failure(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// The exit status the report stands for: 2 for a usage or I/O
+    /// failure, 1 when a diagnostic is an error, else 0.
+    pub fn status(&self) -> u8 {
+        if self.failure.is_some() {
+            2
+        } else if self.errors > 0 {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// The report as pretty JSON with a trailing newline.
+    pub fn render(mut self) -> String {
+        self.status = self.status();
+        let mut s = serde_json::to_string_pretty(&self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
 }
 
 fn json_diag(d: &Diagnostic, source: &SourceFile) -> JsonDiagnostic {
@@ -404,16 +561,128 @@ fn json_diag(d: &Diagnostic, source: &SourceFile) -> JsonDiagnostic {
     }
 }
 
-/// Renders all diagnostics of one file as one JSON document.
+/// Renders all diagnostics of one file as the report of `topoc check`.
 pub fn json(diags: &[Diagnostic], source: &SourceFile) -> String {
-    let (errors, warnings) = super::counts(diags);
-    let report = JsonReport {
-        file: source.name.clone(),
-        errors,
-        warnings,
-        diagnostics: diags.iter().map(|d| json_diag(d, source)).collect(),
+    let mut r = Report::new(Some("check"));
+    r.add(diags, source);
+    r.render()
+}
+
+/// The JSON Schema of [`Report`], draft 2020-12.
+pub fn schema() -> serde_json::Value {
+    use serde_json::json;
+    let closed = |description: &str, props: serde_json::Value| {
+        let required: Vec<String> = props
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        json!({
+            "type": "object",
+            "description": description,
+            "properties": props,
+            "required": required,
+            "additionalProperties": false,
+        })
     };
-    let mut s = serde_json::to_string_pretty(&report).unwrap_or_default();
+    let nullable = |ty: &str| json!({ "type": [ty, "null"] });
+    let count = json!({ "type": "integer", "minimum": 0 });
+    let codes: Vec<&str> = super::codes::ALL.iter().map(|c| c.code).collect();
+    let names: Vec<&str> = super::codes::ALL.iter().map(|c| c.name).collect();
+    let warning_codes: Vec<&str> = super::codes::ALL
+        .iter()
+        .filter(|c| c.severity == Severity::Warning && c.stage != super::codes::Stage::Import)
+        .map(|c| c.code)
+        .collect();
+    let span = closed(
+        "A byte range [start, end) of the file.",
+        json!({ "start": count, "end": count }),
+    );
+    let label = closed(
+        "A message at a place in the file.",
+        json!({
+            "primary": { "type": "boolean", "description": "The label on the offending value (one per diagnostic); the others point at the values involved." },
+            "message": { "type": "string" },
+            "line": { "type": "integer", "minimum": 1 },
+            "column": { "type": "integer", "minimum": 1, "description": "In characters, from 1." },
+            "span": { "$ref": "#/$defs/span" },
+        }),
+    );
+    let diagnostic = closed(
+        "One finding.",
+        json!({
+            "code": { "enum": codes, "description": "The stable code: `topoc explain CODE` explains it." },
+            "name": { "enum": names, "description": "The code's name." },
+            "severity": { "enum": ["error", "warning"], "description": "After lint levels: a denied warning is an error." },
+            "message": { "type": "string", "description": "What is wrong, in one sentence." },
+            "file": { "type": "string" },
+            "line": { "type": ["integer", "null"], "minimum": 1, "description": "Of the primary label; null when the finding has no place in the file." },
+            "column": { "type": ["integer", "null"], "minimum": 1 },
+            "span": { "oneOf": [ { "$ref": "#/$defs/span" }, { "type": "null" } ] },
+            "labels": { "type": "array", "items": { "$ref": "#/$defs/label" } },
+            "help": { "type": ["string", "null"], "description": "What to change." },
+            "note": { "type": ["string", "null"], "description": "Why it matters." },
+        }),
+    );
+    let lint = closed(
+        "The level of one warning code, when a setting decides it.",
+        json!({
+            "code": { "enum": warning_codes },
+            "name": { "type": "string" },
+            "level": { "enum": lint::Level::KEYWORDS },
+            "set_by": { "type": "string", "description": "What the deciding setting named: this code, or `warnings`." },
+            "from": { "enum": ["file", "command-line"], "description": "The file's `[lints]`, or --allow/--warn/--deny." },
+        }),
+    );
+    let failure = closed(
+        "Why the run stopped before it could check the file: a usage or an I/O error (exit 2).",
+        json!({
+            "kind": { "enum": ["usage", "io"] },
+            "message": { "type": "string" },
+        }),
+    );
+    let mut root = closed(
+        "The report of one topoc run under --format json: the diagnostics of `check` and `build`, and any usage or I/O error of every command.",
+        json!({
+            "format": { "enum": [FORMAT], "description": "The format and its version. Within a version, fields are only added." },
+            "command": { "type": ["string", "null"], "description": "The subcommand, null when the command line names none." },
+            "file": nullable("string"),
+            "status": { "enum": [0, 1, 2], "description": "The exit status: 0 success, 1 invalid topology, 2 usage or I/O error." },
+            "errors": count,
+            "warnings": count,
+            "allowed": { "type": "integer", "minimum": 0, "description": "Warnings not reported because their level is allow." },
+            "lints": { "type": "array", "items": { "$ref": "#/$defs/lint" } },
+            "diagnostics": { "type": "array", "items": { "$ref": "#/$defs/diagnostic" } },
+            "failure": { "oneOf": [ { "$ref": "#/$defs/failure" }, { "type": "null" } ] },
+        }),
+    );
+    let body = root.as_object_mut().expect("an object");
+    let mut out = serde_json::Map::new();
+    out.insert(
+        "$schema".into(),
+        json!("https://json-schema.org/draft/2020-12/schema"),
+    );
+    out.insert(
+        "$id".into(),
+        json!("https://topoc.dev/schemas/diagnostics.schema.json"),
+    );
+    out.insert("title".into(), json!(format!("topoc report, {FORMAT}")));
+    out.append(body);
+    out.insert(
+        "$defs".into(),
+        json!({
+            "span": span,
+            "label": label,
+            "diagnostic": diagnostic,
+            "lint": lint,
+            "failure": failure,
+        }),
+    );
+    serde_json::Value::Object(out)
+}
+
+/// [`schema`] as pretty JSON with a trailing newline.
+pub fn render_schema() -> String {
+    let mut s = serde_json::to_string_pretty(&schema()).unwrap_or_default();
     s.push('\n');
     s
 }

@@ -3,7 +3,8 @@
 //! The stage checks the *shape* of the file against the language spec
 //! ([`spec`]): TOML syntax (T001), unknown keys (T002), value types (T003),
 //! values and units (T004), required keys (T005) and the language version
-//! (T006). It reports every such problem in one pass.
+//! (T006), and the lint levels of `[lints]` (T007-T009). It reports every
+//! such problem in one pass.
 //!
 //! **Architecture invariant:** this is the only module that knows TOML. Its
 //! output carries spans but no TOML types, and names are not resolved yet.
@@ -107,6 +108,7 @@ fn document(r: &mut Reader, t: &Table<'_, '_>) -> Option<Document> {
         .and_then(|tt| r.table(tt, "cloud-hypervisor"))
         .map(|c| cloud_hypervisor(r, &c))
         .unwrap_or_default();
+    let lints = r.lints(t, "lints");
     Some(Document {
         version: version?,
         machine: machine?,
@@ -117,6 +119,7 @@ fn document(r: &mut Reader, t: &Table<'_, '_>) -> Option<Document> {
         hmat: hmat.into_iter().collect::<Option<_>>()?,
         qemu,
         ch,
+        lints,
     })
 }
 

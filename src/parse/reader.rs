@@ -67,6 +67,7 @@ pub fn expected(ty: &Ty) -> String {
         Ty::BoolOrTables(_) => "`true`, `false` or an array of tables".into(),
         Ty::Table(_) => "a table".into(),
         Ty::Tables(_) => "an array of tables".into(),
+        Ty::Lints => "a table of lint levels such as { T042 = \"allow\" }".into(),
     }
 }
 
@@ -556,6 +557,135 @@ impl Reader {
             return None;
         };
         self.open(spec, v, Some(field), Some(t.spec))
+    }
+
+    /// The lint levels of a `Ty::Lints` table: unknown codes (T007), levels
+    /// an error cannot take (T008) and one code set twice, by its code and
+    /// its name (T009), are reported; levels that are not a level word are
+    /// T004.
+    pub fn lints(&mut self, t: &Table<'_, '_>, key: &str) -> Vec<super::syntax::LintEntry> {
+        use crate::diag::lint::{Level, Lint};
+        let Some((field, v)) = self.raw(t, key) else {
+            return Vec::new();
+        };
+        let DeValue::Table(map) = v.get_ref() else {
+            self.wrong_type(t.spec, field, v);
+            return Vec::new();
+        };
+        let mut entries: Vec<(&Spanned<_>, &Value<'_>)> = map.iter().collect();
+        entries.sort_by_key(|(k, _)| k.span().start);
+        let mut out: Vec<super::syntax::LintEntry> = Vec::new();
+        for (k, value) in entries {
+            let name: &str = k.get_ref();
+            let key_span = span_of(k);
+            // Exactly as `topoc explain --list` writes them, so that what the
+            // schema accepts and what topoc accepts are one set.
+            let lint = Lint::lookup(name).filter(|l| match l {
+                Lint::Code(c) => c.code == name || c.name == name,
+                Lint::Warnings => name == crate::diag::lint::WARNINGS,
+            });
+            let level = match value.get_ref() {
+                DeValue::String(w) => match Level::parse(w) {
+                    Some(l) => Some(Sp::new(l, span_of(value))),
+                    None => {
+                        let hint = did_you_mean(w, Level::KEYWORDS.iter().copied())
+                            .map(|s| format!("did you mean \"{s}\"? "))
+                            .unwrap_or_default();
+                        self.push(
+                            Diagnostic::new(
+                                &codes::T004,
+                                format!("`{key}.{name}` cannot be \"{w}\""),
+                                span_of(value),
+                                "not a lint level",
+                            )
+                            .help(format!("{hint}choices: {}", quote_list(Level::KEYWORDS))),
+                        );
+                        None
+                    }
+                },
+                other => {
+                    self.push(
+                        Diagnostic::new(
+                            &codes::T003,
+                            format!(
+                                "`{key}.{name}` must be one of {}, not {}",
+                                quote_list(Level::KEYWORDS),
+                                type_name(other)
+                            ),
+                            span_of(value),
+                            format!("{} here", type_name(other)),
+                        )
+                        .help(format!("for example: {name} = \"allow\"")),
+                    );
+                    None
+                }
+            };
+            let Some(lint) = lint else {
+                let candidates = crate::diag::codes::ALL
+                    .iter()
+                    .flat_map(|c| [c.code, c.name])
+                    .chain([crate::diag::lint::WARNINGS]);
+                let help = match did_you_mean(name, candidates) {
+                    Some(s) => {
+                        format!("did you mean `{s}`? `topoc explain --list` lists the codes")
+                    }
+                    None => "name a code (`T042`), its name (`spm-on-cpu-node`) or `warnings`; \
+                             `topoc explain --list` lists the codes"
+                        .to_string(),
+                };
+                self.push(
+                    Diagnostic::new(
+                        &codes::T007,
+                        format!("`[{key}]` names `{name}`, which is no diagnostic code"),
+                        key_span,
+                        "no such code",
+                    )
+                    .help(help),
+                );
+                continue;
+            };
+            let Some(level) = level else { continue };
+            if let Some(why) = lint.refuses(level.value) {
+                self.push(
+                    Diagnostic::new(&codes::T008, why, level.span, "an error's level")
+                        .label(key_span, "this code is an error")
+                        .help(format!(
+                            "remove `{name}` from `[{key}]` and fix what it reports; \
+                             `topoc explain {}` says how",
+                            lint.key()
+                        )),
+                );
+                continue;
+            }
+            if let Some(first) = out.iter().find(|e| e.lint == lint) {
+                if first.level.value != level.value {
+                    self.push(
+                        Diagnostic::new(
+                            &codes::T009,
+                            format!(
+                                "`{name}` is {}, which `[{key}]` already sets to \"{}\"",
+                                lint.key(),
+                                first.level.value.as_str()
+                            ),
+                            key_span,
+                            format!("\"{}\" here", level.value.as_str()),
+                        )
+                        .label(
+                            first.key,
+                            format!("\"{}\" here", first.level.value.as_str()),
+                        )
+                        .help("keep one of the two keys"),
+                    );
+                }
+                continue;
+            }
+            out.push(super::syntax::LintEntry {
+                key: key_span,
+                lint,
+                level,
+            });
+        }
+        out
     }
 
     /// An array of tables declared as `Ty::Tables` (or the table part of `BoolOrTables`).

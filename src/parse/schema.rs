@@ -66,7 +66,34 @@ fn ty_schema(ty: &Ty) -> Value {
         }
         Ty::Table(t) => reference(t),
         Ty::Tables(t) => json!({ "type": "array", "items": reference(t) }),
+        Ty::Lints => lints_schema(),
     }
+}
+
+/// `[lints]`: keys are the codes, their names and `warnings`, as `topoc
+/// explain --list` writes them (T007 otherwise); a warning takes any level,
+/// an error only `deny` (T008 otherwise).
+fn lints_schema() -> Value {
+    use crate::diag::{Severity, codes, lint};
+    let levels = json!({ "enum": lint::Level::KEYWORDS });
+    let mut names = vec![json!(lint::WARNINGS)];
+    let mut props = Map::new();
+    props.insert(lint::WARNINGS.into(), levels.clone());
+    for c in codes::ALL {
+        let v = match c.severity {
+            Severity::Warning => levels.clone(),
+            Severity::Error => json!({ "enum": ["deny"] }),
+        };
+        for key in [c.code, c.name] {
+            names.push(json!(key));
+            props.insert(key.into(), v.clone());
+        }
+    }
+    json!({
+        "type": "object",
+        "propertyNames": { "enum": names },
+        "properties": props,
+    })
 }
 
 /// Parses a TOML value as written in the spec's examples into JSON.

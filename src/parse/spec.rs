@@ -43,6 +43,10 @@ pub enum Ty {
     Table(&'static TableSpec),
     /// An array of tables (`[[node]]`).
     Tables(&'static TableSpec),
+    /// Lint levels: a table whose keys are diagnostic codes (`T042`), their
+    /// names (`spm-on-cpu-node`) or `warnings`, each one of
+    /// [`crate::diag::lint::Level::KEYWORDS`].
+    Lints,
 }
 
 #[derive(Debug)]
@@ -188,6 +192,13 @@ pub static ROOT: TableSpec = TableSpec {
             "target defaults",
             "Per-target settings; command-line flags override them.",
             "{ qemu = { machine = \"q35\" } }",
+        ),
+        opt(
+            "lints",
+            Ty::Lints,
+            "every warning is reported and does not stop the build",
+            "Lint levels, as Cargo's `[lints]`: `\"allow\"` (not reported), `\"warn\"` or `\"deny\"` (an error) for a warning, named by its code (`T042`) or its name (`spm-on-cpu-node`), or for the group `warnings` (every warning not set by code). `--allow`, `--warn` and `--deny` on the command line win over the file. An error cannot be allowed or lowered to a warning.",
+            "{ T042 = \"allow\" }",
         ),
     ],
 };

@@ -19,6 +19,17 @@ pub struct Document {
     pub hmat: Vec<HmatEntry>,
     pub qemu: QemuSettings,
     pub ch: ChSettings,
+    /// `[lints]`, in file order, each lint once.
+    pub lints: Vec<LintEntry>,
+}
+
+/// One key of `[lints]`: what it names and the level it sets.
+#[derive(Clone, Debug)]
+pub struct LintEntry {
+    /// The key's span.
+    pub key: Span,
+    pub lint: crate::diag::lint::Lint,
+    pub level: Sp<crate::diag::lint::Level>,
 }
 
 #[derive(Clone, Debug)]

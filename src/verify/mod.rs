@@ -72,6 +72,10 @@ pub struct Check {
     pub cause: Option<String>,
 }
 
+/// The name and version of `verify --format json`'s document: fields are
+/// only added within a version.
+pub const FORMAT: &str = "topoc-verify/1";
+
 /// What one verification found.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -182,10 +186,80 @@ impl Report {
 
     /// The report as one JSON document.
     pub fn render_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        /// The report under its format name, first.
+        #[derive(Serialize)]
+        struct Versioned<'a> {
+            format: &'static str,
+            #[serde(flatten)]
+            report: &'a Report,
+        }
+        let doc = Versioned {
+            format: FORMAT,
+            report: self,
+        };
+        let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
         s.push('\n');
         s
     }
+}
+
+/// The JSON Schema of `verify --format json` ([`FORMAT`]), draft 2020-12:
+/// committed as `schemas/verify.schema.json`. Objects are closed, so a
+/// field added to [`Report`] or [`Check`] and not here fails the tests that
+/// validate recorded reports.
+pub fn schema() -> serde_json::Value {
+    use serde_json::json;
+    let text = json!({ "type": "string" });
+    let count = json!({ "type": "integer", "minimum": 0 });
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://topoc.dev/schemas/verify.schema.json",
+        "title": format!("topoc verify report, {FORMAT}"),
+        "description": "What `topoc verify --format json` prints when it could compare: each check of the guest against topoc's prediction. Usage and I/O errors are the diagnostics report (diagnostics.schema.json) instead.",
+        "type": "object",
+        "properties": {
+            "format": { "enum": [FORMAT], "description": "The format and its version. Within a version, fields are only added." },
+            "machine": { "type": "string", "description": "`machine.name` of the topology." },
+            "target": { "type": "string", "description": "The target and its settings, in words." },
+            "kernel": { "type": ["string", "null"], "description": "The guest kernel release, as the dump says." },
+            "firmware": { "type": ["string", "null"], "description": "`bios` or `efi`, as the dump says." },
+            "rules": { "type": "array", "items": text, "description": "Kernel-version rules that changed what a check expects." },
+            "checks": { "type": "array", "items": { "$ref": "#/$defs/check" } },
+            "summary": {
+                "type": "object",
+                "properties": { "pass": count, "fail": count, "not_applicable": count },
+                "required": ["pass", "fail", "not_applicable"],
+                "additionalProperties": false,
+            },
+        },
+        "required": ["format", "machine", "target", "kernel", "firmware", "rules", "checks", "summary"],
+        "additionalProperties": false,
+        "$defs": {
+            "check": {
+                "type": "object",
+                "description": "One comparison of prediction and guest.",
+                "properties": {
+                    "name": { "type": "string", "description": "Stable dotted name: `e820.bios`, `node2.access0`, `acpi.SRAT`." },
+                    "title": { "type": "string", "description": "What is compared, in words (free to change)." },
+                    "status": { "enum": ["pass", "fail", "not-applicable"] },
+                    "reason": { "type": "string", "description": "Why the check does not apply (not-applicable only)." },
+                    "expected": { "type": "string", "description": "The prediction, lines joined with newlines." },
+                    "seen": { "type": "string", "description": "What the guest showed." },
+                    "differences": { "type": "array", "items": text, "description": "On failure: the item-by-item differences." },
+                    "cause": { "type": "string", "description": "On failure: the most likely cause." },
+                },
+                "required": ["name", "title", "status", "expected", "seen"],
+                "additionalProperties": false,
+            },
+        },
+    })
+}
+
+/// [`schema`] as pretty JSON with a trailing newline.
+pub fn render_schema() -> String {
+    let mut s = serde_json::to_string_pretty(&schema()).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 fn indent(label: &str, text: &str) -> String {
