@@ -174,9 +174,26 @@ fn examples_round_trip_through_the_binary_byte_for_byte() {
             .run()
             .ok()
             .expect("builds");
+        // The one encoding that legitimately differs: a device behind a
+        // node's host bridge (`numa-node`) has a bus of its own in its
+        // Generic Initiator structure, and the tables do not say which node
+        // the bridge belongs to (that is the DSDT's `_PXM`), so the import
+        // puts it on the root bus. Everything else stays byte for byte.
+        let bridged = std::fs::read_to_string(root().join(format!("examples/{e}.toml")))
+            .expect("example")
+            .contains("numa-node");
         for t in ["SRAT.dat", "SLIT.dat", "HMAT.dat"] {
             let x = std::fs::read(out.join(t)).ok();
             let y = std::fs::read(again.join(t)).ok();
+            if bridged && t == "SRAT.dat" {
+                let (x, y) = (x.expect("SRAT"), y.expect("SRAT"));
+                assert_eq!(
+                    without_pci_handles(&x),
+                    without_pci_handles(&y),
+                    "{e}: SRAT differs after build → import → build beyond the devices' PCI addresses"
+                );
+                continue;
+            }
             assert_eq!(x, y, "{e}: {t} differs after build → import → build");
         }
         done += 1;
@@ -268,6 +285,20 @@ const GUEST_VIEW: [&str; 6] = [
     "e820-guest",
     "kernel-cmdline",
 ];
+
+/// A decoded SRAT with every Generic Initiator's PCI bus and devfn zeroed.
+fn without_pci_handles(bytes: &[u8]) -> String {
+    let mut srat = Srat::decode(bytes).expect("SRAT decodes");
+    srat.header.checksum = 0;
+    for e in &mut srat.entries {
+        if let SratEntry::GenericInitiator(g) = e {
+            if let topoc::acpi::DeviceHandle::Pci { bus, devfn, .. } = &mut g.handle {
+                (*bus, *devfn) = (0, 0);
+            }
+        }
+    }
+    format!("{srat:?}")
+}
 
 #[test]
 fn guest_dumps_import_back_into_their_examples() {

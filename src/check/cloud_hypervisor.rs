@@ -256,6 +256,37 @@ pub fn stand_in(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// T218: a device's `numa-node`. cloud-hypervisor can put a PCI segment on
+/// a node (`--numa pci_segments=`, `--device pci_segment=`), but topoc's
+/// cloud-hypervisor target places every device on segment 0, which has no
+/// node, so the guest would read -1 for it.
+pub fn device_numa_node(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
+    let p = ch.profile;
+    for dev in ch.layout.devices.iter().map(|x| &cx.topo.devices[x.device]) {
+        let Some(node) = &dev.numa_node else { continue };
+        let n = cx.topo.nodes[node.value].label();
+        let diag = if fallback(p) {
+            Diagnostic::new(
+                &codes::T218,
+                format!("device \"{}\" goes on the root segment, not behind a host bridge of {n} (fallback)", dev.name.value),
+                node.span,
+                "not in the cloud-hypervisor guest",
+            )
+            .note("the guest reads numa_node -1 for the device")
+        } else {
+            Diagnostic::new(
+                &codes::T218,
+                format!("topoc's cloud-hypervisor target cannot put device \"{}\" on {n}", dev.name.value),
+                node.span,
+                "numa-node",
+            )
+            .help(format!("remove `numa-node`, or compile for QEMU, which adds a NUMA-local host bridge; {FALLBACK_HELP}"))
+            .note("cloud-hypervisor places devices on PCI segment 0, whose host bridge has no proximity domain")
+        };
+        out.push(capability(diag, fallback(p)));
+    }
+}
+
 /// T204: host memory placement beyond one bound host node.
 pub fn host_policy(cx: &Context, _: Ch, out: &mut Vec<Diagnostic>) {
     for n in &cx.topo.nodes {

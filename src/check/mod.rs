@@ -294,6 +294,10 @@ pub static RULES: &[Rule] = &[
         run: Run::Every(graph::bad_link),
     },
     Rule {
+        code: &codes::T083,
+        run: Run::Qemu(qemu::device_numa_node),
+    },
+    Rule {
         code: &codes::T090,
         run: Run::Qemu(qemu::settings_without_effect),
     },
@@ -392,6 +396,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         code: &codes::T203,
         run: Run::Ch(cloud_hypervisor::stand_in),
+    },
+    Rule {
+        code: &codes::T218,
+        run: Run::Ch(cloud_hypervisor::device_numa_node),
     },
     Rule {
         code: &codes::T204,

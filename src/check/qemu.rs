@@ -916,10 +916,15 @@ pub fn pci_slots(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
     let (p, l) = (q.profile, q.layout);
     let reserved = machine_slots(p.machine.value);
     for (k, pl) in l.pci.iter().enumerate() {
+        if pl.bridge.is_some() {
+            continue;
+        }
         let d = &cx.topo.devices[pl.device];
         let span = d.guest_slot.as_ref().map_or(d.name.span, |s| s.span);
         let auto = d.guest_slot.is_none();
-        let taken = l.pci[..k].iter().find(|o| o.slot == pl.slot);
+        let taken = l.pci[..k]
+            .iter()
+            .find(|o| o.bridge.is_none() && o.slot == pl.slot);
         if auto && (taken.is_some() || reserved.contains(&pl.slot)) {
             let free = (0x10u8..0x1f).filter(|s| !reserved.contains(s)).count();
             out.push(
@@ -978,6 +983,57 @@ pub fn pci_slots(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    for (b, br) in l.bridges.iter().enumerate() {
+        let Some(first) = l.pci.iter().find(|pl| pl.bridge == Some(b)) else {
+            continue;
+        };
+        let d = &cx.topo.devices[first.device];
+        let span = d.numa_node.as_ref().map_or(d.name.span, |s| s.span);
+        let node = cx.topo.nodes[br.node].label();
+        let shared = l
+            .pci
+            .iter()
+            .any(|o| o.bridge.is_none() && o.slot == br.slot)
+            || l.bridges[..b].iter().any(|o| o.slot == br.slot);
+        if shared || reserved.contains(&br.slot) {
+            out.push(
+                Diagnostic::new(
+                    &codes::T110,
+                    format!("no free PCI slot is left on the root bus for the host bridge of {node}"),
+                    span,
+                    "its devices need a bridge",
+                )
+                .help("put devices of several nodes behind fewer bridges (fewer distinct `numa-node`s), or use fewer devices on the root bus")
+                .note("each `numa-node` adds one expander bridge in a slot of the root bus, from 0x10 on, beside the devices placed there"),
+            );
+        }
+        if br.devices > 32 {
+            out.push(
+                Diagnostic::new(
+                    &codes::T110,
+                    format!("{} devices sit behind the host bridge of {node}, which has 32 slots", br.devices),
+                    span,
+                    "its devices need a bridge",
+                )
+                .help("put some of these devices on another node's bridge or on the root bus (no `numa-node`)")
+                .note(match p.machine.value {
+                    crate::kinds::QemuMachine::Q35 => "on q35 each device behind the bridge takes a root port in one of the 32 slots of the bridge's bus",
+                    crate::kinds::QemuMachine::Pc => "on pc the devices share the 32 slots of the bus behind the bridge",
+                }),
+            );
+        } else if br.last_bus(p.machine.value) > 0xff {
+            out.push(
+                Diagnostic::new(
+                    &codes::T110,
+                    format!("the host bridge of {node} needs PCI bus numbers above 0xff"),
+                    span,
+                    "one device too many behind bridges",
+                )
+                .help("use fewer devices behind host bridges: each takes a bus of its own on q35")
+                .note(format!("bridges take root bus numbers from {:#x} on, each followed by the buses behind it; QEMU refuses `bus_nr` above 255", crate::layout::qemu::FIRST_BRIDGE_BUS)),
+            );
+        }
+    }
 }
 
 /// T119: a QEMU command line longer than Linux's execve takes: `-numa
@@ -997,4 +1053,42 @@ pub fn command_line_length(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
         cx.topo.machine.name.span,
         "use fewer nodes, or `hmat = false` under [machine] (the HMAT's -numa hmat-lb options are most of the line)",
     ));
+}
+
+/// T083: a device's `numa-node` the guest cannot show: a `guest-slot`
+/// beside it (the slot is on the root bus, the device sits behind the
+/// node's bridge), or a node Linux keeps offline at boot, whose bridge it
+/// then places on no node (see [`crate::linux::guest::Guest::pci_numa_node`]).
+pub fn device_numa_node(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+    for d in &cx.topo.devices {
+        let Some(node) = &d.numa_node else { continue };
+        if let Some(slot) = &d.guest_slot {
+            out.push(
+                Diagnostic::new(
+                    &codes::T083,
+                    format!("device \"{}\" has both `guest-slot` and `numa-node`", d.name.value),
+                    slot.span,
+                    "a slot on the root bus",
+                )
+                .label(node.span, "behind this node's host bridge")
+                .help("remove `guest-slot`: a device behind a node's host bridge gets its own bus (q35) or the next slot there (pc)"),
+            );
+        }
+        let n = &cx.topo.nodes[node.value];
+        let online = n.has_cpus()
+            || !n.gi_devices.is_empty()
+            || n.memory.as_ref().is_some_and(|m| !m.all_spm());
+        if !online {
+            out.push(
+                Diagnostic::new(
+                    &codes::T083,
+                    format!("device \"{}\" sits behind the host bridge of {}, which the guest brings up with no CPUs, boot RAM or Generic Initiator", d.name.value, n.label()),
+                    node.span,
+                    "offline at boot",
+                )
+                .help("place the device on the node whose CPUs drive it, or keep part of this node's memory ordinary RAM")
+                .note("Linux drops a host bridge's node that is not online when it scans the bridge, so the device's numa_node would read -1, not this node, even after kmem onlines the memory"),
+            );
+        }
+    }
 }

@@ -115,6 +115,7 @@ codes! {
     T080 = "T080" "unreachable-memory" Error Check "Memory no initiator can reach";
     T081 = "T081" "empty-node" Warning Check "A node with no CPUs, no memory and no device";
     T082 = "T082" "bad-link" Error Check "A link to itself, a second link between one pair, or a kind with the wrong ends";
+    T083 = "T083" "device-numa-node" Error Target "A device `numa-node` the guest cannot show";
     T090 = "T090" "no-effect" Warning Target "A setting that reaches nothing on this machine";
     T091 = "T091" "unsupported-arch" Error Check "An architecture no target compiles yet";
     T100 = "T100" "qemu-node-ids" Error Target "Node ids QEMU cannot take";
@@ -169,6 +170,7 @@ codes! {
     T215 = "T215" "ch-address-space" Error Target "The guest does not fit cloud-hypervisor's address space or a KVM memory slot";
     T216 = "T216" "ch-payload" Error Target "A kernel, firmware, initramfs and cmdline combination cloud-hypervisor will not boot as written";
     T217 = "T217" "ch-command-line-too-long" Error Target "A cloud-hypervisor command line longer than execve takes";
+    T218 = "T218" "ch-device-numa-node" Error Target "A device `numa-node` the cloud-hypervisor target cannot place";
 }
 
 /// Looks a code up by its code (`T010`) or its name (`duplicate-node-id`),

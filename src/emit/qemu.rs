@@ -226,9 +226,49 @@ pub fn args_of(t: &Topology, derived: &Derived, p: &QemuProfile, l: &QemuLayout)
         QemuMachine::Q35 => "pcie.0",
         QemuMachine::Pc => "pci.0",
     };
+    let mut bridges_emitted = vec![false; l.bridges.len()];
     for pl in &l.pci {
         let d = &t.devices[pl.device];
-        let addr = format!("bus={bus},addr={:#x}", pl.slot);
+        let addr = match pl.bridge {
+            None => format!("bus={bus},addr={:#x}", pl.slot),
+            Some(b) => {
+                let br = &l.bridges[b];
+                if !bridges_emitted[b] {
+                    bridges_emitted[b] = true;
+                    let model = match p.machine.value {
+                        QemuMachine::Q35 => "pxb-pcie",
+                        QemuMachine::Pc => "pxb",
+                    };
+                    push(
+                        "-device",
+                        format!(
+                            "{model},id={},bus_nr={},numa_node={},bus={bus},addr={:#x}",
+                            br.id(),
+                            br.bus_nr,
+                            br.node_id,
+                            br.slot
+                        ),
+                    );
+                }
+                match p.machine.value {
+                    QemuMachine::Q35 => {
+                        let port = crate::layout::qemu::root_port_id(&d.name.value);
+                        push(
+                            "-device",
+                            format!(
+                                "pcie-root-port,id={port},bus={},chassis={},slot={},addr={:#x}",
+                                br.id(),
+                                br.bus_nr,
+                                pl.port,
+                                pl.port
+                            ),
+                        );
+                        format!("bus={port},addr=0x0")
+                    }
+                    QemuMachine::Pc => format!("bus={},addr={:#x}", br.id(), pl.port),
+                }
+            }
+        };
         let dev = match &d.source.value {
             DeviceSource::Host(h) => {
                 format!("vfio-pci,host={h},id={},{addr}", qemu_value(&d.name.value))

@@ -124,6 +124,8 @@ struct QemuLayoutJson<'a> {
     sp_mem: Vec<NodeRegionJson>,
     spm: Vec<NodeRegionJson>,
     pci: Vec<PciJson>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    host_bridges: Vec<BridgeJson>,
     kernel_args: &'a [String],
 }
 
@@ -146,6 +148,16 @@ struct PciJson {
     bus: u8,
     slot: u8,
     function: u8,
+    /// The node id of the host bridge the device sits behind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bridge_node_id: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct BridgeJson {
+    node_id: u32,
+    bus_nr: u32,
+    slot: u8,
 }
 
 impl<'a> QemuLayoutJson<'a> {
@@ -193,6 +205,16 @@ impl<'a> QemuLayoutJson<'a> {
                     bus: p.bus,
                     slot: p.slot,
                     function: p.function,
+                    bridge_node_id: p.bridge.map(|b| l.bridges[b].node_id),
+                })
+                .collect(),
+            host_bridges: l
+                .bridges
+                .iter()
+                .map(|b| BridgeJson {
+                    node_id: b.node_id,
+                    bus_nr: b.bus_nr,
+                    slot: b.slot,
                 })
                 .collect(),
             kernel_args: &l.kernel_args,

@@ -140,6 +140,9 @@ pub struct Device {
     pub pci: Option<PciAddr>,
     pub source: Source,
     pub guest_slot: Option<u8>,
+    /// The node whose host bridge it sits behind (index into
+    /// [`Desc::nodes`]): the node the source's kernel gave the device.
+    pub numa_node: Option<usize>,
     /// Generic Initiator nodes (indexes into [`Desc::nodes`]), ascending id.
     pub gi: Vec<usize>,
     pub about: String,

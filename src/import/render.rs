@@ -151,6 +151,14 @@ pub fn toml(d: &Desc) -> String {
                 "a stand-in; --devices vfio passes the device through instead",
             ),
         }
+        if let Some(n) = dev.numa_node.and_then(|n| d.nodes.get(n)) {
+            line(
+                &mut s,
+                "numa-node",
+                &quote(&n.name),
+                "the node the source's kernel gave the device (its numa_node)",
+            );
+        }
         if let Some(slot) = dev.guest_slot {
             line(
                 &mut s,
@@ -321,6 +329,7 @@ mod tests {
             pci: Some(addr),
             source: Source::Host(addr),
             guest_slot: None,
+            numa_node: None,
             gi: vec![3],
             about: "a GPU".to_string(),
         });
@@ -331,6 +340,7 @@ mod tests {
             pci: None,
             source: Source::StandIn,
             guest_slot: Some(17),
+            numa_node: None,
             gi: vec![1],
             about: String::new(),
         });

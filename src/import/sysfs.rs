@@ -122,7 +122,7 @@ pub fn enrich(d: &mut Desc, s: &Sysfs, placement: &Placement, out: &mut Vec<Diag
         };
         place_at_end(d, n, size, &x.name, s, out);
     }
-    annotate_devices(d, &s.pci);
+    annotate_devices(d, &s.pci, &|n| placement.node_of_linux(n));
 }
 
 /// A Specific Purpose part in a node's memory, merged with its neighbours.
@@ -187,8 +187,9 @@ fn place_at_end(
 }
 
 /// What the PCI devices behind the devices are: their class decides the
-/// kind, when it says one.
-fn annotate_devices(d: &mut Desc, pci: &[PciDevice]) {
+/// kind, when it says one, and their `numa_node` the node whose host bridge
+/// they sit behind.
+fn annotate_devices(d: &mut Desc, pci: &[PciDevice], node_of: &dyn Fn(u32) -> Option<usize>) {
     for dev in &mut d.devices {
         let Some(addr) = dev.pci else { continue };
         let Some(p) = pci
@@ -198,6 +199,13 @@ fn annotate_devices(d: &mut Desc, pci: &[PciDevice]) {
             continue;
         };
         dev.about = format!("{}; PCI {}", dev.about, pci_words(p));
+        dev.numa_node = p
+            .numa_node
+            .and_then(|n| u32::try_from(n).ok())
+            .and_then(node_of);
+        if dev.numa_node.is_some() {
+            dev.guest_slot = None;
+        }
         if let Some(k) = p.class.and_then(kind_of_class) {
             dev.kind = k;
             dev.kind_from = format!("PCI class {:#08x}", p.class.unwrap_or(0));
@@ -454,6 +462,7 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
             pci,
             source: Source::StandIn,
             guest_slot: None,
+            numa_node: None,
             gi: vec![ix],
             about,
         });
@@ -620,7 +629,9 @@ pub fn describe(s: &Sysfs, out: &mut Vec<Diagnostic>) -> Option<Desc> {
                 .to_string(),
         );
     }
-    annotate_devices(&mut d, &s.pci);
+    // From sysfs alone a node's id is its Linux number.
+    let ids: Vec<u32> = d.nodes.iter().map(|n| n.id).collect();
+    annotate_devices(&mut d, &s.pci, &|n| ids.iter().position(|&id| id == n));
     d.shape = group_shape(&d, false);
     Some(d)
 }

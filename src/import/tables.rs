@@ -594,6 +594,7 @@ fn devices(d: &mut Desc, doms: &[Domain], t: &Srat) {
             pci,
             source: Source::StandIn,
             guest_slot: pci.and_then(guest_slot),
+            numa_node: None,
             gi: nodes,
             about: format!("Generic Initiator {what} (SRAT #{})", fmt_cpulist(&idx)),
         });

@@ -59,14 +59,65 @@ pub struct SpmRegion {
     pub region: Region,
 }
 
-/// Where a device sits on the guest's PCI root bus.
+/// Where a device sits in the guest's PCI hierarchy: its address as the
+/// firmware numbers the buses (which is also what QEMU writes into the SRAT
+/// Generic Initiator structure, since it rebuilds the tables after the
+/// firmware has enumerated), and the host bridge it sits behind, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PciPlacement {
     pub device: DevIx,
     pub bus: u8,
     pub slot: u8,
     pub function: u8,
+    /// Index into [`QemuLayout::bridges`] for a device with `numa-node`.
+    pub bridge: Option<usize>,
+    /// Its position on that bridge: the root port's slot on the bridge's
+    /// bus (q35), or the device's own slot behind the bridge (pc).
+    pub port: u8,
 }
+
+/// A NUMA-local PCI host bridge (`pxb-pcie` on q35, `pxb` on pc) for the
+/// devices of one node. Its root bus is `bus_nr`; the firmware (SeaBIOS's
+/// `pci_bios_init_bus`, OVMF's PciBusDxe within the root bridge's range)
+/// numbers the buses behind it in order from `bus_nr + 1`: on q35 one per
+/// root port, on pc the one bus behind the bridge's internal PCI-PCI bridge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostBridge {
+    pub node: NodeIx,
+    /// `numa_node=`: the QEMU node id, which QEMU writes as the bridge's
+    /// `_PXM`.
+    pub node_id: u32,
+    /// `bus_nr=`, before it is narrowed: above 0xff QEMU refuses (T110).
+    pub bus_nr: u32,
+    /// Its slot on the root bus (`pcie.0` or `pci.0`).
+    pub slot: u8,
+    /// Devices behind it.
+    pub devices: u8,
+}
+
+impl HostBridge {
+    /// The last bus number the bridge and what is behind it use.
+    pub fn last_bus(&self, machine: QemuMachine) -> u32 {
+        match machine {
+            QemuMachine::Q35 => self.bus_nr + u32::from(self.devices),
+            QemuMachine::Pc => self.bus_nr + 1,
+        }
+    }
+
+    /// `-device` id of the bridge.
+    pub fn id(&self) -> String {
+        format!("pxb{}", self.node_id)
+    }
+}
+
+/// `-device pcie-root-port` id for a device behind a host bridge on q35.
+pub fn root_port_id(device: &str) -> String {
+    format!("rp-{device}")
+}
+
+/// The root bus of the first host bridge: bus numbers below it stay free for
+/// the root bus's own hierarchy.
+pub const FIRST_BRIDGE_BUS: u32 = 0x10;
 
 impl PciPlacement {
     pub fn devfn(&self) -> u8 {
@@ -94,6 +145,8 @@ pub struct QemuLayout {
     pub sp_mem: Vec<SpMem>,
     pub spm: Vec<SpmRegion>,
     pub pci: Vec<PciPlacement>,
+    /// NUMA-local host bridges, in order of their first device.
+    pub bridges: Vec<HostBridge>,
     /// fw_cfg `etc/e820`, in the order QEMU adds the entries.
     pub fw_cfg_e820: Vec<Entry>,
     /// Extra guest kernel arguments (the `kernel-memmap` SPM dialect).
@@ -328,6 +381,7 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
         }
     }
 
+    let (pci, bridges) = place_devices(t, machine);
     QemuLayout {
         ram_size,
         below_4g,
@@ -341,7 +395,8 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
         device_memory,
         sp_mem,
         spm,
-        pci: place_devices(t),
+        pci,
+        bridges,
         fw_cfg_e820: e820,
         kernel_args,
     }
@@ -399,37 +454,86 @@ pub fn generic_initiator_order(t: &Topology, l: &QemuLayout) -> Vec<(DevIx, Node
         .collect()
 }
 
-/// Devices go on the root bus: the slot the file asks for, else the next
-/// free slot from 0x10 (low slots belong to QEMU's own devices).
-pub fn place_devices(t: &Topology) -> Vec<PciPlacement> {
+/// Devices without `numa-node` go on the root bus: the slot the file asks
+/// for, else the next free slot from 0x10 (low slots belong to QEMU's own
+/// devices). A device with `numa-node` goes behind that node's host bridge,
+/// which takes the next free root-bus slot when its first device is placed;
+/// bridges get root bus numbers in that order, each after the buses of the
+/// one before.
+pub fn place_devices(t: &Topology, machine: QemuMachine) -> (Vec<PciPlacement>, Vec<HostBridge>) {
     let mut used: Vec<u8> = t
         .devices
         .iter()
+        .filter(|d| d.numa_node.is_none())
         .filter_map(|d| d.guest_slot.as_ref().map(|s| s.value))
         .collect();
     let mut next = 0x10u8;
-    t.devices
+    let mut next_free = |used: &mut Vec<u8>| {
+        while used.contains(&next) && next < 0x1f {
+            next += 1;
+        }
+        used.push(next);
+        next
+    };
+    let mut bridges: Vec<HostBridge> = Vec::new();
+    let mut pci: Vec<PciPlacement> = t
+        .devices
         .iter()
         .enumerate()
-        .map(|(i, d)| {
-            let slot = match &d.guest_slot {
-                Some(s) => s.value,
-                None => {
-                    while used.contains(&next) && next < 0x1f {
-                        next += 1;
-                    }
-                    used.push(next);
-                    next
-                }
-            };
-            PciPlacement {
+        .map(|(i, d)| match &d.numa_node {
+            None => PciPlacement {
                 device: i,
                 bus: 0,
-                slot,
+                slot: d
+                    .guest_slot
+                    .as_ref()
+                    .map_or_else(|| next_free(&mut used), |s| s.value),
                 function: 0,
+                bridge: None,
+                port: 0,
+            },
+            Some(node) => {
+                let b = match bridges.iter().position(|b| b.node == node.value) {
+                    Some(b) => b,
+                    None => {
+                        bridges.push(HostBridge {
+                            node: node.value,
+                            node_id: t.nodes[node.value].id.value,
+                            bus_nr: 0,
+                            slot: next_free(&mut used),
+                            devices: 0,
+                        });
+                        bridges.len() - 1
+                    }
+                };
+                let port = bridges[b].devices;
+                bridges[b].devices = port.saturating_add(1);
+                PciPlacement {
+                    device: i,
+                    bus: 0,
+                    slot: 0,
+                    function: 0,
+                    bridge: Some(b),
+                    port,
+                }
             }
         })
-        .collect()
+        .collect();
+    let mut bus = FIRST_BRIDGE_BUS;
+    for b in &mut bridges {
+        b.bus_nr = bus;
+        bus = b.last_bus(machine) + 1;
+    }
+    let narrow = |bus: u32| u8::try_from(bus).unwrap_or(u8::MAX);
+    for pl in &mut pci {
+        let Some(b) = pl.bridge else { continue };
+        let b = &bridges[b];
+        (pl.bus, pl.slot) = match machine {
+            QemuMachine::Q35 => (narrow(b.bus_nr + 1 + u32::from(pl.port)), 0),
+            QemuMachine::Pc => (narrow(b.bus_nr + 1), pl.port),
+        };
+    }
+    (pci, bridges)
 }
 
 /// The alignment QEMU gives a memory backend's region

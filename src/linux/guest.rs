@@ -116,6 +116,19 @@ impl Guest {
         }
     }
 
+    /// A PCI device's `numa_node`: the node of the `_PXM` of the host bridge
+    /// it sits behind, when that node is online at boot, else -1. x86's
+    /// `pci_acpi_scan_root` drops a node that is not online when it scans
+    /// the bridge (so kmem onlining the node later does not change it), and
+    /// every device takes its bus's node (`pci_device_add`). QEMU's root bus
+    /// (`pcie.0`, `pci.0`) has no `_PXM`.
+    pub fn pci_numa_node(&self, numa: &NumaView, bridge_pxm: Option<u32>) -> i64 {
+        bridge_pxm
+            .and_then(|pxm| numa.node_of(pxm))
+            .filter(|node| self.boot_online.contains(node))
+            .map_or(-1, i64::from)
+    }
+
     /// What `Initmem setup node N [mem …]` spans: the first to the last
     /// byte of boot RAM inside the node's SRAT ranges, `[start, end)`;
     /// `None` for a memoryless node.

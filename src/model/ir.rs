@@ -235,6 +235,8 @@ pub struct Device {
     pub kind: DeviceKind,
     pub source: Sp<DeviceSource>,
     pub guest_slot: Option<Sp<u8>>,
+    /// The node whose host bridge the device sits behind (`numa-node`).
+    pub numa_node: Option<Sp<NodeIx>>,
     pub gi_nodes: Vec<Sp<NodeIx>>,
 }
 

@@ -240,6 +240,10 @@ pub fn lower(doc: &syn::Document) -> (Topology, Vec<Diagnostic>) {
                 Sp::detached(DeviceSource::Emulated(crate::kinds::StandIn::PciTestdev))
             }),
             guest_slot: d.guest_slot.clone(),
+            numa_node: d
+                .numa_node
+                .as_ref()
+                .and_then(|r| node_ref(r, "`numa-node`", &mut diags)),
             gi_nodes,
         });
     }

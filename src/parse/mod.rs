@@ -249,6 +249,7 @@ fn device(r: &mut Reader, t: &Table<'_, '_>) -> Option<Device> {
     let host = r.pci(t, "host");
     let emulate = r.keyword(t, "emulate", crate::kinds::StandIn::parse);
     let guest_slot = narrow(r.int(t, "guest-slot"));
+    let numa_node = r.reference(t, "numa-node");
     let initiator_nodes = r.references(t, "initiator-nodes");
     Some(Device {
         span: t.span,
@@ -257,6 +258,7 @@ fn device(r: &mut Reader, t: &Table<'_, '_>) -> Option<Device> {
         host,
         emulate,
         guest_slot,
+        numa_node,
         initiator_nodes,
     })
 }

@@ -533,6 +533,13 @@ pub static DEVICE: TableSpec = TableSpec {
             "16",
         ),
         opt(
+            "numa-node",
+            Ty::Ref,
+            "none: the root bus, which the guest places on no node (`numa_node` -1)",
+            "The node whose PCI host bridge the device sits behind: QEMU adds a NUMA-local expander bridge (`pxb-pcie` on q35, `pxb` on pc) with that node's proximity domain, so the guest reads the node as the device's `numa_node`.",
+            "\"socket0\"",
+        ),
+        opt(
             "initiator-nodes",
             Ty::RefList,
             "none",

@@ -115,6 +115,7 @@ pub struct Device {
     pub host: Option<Sp<PciAddr>>,
     pub emulate: Option<Sp<StandIn>>,
     pub guest_slot: Option<Sp<u8>>,
+    pub numa_node: Option<Ref>,
     pub initiator_nodes: Option<Sp<Vec<Ref>>>,
 }
 

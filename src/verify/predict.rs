@@ -29,6 +29,9 @@ pub struct PciPrediction {
     pub devfn: u8,
     /// Proximity domains it initiates through.
     pub generic_initiator_pxms: Vec<u32>,
+    /// The `_PXM` of the host bridge it sits behind (`numa-node`); none on
+    /// the root bus.
+    pub bridge_pxm: Option<u32>,
 }
 
 /// What the guest should show.
@@ -120,6 +123,7 @@ impl Prediction {
                                 .iter()
                                 .map(|n| t.nodes[n.value].id.value)
                                 .collect(),
+                            bridge_pxm: pl.bridge.map(|b| l.bridges[b].node_id),
                         }
                     })
                     .collect();

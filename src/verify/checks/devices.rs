@@ -1,7 +1,7 @@
 //! PCI devices: at their predicted addresses, and named by the SRAT's
 //! Generic Initiator structures.
 
-use super::{Ctx, Outcome, Run, Spec, lines_or_none, sorted_lines};
+use super::{Ctx, Explains, Outcome, Run, Spec, lines_or_none, sorted_lines};
 use crate::acpi::{DeviceHandle, SratEntry};
 
 pub(super) const PCI: Spec = Spec {
@@ -11,8 +11,21 @@ pub(super) const PCI: Spec = Spec {
     how: "every device of the topology at its predicted address; stand-ins with their \
           vendor:device ids",
     prerequisites: &[],
-    explains: None,
+    explains: Some(Explains::Instead(
+        "the devices are not at their predicted addresses (see pci.devices)",
+    )),
     run: Run::Once(pci),
+};
+
+pub(super) const PCI_NUMA: Spec = Spec {
+    name: "pci.numa-node",
+    title: "each PCI device's NUMA node is its host bridge's node",
+    compares: "`/sys/bus/pci/devices/*/numa_node`",
+    how: "-1 on the root bus; behind a `numa-node` host bridge, the Linux node of the bridge's \
+          proximity domain when that node is online at boot, else -1",
+    prerequisites: &["pci.devices"],
+    explains: None,
+    run: Run::Once(pci_numa),
 };
 
 pub(super) const GENERIC_INITIATORS: Spec = Spec {
@@ -60,6 +73,40 @@ fn pci(cx: &Ctx) -> Outcome {
         lines_or_none(&got),
         diffs,
         "the VM was started without the emitted -device options, or with devices on other slots",
+    )
+}
+
+fn pci_numa(cx: &Ctx) -> Outcome {
+    if cx.p.devices.is_empty() {
+        return Outcome::skip();
+    }
+    let seen: Vec<_> =
+        cx.p.devices
+            .iter()
+            .filter_map(|dev| cx.d.pci.iter().find(|p| p.address == dev.address))
+            .collect();
+    if seen.iter().all(|p| p.numa_node.is_none()) {
+        return Outcome::not_applicable("the dump gives no device's numa_node");
+    }
+    let mut exp = Vec::new();
+    let mut got = Vec::new();
+    for dev in &cx.p.devices {
+        let want = cx.guest.pci_numa_node(&cx.p.numa, dev.bridge_pxm);
+        exp.push(format!("{} {} numa_node={want}", dev.address, dev.name));
+        let seen =
+            cx.d.pci
+                .iter()
+                .find(|p| p.address == dev.address)
+                .and_then(|p| p.numa_node)
+                .map_or_else(|| "?".to_string(), |n| n.to_string());
+        got.push(format!("{} {} numa_node={seen}", dev.address, dev.name));
+    }
+    Outcome::compared(
+        exp.join("\n"),
+        got.join("\n"),
+        sorted_lines(&exp, &got),
+        "the VM was started without the emitted pxb host bridges, or the bridge's node is \
+         offline at boot (a node whose memory is all Specific Purpose has no memory then)",
     )
 }
 

@@ -106,6 +106,7 @@ pub static CHECKS: &[Spec] = &[
     spm::MEMTOTAL,
     spm::DAX,
     devices::PCI,
+    devices::PCI_NUMA,
     devices::GENERIC_INITIATORS,
     tables::UPGRADE,
     tables::SRAT,
