@@ -81,6 +81,8 @@ enum Trip {
     Bytes,
     /// Equal but for the order of the Generic Initiator structures.
     GiOrder,
+    /// Equal but for the PCI addresses of devices behind host bridges.
+    Bridged,
 }
 
 /// SRAT structures with the Generic Initiators taken out, and those sorted.
@@ -122,8 +124,15 @@ fn round_trip(name: &str, c: &Compiled) -> Result<Trip, String> {
         }
         let same_gis = t == "srat"
             && matches!((&a, &b), (Some(a), Some(b)) if split_gi(a).is_some() && split_gi(a) == split_gi(b));
+        // Devices behind host bridges: the tables do not say whose bridge
+        // (that is the DSDT's _PXM), so the import puts them on the root bus.
+        let bridged = t == "srat"
+            && c.topo.devices.iter().any(|d| d.numa_node.is_some())
+            && matches!((&a, &b), (Some(a), Some(b)) if without_pci_handles(a, true) == without_pci_handles(b, true));
         if same_gis {
             trip = Trip::GiOrder;
+        } else if bridged {
+            trip = Trip::Bridged;
         } else {
             return Err(format!(
                 "{t} differs after the round trip ({} vs {} bytes):\n{text}",
@@ -188,8 +197,8 @@ fn examples_round_trip_through_the_binary_byte_for_byte() {
             if bridged && t == "SRAT.dat" {
                 let (x, y) = (x.expect("SRAT"), y.expect("SRAT"));
                 assert_eq!(
-                    without_pci_handles(&x),
-                    without_pci_handles(&y),
+                    without_pci_handles(&x, false),
+                    without_pci_handles(&y, false),
                     "{e}: SRAT differs after build → import → build beyond the devices' PCI addresses"
                 );
                 continue;
@@ -230,6 +239,11 @@ fn random_machines_round_trip() {
         match round_trip(&name, &c) {
             Ok(Trip::Bytes) => *counts.entry("byte for byte").or_default() += 1,
             Ok(Trip::GiOrder) => *counts.entry("Generic Initiator order only").or_default() += 1,
+            Ok(Trip::Bridged) => {
+                *counts
+                    .entry("bridged devices' PCI addresses only")
+                    .or_default() += 1
+            }
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }
@@ -247,7 +261,12 @@ fn random_machines_round_trip() {
             .join("\n\n")
     );
     assert!(
-        counts.get("byte for byte").copied().unwrap_or(0) * 2 > machines().len(),
+        counts.get("byte for byte").copied().unwrap_or(0) * 2
+            > machines().len()
+                - counts
+                    .get("bridged devices' PCI addresses only")
+                    .copied()
+                    .unwrap_or(0),
         "most machines must round-trip byte for byte: {counts:?}"
     );
 }
@@ -286,8 +305,9 @@ const GUEST_VIEW: [&str; 6] = [
     "kernel-cmdline",
 ];
 
-/// A decoded SRAT with every Generic Initiator's PCI bus and devfn zeroed.
-fn without_pci_handles(bytes: &[u8]) -> String {
+/// A decoded SRAT with every Generic Initiator's PCI bus and devfn zeroed,
+/// its entries sorted when `sorted`.
+fn without_pci_handles(bytes: &[u8], sorted: bool) -> String {
     let mut srat = Srat::decode(bytes).expect("SRAT decodes");
     srat.header.checksum = 0;
     for e in &mut srat.entries {
@@ -297,7 +317,11 @@ fn without_pci_handles(bytes: &[u8]) -> String {
             }
         }
     }
-    format!("{srat:?}")
+    let mut entries: Vec<String> = srat.entries.iter().map(|e| format!("{e:?}")).collect();
+    if sorted {
+        entries.sort();
+    }
+    format!("{:?} {entries:?}", srat.header)
 }
 
 #[test]

@@ -613,12 +613,16 @@ fn collect_random(plan: &mut Plan, seed: u64, want: usize) {
                     } else {
                         format!("SPM {}", p.spm.value)
                     };
-                    for tag in [
+                    let mut tags = vec![
                         p.machine.value.to_string(),
                         p.firmware.value.to_string(),
                         format!("-cpu {}", p.cpu_model.value),
                         spm,
-                    ] {
+                    ];
+                    if c.topo.devices.iter().any(|d| d.numa_node.is_some()) {
+                        tags.push(format!("host bridges on {}", p.machine.value));
+                    }
+                    for tag in tags {
                         *plan.random_coverage.entry(tag).or_default() += 1;
                     }
                 }
@@ -1036,6 +1040,8 @@ fn qemu_accepts_every_emitted_command_line() {
         "ovmf".into(),
         "ovmf-sp".into(),
         "SPM kernel-memmap".into(),
+        "host bridges on q35".into(),
+        "host bridges on pc".into(),
     ];
     wanted.extend(CPU_MODELS.iter().map(|m| format!("-cpu {m}")));
     let missing: Vec<&String> = wanted

@@ -141,6 +141,8 @@ pub struct Topology {
     pub asymmetric: bool,
     /// Explicit `[[hmat]]` entries.
     pub hmat_entries: usize,
+    /// The devices sit behind their sockets' host bridges (`numa-node`).
+    pub bridged: bool,
 }
 
 impl Topology {
@@ -557,11 +559,18 @@ pub fn generate_with(nodes: usize, seed: u64, devices_as: Devices) -> Topology {
             toml.push_str(&mem_text[k]);
         }
     }
+    // A third of the machines put their stand-ins behind their sockets' host
+    // bridges (`numa-node`); cloud-hypervisor's host devices stay on the
+    // root bus (T218).
+    let bridged = devices_as == Devices::StandIn && !devices.is_empty() && rng.chance(1, 3);
     for (k, d) in devices.iter().enumerate() {
-        let source = match devices_as {
+        let mut source = match devices_as {
             Devices::StandIn => "emulate = \"pci-testdev\"".to_string(),
             Devices::Host => format!("host = \"0000:{:02x}:00.0\"", 0x41 + k),
         };
+        if bridged {
+            let _ = write!(source, "\nnuma-node = \"{}\"", socket_name(d.socket));
+        }
         let _ = write!(
             toml,
             "\n[[device]]\nname = \"{}\"\nkind = \"gpu\"\n{source}\ninitiator-nodes = [",
@@ -596,6 +605,7 @@ pub fn generate_with(nodes: usize, seed: u64, devices_as: Devices) -> Topology {
         cpus: sockets as u32 * per_socket,
         asymmetric,
         hmat_entries,
+        bridged,
     }
 }
 
