@@ -4,6 +4,7 @@
 # The guest tests boot a real Debian cloud kernel under QEMU (TCG) and read back the
 # topology it sees. They need:
 #   qemu-system-x86 >= 10.0   (bookworm's 7.2 lacks acpi-generic-initiator): from backports
+#   qemu-system-arm >= 10.0   (qemu-system-aarch64 for the aarch64 `virt` machine; same reason)
 #   busybox-static            (the statically linked /bin/busybox the initramfs is made of)
 #   cpio, ovmf, acpica-tools  (archives, UEFI firmware, iasl for decoding tables)
 #   apt lists that know linux-image-cloud-amd64
@@ -29,14 +30,15 @@ die() { echo "install-guest-deps: error: $*" >&2; exit 1; }
 
 qemu_major() {
     # "QEMU emulator version 10.0.2 (Debian ...)" -> 10; empty when absent or unparsable.
-    command -v qemu-system-x86_64 >/dev/null 2>&1 || return 0
-    qemu-system-x86_64 --version 2>/dev/null \
+    local bin=${1:-qemu-system-x86_64}
+    command -v "$bin" >/dev/null 2>&1 || return 0
+    "$bin" --version 2>/dev/null \
         | sed -n 's/^QEMU emulator version \([0-9][0-9]*\)\..*/\1/p' | head -n 1
 }
 
 qemu_ok() {
     local major
-    major=$(qemu_major)
+    major=$(qemu_major "${1:-qemu-system-x86_64}")
     [ -n "$major" ] && [ "$major" -ge "$QEMU_MIN_MAJOR" ]
 }
 
@@ -52,8 +54,15 @@ done
 [ -x /bin/busybox ] || [[ " ${missing[*]-} " == *" busybox-static "* ]] || missing+=(busybox-static)
 [ -r /usr/share/ovmf/OVMF.fd ] || [[ " ${missing[*]-} " == *" ovmf "* ]] || missing+=(ovmf)
 
+# Each QEMU binary the tests start, with the package that brings it.
+QEMU_BINS=(qemu-system-x86_64 qemu-system-aarch64)
+QEMU_PKGS=(qemu-system-x86 qemu-system-arm)
 need_qemu=0
-qemu_ok || need_qemu=1
+qemu_missing=()
+for i in "${!QEMU_BINS[@]}"; do
+    qemu_ok "${QEMU_BINS[$i]}" || qemu_missing+=("${QEMU_PKGS[$i]}")
+done
+[ "${#qemu_missing[@]}" -eq 0 ] || need_qemu=1
 
 # The test kit resolves the guest kernel through this metapackage with apt-cache and
 # fetches it with apt-get download, so the package lists must know it.
@@ -69,14 +78,13 @@ kernel_known || need_lists=1
 "$(dirname "$0")/install-cloud-hypervisor.sh" >/dev/null
 
 if [ "${#missing[@]}" -eq 0 ] && [ "$need_qemu" -eq 0 ] && [ "$need_lists" -eq 0 ]; then
-    say "nothing to do: $(qemu-system-x86_64 --version | head -n 1); ${BASE_PKGS[*]} installed; $KERNEL_META resolvable"
+    say "nothing to do: $(qemu-system-x86_64 --version | head -n 1) (x86_64 and aarch64); ${BASE_PKGS[*]} installed; $KERNEL_META resolvable"
     exit 0
 fi
 [ "$need_lists" -eq 0 ] || say "apt lists do not know $KERNEL_META"
 
 if [ "$need_qemu" -eq 1 ]; then
-    cur=$(qemu_major)
-    say "need qemu-system-x86 >= ${QEMU_MIN_MAJOR}.0 (have: ${cur:-none})"
+    say "need ${qemu_missing[*]} >= ${QEMU_MIN_MAJOR}.0 (have: x86_64 $(qemu_major qemu-system-x86_64 || true), aarch64 $(qemu_major qemu-system-aarch64 || true))"
 fi
 [ "${#missing[@]}" -eq 0 ] || say "missing packages: ${missing[*]}"
 
@@ -114,21 +122,23 @@ if [ "$need_qemu" -eq 1 ]; then
 fi
 
 say "apt-get update"
-apt-get update -q >/dev/null || die "apt-get update failed"
+apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null || die "apt-get update failed"
 
 kernel_known || die "apt-cache still cannot resolve $KERNEL_META after apt-get update"
 
 if [ "$need_qemu" -eq 1 ]; then
-    say "installing qemu-system-x86 from ${suite}"
-    apt-get install -y -q -t "$suite" --no-install-recommends qemu-system-x86 \
-        || die "apt-get install -t $suite qemu-system-x86 failed"
-    qemu_ok || die "qemu-system-x86_64 is still older than ${QEMU_MIN_MAJOR}.0 after installing from ${suite}: $(qemu-system-x86_64 --version 2>&1 | head -n 1)"
-    say "installed $(qemu-system-x86_64 --version | head -n 1)"
+    say "installing ${qemu_missing[*]} from ${suite}"
+    apt-get -o DPkg::Lock::Timeout=900 install -y -q -t "$suite" --no-install-recommends "${qemu_missing[@]}" \
+        || die "apt-get install -t $suite ${qemu_missing[*]} failed"
+    for bin in "${QEMU_BINS[@]}"; do
+        qemu_ok "$bin" || die "$bin is still older than ${QEMU_MIN_MAJOR}.0 after installing from ${suite}: $("$bin" --version 2>&1 | head -n 1)"
+        say "installed $("$bin" --version | head -n 1) ($bin)"
+    done
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
     say "installing ${missing[*]}"
-    apt-get install -y -q --no-install-recommends "${missing[@]}" \
+    apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}" \
         || die "apt-get install ${missing[*]} failed"
     for p in "${missing[@]}"; do
         pkg_installed "$p" || die "$p is still not installed"

@@ -582,7 +582,9 @@ memory = { size = "2GiB", hugepages = "1GiB" }
 #[test]
 fn each_target_writes_only_its_own_artifacts() {
     let names = |k: TargetKind| -> Vec<&'static str> {
-        topoc::emit::for_target(k).map(|a| a.name).collect()
+        topoc::emit::for_target(k, topoc::kinds::Arch::X86_64)
+            .map(|a| a.name)
+            .collect()
     };
     let (qemu, ch) = (names(TargetKind::Qemu), names(TargetKind::CloudHypervisor));
     for n in &ch {

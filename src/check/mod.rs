@@ -26,12 +26,14 @@ mod hmat;
 mod memory;
 pub mod parity;
 mod qemu;
+mod virt;
 
 use crate::diag::{Code, Diagnostic, codes};
 use crate::layout::Layout;
 use crate::layout::cloud_hypervisor::ChLayout;
 use crate::layout::firmware::GuestE820;
 use crate::layout::qemu::QemuLayout;
+use crate::layout::virt::VirtLayout;
 use crate::model::derive::{Derived, HmatData};
 use crate::model::graph::TopologyGraph;
 use crate::model::{NodeIx, Topology};
@@ -64,6 +66,14 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The aarch64 `virt` machine being built.
+    pub fn virt(&self) -> Option<Virt<'a>> {
+        match (self.target, self.layout) {
+            (Target::Qemu(profile), Layout::QemuVirt { layout }) => Some(Virt { profile, layout }),
+            _ => None,
+        }
+    }
+
     /// The cloud-hypervisor VM being built, when that is the target.
     pub fn ch(&self) -> Option<Ch<'a>> {
         match (self.target, self.layout) {
@@ -91,6 +101,14 @@ pub struct Qemu<'a> {
     pub guest: &'a GuestE820,
 }
 
+/// What a rule for the aarch64 `virt` machine judges: the QEMU profile and
+/// the `virt` layout.
+#[derive(Clone, Copy)]
+pub struct Virt<'a> {
+    pub profile: &'a QemuProfile,
+    pub layout: &'a VirtLayout,
+}
+
 /// What a cloud-hypervisor rule judges: the profile and its layout.
 #[derive(Clone, Copy)]
 pub struct Ch<'a> {
@@ -110,8 +128,10 @@ pub struct Rule {
 pub enum Run {
     /// Every target.
     Every(fn(&Context, &mut Vec<Diagnostic>)),
-    /// Targets that start QEMU.
+    /// QEMU's x86_64 machines (`q35`, `pc`).
     Qemu(fn(&Context, Qemu, &mut Vec<Diagnostic>)),
+    /// QEMU's aarch64 `virt` machine.
+    Virt(fn(&Context, Virt, &mut Vec<Diagnostic>)),
     /// cloud-hypervisor.
     Ch(fn(&Context, Ch, &mut Vec<Diagnostic>)),
     /// Targets that build an HMAT, when the topology has HMAT data.
@@ -123,7 +143,8 @@ impl Run {
     pub fn applies_to(&self) -> &'static str {
         match self {
             Run::Every(_) => "every target",
-            Run::Qemu(_) => "qemu",
+            Run::Qemu(_) => "qemu (q35, pc)",
+            Run::Virt(_) => "qemu (virt)",
             Run::Ch(_) => "cloud-hypervisor",
             Run::Hmat(_) => "targets that build an HMAT",
         }
@@ -135,6 +156,11 @@ impl Run {
             Run::Qemu(f) => {
                 if let Some(q) = cx.qemu() {
                     f(cx, q, out)
+                }
+            }
+            Run::Virt(f) => {
+                if let Some(v) = cx.virt() {
+                    f(cx, v, out)
                 }
             }
             Run::Ch(f) => {
@@ -299,7 +325,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         code: &codes::T091,
-        run: Run::Every(cpus::arch),
+        run: Run::Ch(cpus::arch),
     },
     Rule {
         code: &codes::T100,
@@ -376,6 +402,18 @@ pub static RULES: &[Rule] = &[
     Rule {
         code: &codes::T119,
         run: Run::Qemu(qemu::command_line_length),
+    },
+    Rule {
+        code: &codes::T120,
+        run: Run::Every(virt::machine_arch),
+    },
+    Rule {
+        code: &codes::T121,
+        run: Run::Virt(virt::address_space),
+    },
+    Rule {
+        code: &codes::T122,
+        run: Run::Virt(virt::gic_cpus),
     },
     Rule {
         code: &codes::T200,

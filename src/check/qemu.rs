@@ -316,7 +316,7 @@ pub fn max_cpus(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
         .label(setting(cx, p.machine.span), "machine type")
         .help(match p.machine.value {
             crate::kinds::QemuMachine::Pc => format!("use at most {limit} vCPUs, or machine = \"q35\""),
-            crate::kinds::QemuMachine::Q35 => format!("use at most {limit} vCPUs"),
+            crate::kinds::QemuMachine::Q35 | crate::kinds::QemuMachine::Virt => format!("use at most {limit} vCPUs"),
         })
         .note(format!("QEMU refuses: \"Invalid SMP CPUs {max}. The max CPUs supported by machine '{machine}' is {limit}\"")),
     );
@@ -501,6 +501,21 @@ pub fn interrupt_remapping(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
 /// T090 (qemu): settings that reach nothing on this machine.
 pub fn settings_without_effect(_: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
     let (p, l) = (q.profile, q.layout);
+    if !p.gic_version.span.is_detached() {
+        out.push(
+            Diagnostic::new(
+                &codes::T090,
+                format!(
+                    "gic-version = \"{}\" changes nothing on an x86_64 machine",
+                    p.gic_version.value
+                ),
+                p.gic_version.span,
+                "no effect",
+            )
+            .help("remove it, or set `[machine] arch = \"aarch64\"` for the Arm virt machine it belongs to")
+            .note("the GIC is the Arm virt machine's interrupt controller; q35 and pc have APICs"),
+        );
+    }
     if let Some(m) = &p.max_ram_below_4g {
         let in_range = m.value >= crate::units::MIB && m.value <= 4 * crate::units::GIB;
         let with = crate::layout::qemu::split(p.machine.value, l.ram_size, Some(m.value));
@@ -520,7 +535,7 @@ pub fn settings_without_effect(_: &Context, q: Qemu, out: &mut Vec<Diagnostic>) 
                 )
                 .help("remove it, or give a value below the machine's own split")
                 .note(match p.machine.value {
-                    crate::kinds::QemuMachine::Q35 => "q35 places 2 GiB below 4 GiB once RAM reaches 2.75 GiB (all of it below that); max-ram-below-4g only lowers that",
+                    crate::kinds::QemuMachine::Q35 | crate::kinds::QemuMachine::Virt => "q35 places 2 GiB below 4 GiB once RAM reaches 2.75 GiB (all of it below that); max-ram-below-4g only lowers that",
                     crate::kinds::QemuMachine::Pc => "pc places up to 3.5 GiB below 4 GiB (3 GiB once RAM reaches it); max-ram-below-4g only lowers that",
                 }),
             );
@@ -898,14 +913,15 @@ pub fn kernel_cmdline_length(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
 /// measured on 10.0.2).
 fn default_device_slots(machine: crate::kinds::QemuMachine) -> &'static [u8] {
     match machine {
-        crate::kinds::QemuMachine::Q35 => &[1, 2],
+        // `virt` on x86_64 is refused (T120) and laid out as q35.
+        crate::kinds::QemuMachine::Q35 | crate::kinds::QemuMachine::Virt => &[1, 2],
         crate::kinds::QemuMachine::Pc => &[2, 3],
     }
 }
 
 fn machine_slots(machine: crate::kinds::QemuMachine) -> &'static [u8] {
     match machine {
-        crate::kinds::QemuMachine::Q35 => &[0, 0x1f],
+        crate::kinds::QemuMachine::Q35 | crate::kinds::QemuMachine::Virt => &[0, 0x1f],
         crate::kinds::QemuMachine::Pc => &[0, 1],
     }
 }

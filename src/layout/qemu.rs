@@ -24,7 +24,7 @@ use crate::units::{GIB, MIB};
 /// The 64-bit PCI hole QEMU reserves above RAM: `pci-hole64-size`.
 pub fn pci_hole64_size(machine: QemuMachine) -> u64 {
     match machine {
-        QemuMachine::Q35 => 32 * GIB,
+        QemuMachine::Q35 | QemuMachine::Virt => 32 * GIB,
         QemuMachine::Pc => 2 * GIB,
     }
 }
@@ -111,7 +111,8 @@ impl QemuLayout {
 /// The low RAM split for `ram` bytes: `(below_4g, above_4g)`.
 pub fn split(machine: QemuMachine, ram: u64, max_ram_below_4g: Option<u64>) -> (u64, u64) {
     let lowmem = match machine {
-        QemuMachine::Q35 => {
+        // `virt` on x86_64 is refused (T120) and laid out as q35.
+        QemuMachine::Q35 | QemuMachine::Virt => {
             let mut low = if ram >= 0xb000_0000 {
                 0x8000_0000
             } else {
@@ -369,6 +370,17 @@ pub fn generic_initiator_id(device: &str, node_id: u32) -> String {
 /// Generic Initiators, then the sp-mem backends; `qom` applies QEMU's
 /// creation phases (Generic Initiators are "early", backends "late").
 pub fn generic_initiator_order(t: &Topology, l: &QemuLayout) -> Vec<(DevIx, NodeIx)> {
+    let sp: Vec<u32> = l.sp_mem.iter().map(|s| s.node_id).collect();
+    generic_initiator_order_of(t, &l.nodes, &sp)
+}
+
+/// [`generic_initiator_order`] from the nodes with RAM and the node ids of
+/// the sp-mem devices: what both QEMU machines (x86 and `virt`) share.
+pub fn generic_initiator_order_of(
+    t: &Topology,
+    ram: &[NodeRam],
+    sp_mem_nodes: &[u32],
+) -> Vec<(DevIx, NodeIx)> {
     const BACKEND: &str = "memory-backend-ram";
     const GI: &str = "acpi-generic-initiator";
     let mut gis: Vec<((DevIx, NodeIx), String)> = Vec::new();
@@ -380,15 +392,10 @@ pub fn generic_initiator_order(t: &Topology, l: &QemuLayout) -> Vec<(DevIx, Node
             ));
         }
     }
-    let backends: Vec<String> = l
-        .nodes
+    let backends: Vec<String> = ram.iter().map(|n| memory_backend_id(n.node_id)).collect();
+    let sp: Vec<String> = sp_mem_nodes
         .iter()
-        .map(|n| memory_backend_id(n.node_id))
-        .collect();
-    let sp: Vec<String> = l
-        .sp_mem
-        .iter()
-        .map(|s| sp_mem_backend_id(s.node_id))
+        .map(|&id| sp_mem_backend_id(id))
         .collect();
     let mut objects: Vec<(&str, &str)> = backends.iter().map(|id| (BACKEND, id.as_str())).collect();
     objects.extend(gis.iter().map(|(_, id)| (GI, id.as_str())));

@@ -221,7 +221,7 @@ fn tiled(cx: &Ctx, expected: &[Entry], seen: &[E820Line], names: Names) -> Outco
                  with -nodefaults and only the emitted devices), or the QEMU layout (see \
                  e820.fw_cfg)"
             }
-            Firmware::Ovmf | Firmware::OvmfSp => {
+            Firmware::Ovmf | Firmware::OvmfSp | Firmware::Edk2_2020_11 | Firmware::Edk2_2022_11 => {
                 "the OVMF model in src/layout/firmware.rs (RAM above 4 GiB passed through, QEMU's \
                  reserved entries dropped, low RAM a firmware window), or the QEMU layout (see \
                  e820.fw_cfg)"
