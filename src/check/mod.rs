@@ -128,6 +128,9 @@ pub struct Rule {
 pub enum Run {
     /// Every target.
     Every(fn(&Context, &mut Vec<Diagnostic>)),
+    /// Every QEMU machine (x86_64 and aarch64): what QEMU itself refuses
+    /// whichever machine it builds.
+    QemuAny(fn(&Context, &QemuProfile, &mut Vec<Diagnostic>)),
     /// QEMU's x86_64 machines (`q35`, `pc`).
     Qemu(fn(&Context, Qemu, &mut Vec<Diagnostic>)),
     /// QEMU's aarch64 `virt` machine.
@@ -143,6 +146,7 @@ impl Run {
     pub fn applies_to(&self) -> &'static str {
         match self {
             Run::Every(_) => "every target",
+            Run::QemuAny(_) => "qemu",
             Run::Qemu(_) => "qemu (q35, pc)",
             Run::Virt(_) => "qemu (virt)",
             Run::Ch(_) => "cloud-hypervisor",
@@ -153,6 +157,11 @@ impl Run {
     fn apply(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         match self {
             Run::Every(f) => f(cx, out),
+            Run::QemuAny(f) => {
+                if let Some(p) = cx.target.qemu() {
+                    f(cx, p, out)
+                }
+            }
             Run::Qemu(f) => {
                 if let Some(q) = cx.qemu() {
                     f(cx, q, out)
@@ -301,11 +310,11 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         code: &codes::T074,
-        run: Run::Qemu(qemu::host_device_twice),
+        run: Run::QemuAny(qemu::host_device_twice),
     },
     Rule {
         code: &codes::T075,
-        run: Run::Qemu(qemu::initiator_placement),
+        run: Run::QemuAny(qemu::initiator_placement),
     },
     Rule {
         code: &codes::T080,
@@ -329,7 +338,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         code: &codes::T100,
-        run: Run::Qemu(qemu::node_ids),
+        run: Run::QemuAny(qemu::node_ids),
     },
     Rule {
         code: &codes::T101,
@@ -337,7 +346,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         code: &codes::T102,
-        run: Run::Qemu(qemu::generic_initiator_version),
+        run: Run::QemuAny(qemu::generic_initiator_version),
     },
     Rule {
         code: &codes::T103,
@@ -349,15 +358,15 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         code: &codes::T105,
-        run: Run::Qemu(qemu::hmat_attached_initiator),
+        run: Run::QemuAny(qemu::hmat_attached_initiator),
     },
     Rule {
         code: &codes::T106,
-        run: Run::Qemu(qemu::hmat_values),
+        run: Run::QemuAny(qemu::hmat_values),
     },
     Rule {
         code: &codes::T107,
-        run: Run::Qemu(qemu::hmat_cache_needs_lb),
+        run: Run::QemuAny(qemu::hmat_cache_needs_lb),
     },
     Rule {
         code: &codes::T108,
@@ -393,7 +402,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         code: &codes::T117,
-        run: Run::Qemu(qemu::hmat_memoryless),
+        run: Run::QemuAny(qemu::hmat_memoryless),
     },
     Rule {
         code: &codes::T118,
@@ -414,6 +423,18 @@ pub static RULES: &[Rule] = &[
     Rule {
         code: &codes::T122,
         run: Run::Virt(virt::gic_cpus),
+    },
+    Rule {
+        code: &codes::T123,
+        run: Run::Virt(virt::spm),
+    },
+    Rule {
+        code: &codes::T124,
+        run: Run::Virt(virt::guest_node_limit),
+    },
+    Rule {
+        code: &codes::T125,
+        run: Run::Virt(virt::firmware_numa),
     },
     Rule {
         code: &codes::T200,

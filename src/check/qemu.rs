@@ -7,7 +7,7 @@ use crate::diag::{Diagnostic, codes};
 use crate::kinds::{Firmware, SpmDialect};
 use crate::model::DataType;
 use crate::source::Span;
-use crate::target::Vendor;
+use crate::target::{QemuProfile, Vendor};
 use crate::units::{fmt_bandwidth, fmt_latency, fmt_size};
 
 /// QEMU's `MAX_NODES`.
@@ -23,7 +23,7 @@ fn setting(cx: &Context, span: Span) -> Span {
 }
 
 /// T100: node ids QEMU cannot take: not dense from 0, or 128 and above.
-pub fn node_ids(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn node_ids(cx: &Context, _: &QemuProfile, out: &mut Vec<Diagnostic>) {
     // Duplicate ids are T010's business: judge the distinct ids.
     // Every gap is reported, each at the node after it.
     let mut expected = 0u32;
@@ -138,8 +138,7 @@ pub fn address_space(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
 }
 
 /// T102: Generic Initiators before QEMU 9.0.
-pub fn generic_initiator_version(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
-    let p = q.profile;
+pub fn generic_initiator_version(cx: &Context, p: &QemuProfile, out: &mut Vec<Diagnostic>) {
     if p.release.generic_initiator.is_some() {
         return;
     }
@@ -449,8 +448,7 @@ pub fn cpu_model(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
 }
 
 /// T117: an HMAT that the QEMU release writes in a form Linux ignores.
-pub fn hmat_memoryless(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
-    let p = q.profile;
+pub fn hmat_memoryless(cx: &Context, p: &QemuProfile, out: &mut Vec<Diagnostic>) {
     if !p.release.hmat_mpda_for_memoryless || cx.derived.hmat.is_none() {
         return;
     }
@@ -581,7 +579,7 @@ pub fn no_boot_memory(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
 }
 
 /// T074 (qemu): one host PCI function passed through twice.
-pub fn host_device_twice(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn host_device_twice(cx: &Context, _: &QemuProfile, out: &mut Vec<Diagnostic>) {
     let t = cx.topo;
     for (k, d) in t.devices.iter().enumerate() {
         let crate::model::DeviceSource::Host(a) = &d.source.value else {
@@ -609,7 +607,7 @@ pub fn host_device_twice(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
 /// T075: Generic Initiator placement that QEMU accepts but that tells the
 /// guest nothing: a Generic Initiator node with CPUs or memory, or one shared
 /// by several devices.
-pub fn initiator_placement(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn initiator_placement(cx: &Context, _: &QemuProfile, out: &mut Vec<Diagnostic>) {
     let t = cx.topo;
     for (ix, n) in t.nodes.iter().enumerate() {
         let Some(&d) = n.gi_devices.first() else {
@@ -657,7 +655,7 @@ pub fn initiator_placement(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
 }
 
 /// T105: an attached initiator QEMU refuses.
-pub fn hmat_attached_initiator(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn hmat_attached_initiator(cx: &Context, _: &QemuProfile, out: &mut Vec<Diagnostic>) {
     for (ix, n) in cx.topo.nodes.iter().enumerate() {
         let Some(i) = &n.initiator else { continue };
         let init = &cx.topo.nodes[i.value];
@@ -684,7 +682,7 @@ pub fn hmat_attached_initiator(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>)
 }
 
 /// T106: HMAT values `-numa hmat-lb` cannot carry.
-pub fn hmat_values(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn hmat_values(cx: &Context, _: &QemuProfile, out: &mut Vec<Diagnostic>) {
     let Some(h) = &cx.derived.hmat else { return };
     for table in &h.tables {
         let raw: Vec<Vec<Option<u64>>> = table
@@ -816,7 +814,7 @@ pub(super) fn value_span(
 }
 
 /// T107: a memory-side cache on a node QEMU has no latency and bandwidth for.
-pub fn hmat_cache_needs_lb(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn hmat_cache_needs_lb(cx: &Context, _: &QemuProfile, out: &mut Vec<Diagnostic>) {
     for (ix, n) in cx.topo.nodes.iter().enumerate() {
         let Some(m) = &n.memory else { continue };
         let Some(c) = m.caches.first() else { continue };

@@ -129,3 +129,109 @@ pub fn gic_cpus(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
         )),
     );
 }
+
+/// The proximity domains QEMU's `virt` SRAT names, by node index: the nodes
+/// of the vCPUs (a GICC structure each), of memory, of Generic Initiators,
+/// and the last node when there is device memory (its hotplug range).
+/// Linux hands each of them a node id.
+fn srat_nodes(cx: &Context, v: Virt) -> Vec<usize> {
+    let t = cx.topo;
+    let mut ix: Vec<usize> = (0..t.nodes.len())
+        .filter(|&i| {
+            let n = &t.nodes[i];
+            n.has_cpus() || n.has_memory() || n.is_generic_initiator()
+        })
+        .collect();
+    if v.layout.device_memory.is_some() && !t.nodes.is_empty() && !ix.contains(&(t.nodes.len() - 1))
+    {
+        ix.push(t.nodes.len() - 1);
+    }
+    ix
+}
+
+/// T123: Specific Purpose Memory on `virt`, which has no way to carry it.
+pub fn spm(cx: &Context, _: Virt, out: &mut Vec<Diagnostic>) {
+    let note = "virt has no E820, and the guest kernel's memmap= and efi_fake_mem= are x86-only (arm64 reports them as unknown parameters); \
+                QEMU's sp-mem device (11.1) hooks only into the x86 pc machines, and edk2's ArmVirtQemu marks no range EFI_MEMORY_SP";
+    for n in &cx.topo.nodes {
+        let Some(m) = &n.memory else { continue };
+        let Some(r) = m.spm.first() else { continue };
+        out.push(
+            Diagnostic::new(
+                &codes::T123,
+                format!(
+                    "{} has Specific Purpose Memory, which the aarch64 virt machine cannot give a guest",
+                    n.label()
+                ),
+                r.span,
+                "SPM on virt",
+            )
+            .help("remove `spm`: on virt the memory is ordinary System RAM of its node (a memory-only node, as GH200's GPU memory is before its driver onlines it)")
+            .note(note),
+        );
+    }
+    if let Some(d) = &cx.topo.qemu.spm {
+        out.push(
+            Diagnostic::new(
+                &codes::T123,
+                format!(
+                    "spm = \"{}\" names an x86 way of passing Specific Purpose Memory; the aarch64 virt machine has none",
+                    d.value
+                ),
+                d.span,
+                "x86 only",
+            )
+            .help("remove `[target.qemu] spm`")
+            .note(note),
+        );
+    }
+}
+
+/// T124: more proximity domains than Debian's arm64 kernels take; the guest
+/// then ignores the whole SRAT.
+pub fn guest_node_limit(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
+    let nodes = srat_nodes(cx, v);
+    let limit = crate::linux::numa::ARM64_MAX_NUMNODES as usize;
+    if nodes.len() <= limit {
+        return;
+    }
+    let first = &cx.topo.nodes[nodes[limit]];
+    out.push(
+        Diagnostic::new(
+            &codes::T124,
+            format!(
+                "the SRAT names {} proximity domains, but Debian's arm64 kernels take at most {limit}: the guest ignores the whole SRAT",
+                nodes.len()
+            ),
+            first.span,
+            format!("domain {} of {}", limit + 1, nodes.len()),
+        )
+        .help(format!(
+            "keep at most {limit} nodes with CPUs, memory or a Generic Initiator (one GH200 GPU's 8 GI nodes fit beside a CPU and an HBM node; two GPUs do not: give each GPU fewer GI nodes)"
+        ))
+        .note("CONFIG_NODES_SHIFT=4 in Debian's 6.1 and 6.12 arm64 kernels: the guest prints \"ACPI: SRAT: Too many proximity domains.\" and \"SRAT: SRAT not used.\", and runs with one fake node, no SLIT and no HMAT"),
+    );
+}
+
+/// T125: firmware under which the arm64 guest kernel fakes one node.
+pub fn firmware_numa(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
+    let p = v.profile;
+    if p.firmware.value != crate::kinds::Firmware::Edk2_2022_11 || srat_nodes(cx, v).len() < 2 {
+        return;
+    }
+    out.push(
+        Diagnostic::new(
+            &codes::T125,
+            "with edk2 2022.11 the arm64 guest kernel drops the SRAT and fakes one NUMA node".to_string(),
+            setting(cx, p.firmware.span),
+            "firmware",
+        )
+        .help("use firmware = \"edk2-2020.11\" (Debian bullseye's qemu-efi-aarch64 2020.11-2+deb11u2), the default")
+        .note(format!(
+            "edk2 2022.11 (Debian bookworm's qemu-efi-aarch64) reports the variable-store flash [{:#x}, {:#x}) as write-combined memory; \
+             Linux adds it to memblock, no SRAT range covers it, and the guest prints \"NUMA: Warning: invalid memblk node 16\" and \"NUMA: Faking a node\"",
+            crate::layout::virt::FLASH_VARS.start,
+            crate::layout::virt::FLASH_VARS.end()
+        )),
+    );
+}

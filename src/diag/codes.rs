@@ -135,6 +135,9 @@ codes! {
     T120 = "T120" "machine-arch-mismatch" Error Target "A QEMU machine type or firmware of the other architecture";
     T121 = "T121" "virt-address-space" Error Target "Memory beyond the aarch64 CPU model's physical address bits";
     T122 = "T122" "virt-gic-cpus" Error Target "More vCPUs than the virt machine's GIC version takes";
+    T123 = "T123" "virt-no-spm" Error Target "Specific Purpose Memory on the aarch64 virt machine, which cannot carry it";
+    T124 = "T124" "arm64-guest-node-limit" Error Target "More proximity domains than Debian's arm64 kernels take";
+    T125 = "T125" "virt-firmware-numa" Error Target "Firmware under which the arm64 guest fakes one NUMA node";
     T160 = "T160" "import-malformed-table" Error Import "An ACPI table to import does not decode";
     T161 = "T161" "import-table-checksum" Warning Import "An ACPI table to import has a wrong checksum";
     T162 = "T162" "import-wrong-table" Error Import "A table file given for one table holds another";
