@@ -601,15 +601,26 @@ fn example_md(name: &str) -> (String, String) {
         s.push('\n');
     }
 
-    s.push_str("## E820: what QEMU hands the firmware\n\n");
-    s.push_str("fw_cfg `etc/e820`, in QEMU's order (`e820.fw_cfg.txt`):\n\n");
-    s.push_str(&fence("text", &read("e820.fw_cfg.txt")));
-    s.push_str("\n## E820: what the guest kernel prints\n\n");
-    s.push_str(
-        "After SeaBIOS rewrote the map and the kernel sorted it (`BIOS-e820:`), and after \
-         `memmap=` edits when there are any (`user:`), as predicted in `e820.guest.txt`:\n\n",
-    );
-    s.push_str(&fence("text", &read("e820.guest.txt")));
+    if dir.path().join("e820.fw_cfg.txt").exists() {
+        s.push_str("## E820: what QEMU hands the firmware\n\n");
+        s.push_str("fw_cfg `etc/e820`, in QEMU's order (`e820.fw_cfg.txt`):\n\n");
+        s.push_str(&fence("text", &read("e820.fw_cfg.txt")));
+        s.push_str("\n## E820: what the guest kernel prints\n\n");
+        s.push_str(
+            "After SeaBIOS rewrote the map and the kernel sorted it (`BIOS-e820:`), and after \
+             `memmap=` edits when there are any (`user:`), as predicted in `e820.guest.txt`:\n\n",
+        );
+        s.push_str(&fence("text", &read("e820.guest.txt")));
+    } else {
+        s.push_str("## Memory: no E820 on `virt`\n\n");
+        s.push_str(
+            "This is an aarch64 QEMU `virt` machine (started with `qemu-system-aarch64`), which \
+             has no E820 map, so `build` writes no `e820.*` files. QEMU places RAM from \
+             0x40000000 (1 GiB) on, node after node in node-id order, with no holes; the \
+             firmware (edk2) describes it to the guest in the UEFI memory map, and the SRAT's \
+             memory affinity structures below say which node each range belongs to.\n",
+        );
+    }
 
     s.push_str("\n## The ACPI tables, decoded\n\n");
     let mut tables = Vec::new();
@@ -642,7 +653,14 @@ fn example_md(name: &str) -> (String, String) {
         "--format",
         "json",
     ]);
-    if code == 0 {
+    let aarch64 = !dir.path().join("e820.fw_cfg.txt").exists();
+    if aarch64 {
+        s.push_str(
+            "topoc's cloud-hypervisor target builds x86_64 guests only, so `topoc check --target \
+             cloud-hypervisor` refuses this aarch64 machine ([T091](../reference/diagnostics.md#T091) \
+             `unsupported-arch`).\n",
+        );
+    } else if code == 0 {
         s.push_str("cloud-hypervisor can express this topology as it is:\n\n");
         s.push_str(&fence(
             "sh",
