@@ -7,6 +7,8 @@
 #   qemu-system-arm >= 10.0   (qemu-system-aarch64 for the aarch64 `virt` machine; same reason)
 #   busybox-static            (the statically linked /bin/busybox the initramfs is made of)
 #   cpio, ovmf, acpica-tools  (archives, UEFI firmware, iasl for decoding tables)
+#   qemu-efi-aarch64          (an edk2 image for -bios, so qemu-system-aarch64 builds its ACPI
+#                              tables when the QEMU oracle starts aarch64 virt lines under -S)
 #   apt lists that know linux-image-cloud-amd64
 #   cloud-hypervisor v52-v54, gcc and binutils (scripts/install-cloud-hypervisor.sh)
 # The kernel itself is not installed: the test kit (tests/support/guest.rs) resolves it
@@ -23,7 +25,7 @@ set -euo pipefail
 SOURCES=/etc/apt/sources.list.d/debian.sources
 BACKPORTS_FILE=/etc/apt/sources.list.d/topoc-backports.sources
 QEMU_MIN_MAJOR=10
-BASE_PKGS=(busybox-static cpio ovmf acpica-tools)
+BASE_PKGS=(busybox-static cpio ovmf acpica-tools qemu-efi-aarch64)
 
 say() { echo "install-guest-deps: $*"; }
 die() { echo "install-guest-deps: error: $*" >&2; exit 1; }
@@ -53,6 +55,7 @@ done
 # The binaries the tests call, in case a package is installed but damaged.
 [ -x /bin/busybox ] || [[ " ${missing[*]-} " == *" busybox-static "* ]] || missing+=(busybox-static)
 [ -r /usr/share/ovmf/OVMF.fd ] || [[ " ${missing[*]-} " == *" ovmf "* ]] || missing+=(ovmf)
+[ -r /usr/share/qemu-efi-aarch64/QEMU_EFI.fd ] || [[ " ${missing[*]-} " == *" qemu-efi-aarch64 "* ]] || missing+=(qemu-efi-aarch64)
 
 # Each QEMU binary the tests start, with the package that brings it.
 QEMU_BINS=(qemu-system-x86_64 qemu-system-aarch64)
