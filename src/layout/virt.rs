@@ -93,6 +93,17 @@ pub struct VirtLayout {
     pub pci: Vec<PciPlacement>,
 }
 
+/// The MPIDR QEMU gives vCPU `index` (`virt_cpu_mp_affinity`): Aff1 is the
+/// index divided by the GIC's target-list size (8 for GICv2, 16 for v3),
+/// Aff0 the rest. Linux arm64 prints it in its SRAT CPU lines.
+pub fn mpidr(gic: crate::kinds::GicVersion, index: u32) -> u32 {
+    let cluster = match gic {
+        crate::kinds::GicVersion::V2 => 8,
+        crate::kinds::GicVersion::V3 => 16,
+    };
+    ((index / cluster) << 8) | (index % cluster)
+}
+
 fn round_up(v: u64, align: u64) -> u64 {
     v.div_ceil(align).saturating_mul(align)
 }

@@ -30,7 +30,8 @@ pub const ARM64_MAX_NUMNODES: u32 = 16;
 pub struct NumaView {
     /// PXM → Linux node, in the order the kernel handed node ids out.
     pub pxm_to_node: BTreeMap<u32, u32>,
-    /// Enabled CPU structures in table order: (PXM, APIC id).
+    /// Enabled CPU structures in table order: (PXM, APIC id), or on Arm
+    /// (PXM, ACPI Processor UID) from the GICC structures.
     pub cpus: Vec<(u32, u32)>,
     /// PXMs of enabled Generic Initiator structures, in table order.
     pub generic_initiators: Vec<u32>,
@@ -116,6 +117,7 @@ pub fn numa_view(srat: &Srat) -> NumaView {
             }
             SratEntry::Gicc(a) => {
                 map(a.pxm, &mut v);
+                v.cpus.push((a.pxm, a.processor_uid));
             }
             SratEntry::GenericInitiator(g) => {
                 map(g.pxm, &mut v);

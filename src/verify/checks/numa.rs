@@ -173,18 +173,22 @@ fn cpu_line(pxm: u32, apic: u32, x2apic: bool, node: u32) -> String {
     }
 }
 
+/// arm64's `PXM p -> MPIDR 0xm -> Node n`.
+fn mpidr_line(pxm: u32, mpidr: u32, node: u32) -> String {
+    format!("PXM {pxm} -> MPIDR {mpidr:#x} -> Node {node}")
+}
+
 fn srat_cpus(cx: &Ctx) -> Outcome {
     let numa = &cx.p.numa;
     let expected: Vec<String> = numa
         .cpus
         .iter()
-        .map(|&(pxm, apic)| {
-            cpu_line(
-                pxm,
-                apic,
-                apic >= 0x100,
-                numa.node_of(pxm).unwrap_or(u32::MAX),
-            )
+        .map(|&(pxm, id)| {
+            let node = numa.node_of(pxm).unwrap_or(u32::MAX);
+            match &cx.p.mpidr {
+                Some(m) => mpidr_line(pxm, m.get(id as usize).copied().unwrap_or(id), node),
+                None => cpu_line(pxm, id, id >= 0x100, node),
+            }
         })
         .collect();
     if let Some(why) = cx.dmesg_missing() {
@@ -202,7 +206,13 @@ fn srat_cpus(cx: &Ctx) -> Outcome {
     let seen: Vec<String> =
         cx.d.srat_cpus
             .iter()
-            .map(|c| cpu_line(c.pxm, c.apic_id, c.x2apic, c.node))
+            .map(|c| {
+                if c.mpidr {
+                    mpidr_line(c.pxm, c.apic_id, c.node)
+                } else {
+                    cpu_line(c.pxm, c.apic_id, c.x2apic, c.node)
+                }
+            })
             .collect();
     Outcome::compared(
         expected.join("\n"),
