@@ -727,7 +727,8 @@ fn example_md(name: &str) -> (String, String) {
         assert_eq!(
             code, 0,
             "the recorded guest {dump} no longer agrees with the prediction for {file}: boot the \
-             example again (tests/guest_examples.rs writes target/guest-dumps/seabios_{name}.dump), \
+             example again (tests/guest_examples.rs writes target/guest-dumps/seabios_{name}.dump, \
+             tests/guest_aarch64.rs virt_{name}.dump), \
              copy the dump there and review\n{report}"
         );
         let kernel = text
@@ -735,9 +736,14 @@ fn example_md(name: &str) -> (String, String) {
             .find_map(|l| l.strip_prefix("release: "))
             .unwrap_or("unknown")
             .to_string();
+        let how = if aarch64 {
+            "qemu-system-aarch64 10.0 under TCG, edk2 2020.11"
+        } else {
+            "QEMU 10.0 under TCG, SeaBIOS"
+        };
         let _ = writeln!(
             s,
-            "A real guest (Linux {kernel}, QEMU 10.0 under TCG, SeaBIOS) booted with the command line \
+            "A real guest (Linux {kernel}, {how}) booted with the command line \
              and kernel arguments above and ran `topoc probe-script`; its output is committed as \
              [`{name}.guest.txt`]({name}.guest.txt). What the kernel made of the tables:\n"
         );
