@@ -936,11 +936,12 @@ fn qemu_versions() -> String {
 }
 
 /// Chapter order: the README's, smallest machine first; new examples after.
-const ORDER: [&str; 5] = [
+const ORDER: [&str; 6] = [
     "two-socket",
     "mi300a",
     "mi300x",
     "grace-hopper",
+    "grace-hopper-nvl2",
     "cxl-expander",
 ];
 
