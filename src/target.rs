@@ -315,7 +315,8 @@ pub fn cpu_facts(cpu: &str) -> CpuFacts {
 /// bits of its `ID_AA64MMFR0.PARange` under TCG (QEMU `target/arm/cpu64.c`
 /// and `cpu32.c`/`tcg/cpu64.c` init functions): 40 bits for the Cortex-A53
 /// (PARange 2), 44 for the Cortex-A57 and A72 (PARange 4), 48 for the
-/// Neoverse-N1/V1/N2 (PARange 5), 52 for `max` (FEAT_LPA). Other models are
+/// Neoverse-N1/V1/N2 (PARange 5), 52 for `max` (FEAT_LPA); each measured
+/// with qemu-system-aarch64 10.0.2 ("Addressing limited to N bits"). Other models are
 /// taken at 40 bits, the smallest, so the layout never promises more address
 /// space than the model gives. The vendor does not apply to Arm.
 pub fn arm_cpu_facts(cpu: &str) -> CpuFacts {
@@ -369,5 +370,17 @@ mod tests {
         assert!(cpu_facts("qemu64,x2apic=on").x2apic);
         assert!(cpu_facts("qemu64,+x2apic").x2apic);
         assert!(!cpu_facts("qemu64").x2apic);
+    }
+
+    /// The address bits QEMU 10.0.2 enforces on virt ("Addressing limited
+    /// to N bits", measured for each model).
+    #[test]
+    fn arm_cpu_models() {
+        assert_eq!(arm_cpu_facts("cortex-a57").phys_bits, 44);
+        assert_eq!(arm_cpu_facts("cortex-a53").phys_bits, 40);
+        assert_eq!(arm_cpu_facts("cortex-a72").phys_bits, 44);
+        assert_eq!(arm_cpu_facts("neoverse-v1").phys_bits, 48);
+        assert_eq!(arm_cpu_facts("max,pauth-impdef=on").phys_bits, 52);
+        assert_eq!(arm_cpu_facts("max,pauth-impdef=on").model, "max");
     }
 }

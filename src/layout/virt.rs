@@ -239,6 +239,17 @@ id = 3
         assert!(l.high.iter().all(|h| h.enabled));
     }
 
+    /// QEMU's MPIDRs, as the arm64 guest prints them (`PXM 0 -> MPIDR 0x1
+    /// -> Node 0` for vCPU 1): Aff0 the index within a group of 16 (GICv3)
+    /// or 8 (GICv2), Aff1 the group.
+    #[test]
+    fn mpidr_groups_of_the_gic_target_list() {
+        use crate::kinds::GicVersion;
+        assert_eq!(mpidr(GicVersion::V3, 3), 0x3);
+        assert_eq!(mpidr(GicVersion::V3, 17), 0x101);
+        assert_eq!(mpidr(GicVersion::V2, 9), 0x101);
+    }
+
     /// Reference experiment D: `-m 4G,slots=2,maxmem=8G` puts device memory
     /// at 0x140000000-0x2bfffffff (4 GiB plus 1 GiB per slot).
     #[test]
