@@ -410,7 +410,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         code: &codes::T119,
-        run: Run::Qemu(qemu::command_line_length),
+        run: Run::QemuAny(qemu::command_line_length),
     },
     Rule {
         code: &codes::T120,

@@ -997,12 +997,18 @@ pub fn pci_slots(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
 /// T119: a QEMU command line longer than Linux's execve takes: `-numa
 /// hmat-lb` grows with initiators × targets × kinds of value, `-numa dist`
 /// with the square of the nodes.
-pub fn command_line_length(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn command_line_length(cx: &Context, p: &QemuProfile, out: &mut Vec<Diagnostic>) {
     if cx.topo.nodes.len() > MAX_NODES as usize {
         return; // T100's: QEMU takes no such machine at all
     }
-    let args = crate::emit::qemu::args_of(cx.topo, cx.derived, q.profile, q.layout);
-    let total = super::exec::exec_bytes(crate::emit::qemu::QEMU_BINARY, &args);
+    // The line of whichever machine is built: x86 q35/pc, or aarch64 virt.
+    let args = match (cx.qemu(), cx.virt()) {
+        (Some(q), _) => crate::emit::qemu::args_of(cx.topo, cx.derived, p, q.layout),
+        (None, Some(v)) => crate::emit::qemu::virt_args_of(cx.topo, cx.derived, p, v.layout),
+        (None, None) => return,
+    };
+    let binary = crate::emit::qemu::binary(cx.topo.machine.arch.value);
+    let total = super::exec::exec_bytes(binary, &args);
     out.extend(super::exec::too_long(
         &codes::T119,
         "QEMU",
