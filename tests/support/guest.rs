@@ -34,7 +34,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// What to run when a tool is missing.
 pub const INSTALL_HINT: &str = "run `sudo scripts/install-guest-deps.sh` \
-     (installs QEMU >= 10 from backports, busybox-static, cpio, ovmf, acpica-tools and updates apt lists)";
+     (installs QEMU >= 10 for x86_64 and aarch64 from backports, busybox-static, cpio, ovmf, acpica-tools, \
+     the arm64 package lists and bullseye's edk2 for aarch64, and updates apt lists)";
 
 /// What differs between the x86_64 and the aarch64 kit.
 #[derive(Debug)]
