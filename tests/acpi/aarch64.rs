@@ -164,11 +164,16 @@ fn generic_initiator_order_is_qemus_object_walk() {
 
 /// The boot's own guest dump against topoc's prediction for its TOML.
 fn verify_boot(boot: &str) -> topoc::verify::Report {
+    verify_dump(boot, "dump.txt")
+}
+
+/// A dump of the boot's directory against topoc's prediction for its TOML.
+fn verify_dump(boot: &str, file: &str) -> topoc::verify::Report {
     let rel = format!("tests/qemu-aarch64/{boot}.toml");
     let text = data::read_text(&data::root().join(&rel));
     let c = compile(&SourceFile::new(rel.clone(), text), &Options::default())
         .unwrap_or_else(|_| panic!("{rel} compiles"));
-    let dump = data::read_text(&boot_dir(boot).join("dump.txt"));
+    let dump = data::read_text(&boot_dir(boot).join(file));
     let dump = topoc::guest::dump::GuestDump::parse(&dump).expect("a dump");
     assert!(dump.warnings.is_empty(), "{boot}: {:?}", dump.warnings);
     topoc::verify::verify(&c, &dump)
@@ -224,4 +229,30 @@ fn arm64_guest_with_other_object_ids_differs_only_in_gi_order() {
         "{}",
         r.render_text(false)
     );
+}
+
+/// Boot A under bookworm's edk2 2022.11: the guest fakes one node. verify
+/// fails first on numa.init, naming the firmware, and every NUMA failure
+/// after it points there instead of at topoc's tables.
+#[test]
+fn a_faked_node_is_blamed_on_the_firmware() {
+    let r = verify_dump("a", "dump-edk2-2022.11.txt");
+    let init = r.check("numa.init").expect("numa.init");
+    assert_eq!(init.status, topoc::verify::Status::Fail);
+    assert!(
+        init.cause
+            .as_deref()
+            .is_some_and(|c| c.contains("edk2 2022.11") && c.contains("T125")),
+        "{:?}",
+        init.cause
+    );
+    for name in ["numa.possible", "numa.online"] {
+        let c = r.check(name).expect(name);
+        assert_eq!(c.status, topoc::verify::Status::Fail, "{name}");
+        assert!(
+            c.cause.as_deref().is_some_and(|c| c.contains("numa.init")),
+            "{name}: {:?}",
+            c.cause
+        );
+    }
 }
