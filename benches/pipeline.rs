@@ -110,7 +110,7 @@ fn measure<T>(quick: bool, mut f: impl FnMut() -> T) -> Sample {
 }
 
 fn render_all(c: &Compiled) -> usize {
-    topoc::emit::for_target(c.target.kind())
+    topoc::emit::for_target(c.target.kind(), c.topo.machine.arch.value)
         .filter_map(|a| a.render(c))
         .map(|b| b.len())
         .sum()

@@ -4,9 +4,19 @@
 # The guest tests boot a real Debian cloud kernel under QEMU (TCG) and read back the
 # topology it sees. They need:
 #   qemu-system-x86 >= 10.0   (bookworm's 7.2 lacks acpi-generic-initiator): from backports
+#   qemu-system-arm >= 10.0   (qemu-system-aarch64 for the aarch64 `virt` machine; same reason)
 #   busybox-static            (the statically linked /bin/busybox the initramfs is made of)
 #   cpio, ovmf, acpica-tools  (archives, UEFI firmware, iasl for decoding tables)
-#   apt lists that know linux-image-cloud-amd64
+#   qemu-efi-aarch64          (an edk2 image for -bios, so qemu-system-aarch64 builds its ACPI
+#                              tables when the QEMU oracle starts aarch64 virt lines under -S)
+#   apt lists that know linux-image-cloud-amd64, and the arm64 architecture's lists
+#                             (dpkg --add-architecture arm64: the aarch64 test kit downloads
+#                             linux-image-cloud-arm64 and busybox-static:arm64; nothing arm64
+#                             is installed)
+#   edk2 2020.11 for aarch64  (Debian bullseye's qemu-efi-aarch64 2020.11-2+deb11u2, unpacked to
+#                             /usr/local/share/topoc/edk2-aarch64-2020.11/: bookworm's 2022.11
+#                             breaks guest NUMA; fetched through a private apt configuration
+#                             whose source is the system's own first stanza with Suites: bullseye)
 #   cloud-hypervisor v52-v54, gcc and binutils (scripts/install-cloud-hypervisor.sh)
 # The kernel itself is not installed: the test kit (tests/support/guest.rs) resolves it
 # through that metapackage, then downloads and unpacks it into its cache on its own.
@@ -22,21 +32,22 @@ set -euo pipefail
 SOURCES=/etc/apt/sources.list.d/debian.sources
 BACKPORTS_FILE=/etc/apt/sources.list.d/topoc-backports.sources
 QEMU_MIN_MAJOR=10
-BASE_PKGS=(busybox-static cpio ovmf acpica-tools)
+BASE_PKGS=(busybox-static cpio ovmf acpica-tools qemu-efi-aarch64)
 
 say() { echo "install-guest-deps: $*"; }
 die() { echo "install-guest-deps: error: $*" >&2; exit 1; }
 
 qemu_major() {
     # "QEMU emulator version 10.0.2 (Debian ...)" -> 10; empty when absent or unparsable.
-    command -v qemu-system-x86_64 >/dev/null 2>&1 || return 0
-    qemu-system-x86_64 --version 2>/dev/null \
+    local bin=${1:-qemu-system-x86_64}
+    command -v "$bin" >/dev/null 2>&1 || return 0
+    "$bin" --version 2>/dev/null \
         | sed -n 's/^QEMU emulator version \([0-9][0-9]*\)\..*/\1/p' | head -n 1
 }
 
 qemu_ok() {
     local major
-    major=$(qemu_major)
+    major=$(qemu_major "${1:-qemu-system-x86_64}")
     [ -n "$major" ] && [ "$major" -ge "$QEMU_MIN_MAJOR" ]
 }
 
@@ -51,9 +62,17 @@ done
 # The binaries the tests call, in case a package is installed but damaged.
 [ -x /bin/busybox ] || [[ " ${missing[*]-} " == *" busybox-static "* ]] || missing+=(busybox-static)
 [ -r /usr/share/ovmf/OVMF.fd ] || [[ " ${missing[*]-} " == *" ovmf "* ]] || missing+=(ovmf)
+[ -r /usr/share/qemu-efi-aarch64/QEMU_EFI.fd ] || [[ " ${missing[*]-} " == *" qemu-efi-aarch64 "* ]] || missing+=(qemu-efi-aarch64)
 
+# Each QEMU binary the tests start, with the package that brings it.
+QEMU_BINS=(qemu-system-x86_64 qemu-system-aarch64)
+QEMU_PKGS=(qemu-system-x86 qemu-system-arm)
 need_qemu=0
-qemu_ok || need_qemu=1
+qemu_missing=()
+for i in "${!QEMU_BINS[@]}"; do
+    qemu_ok "${QEMU_BINS[$i]}" || qemu_missing+=("${QEMU_PKGS[$i]}")
+done
+[ "${#qemu_missing[@]}" -eq 0 ] || need_qemu=1
 
 # The test kit resolves the guest kernel through this metapackage with apt-cache and
 # fetches it with apt-get download, so the package lists must know it.
@@ -64,19 +83,33 @@ kernel_known() {
 need_lists=0
 kernel_known || need_lists=1
 
+# The aarch64 guest kit: arm64 package lists, and bullseye's edk2 firmware.
+ARM_KERNEL_META=linux-image-cloud-arm64:arm64
+EDK2_DIR=/usr/local/share/topoc/edk2-aarch64-2020.11
+EDK2_VERSION=2020.11-2+deb11u2
+EDK2_SHA256=3b941fef407663f35026e7b40e0bca9c2efc83ad95c7c087634fc32b10fc6e99
+arm_known() {
+    apt-cache depends "$ARM_KERNEL_META" 2>/dev/null | grep -q 'Depends: linux-image-'
+}
+need_arm=0
+dpkg --print-foreign-architectures | grep -qx arm64 || need_arm=1
+arm_known || need_lists=1
+need_edk2=0
+[ -r "$EDK2_DIR/QEMU_EFI.fd" ] || need_edk2=1
+
 # cloud-hypervisor for tests/ch_*.rs, and the tool chain of their PVH probe: found, or built
 # from ../shared/tools/cloud-hypervisor (see that script for the order it looks in).
 "$(dirname "$0")/install-cloud-hypervisor.sh" >/dev/null
 
-if [ "${#missing[@]}" -eq 0 ] && [ "$need_qemu" -eq 0 ] && [ "$need_lists" -eq 0 ]; then
-    say "nothing to do: $(qemu-system-x86_64 --version | head -n 1); ${BASE_PKGS[*]} installed; $KERNEL_META resolvable"
+if [ "${#missing[@]}" -eq 0 ] && [ "$need_qemu" -eq 0 ] && [ "$need_lists" -eq 0 ] \
+    && [ "$need_arm" -eq 0 ] && [ "$need_edk2" -eq 0 ]; then
+    say "nothing to do: $(qemu-system-x86_64 --version | head -n 1) (x86_64 and aarch64); ${BASE_PKGS[*]} installed; $KERNEL_META resolvable"
     exit 0
 fi
-[ "$need_lists" -eq 0 ] || say "apt lists do not know $KERNEL_META"
+[ "$need_lists" -eq 0 ] || say "apt lists do not know $KERNEL_META or $ARM_KERNEL_META"
 
 if [ "$need_qemu" -eq 1 ]; then
-    cur=$(qemu_major)
-    say "need qemu-system-x86 >= ${QEMU_MIN_MAJOR}.0 (have: ${cur:-none})"
+    say "need ${qemu_missing[*]} >= ${QEMU_MIN_MAJOR}.0 (have: x86_64 $(qemu_major qemu-system-x86_64 || true), aarch64 $(qemu_major qemu-system-aarch64 || true))"
 fi
 [ "${#missing[@]}" -eq 0 ] || say "missing packages: ${missing[*]}"
 
@@ -113,22 +146,58 @@ if [ "$need_qemu" -eq 1 ]; then
     fi
 fi
 
+if [ "$need_arm" -eq 1 ]; then
+    say "adding the arm64 architecture (package lists only; nothing arm64 is installed)"
+    dpkg --add-architecture arm64 || die "dpkg --add-architecture arm64 failed"
+fi
+
 say "apt-get update"
-apt-get update -q >/dev/null || die "apt-get update failed"
+apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null || die "apt-get update failed"
 
 kernel_known || die "apt-cache still cannot resolve $KERNEL_META after apt-get update"
+arm_known || die "apt-cache still cannot resolve $ARM_KERNEL_META after apt-get update"
+
+if [ "$need_edk2" -eq 1 ]; then
+    say "fetching qemu-efi-aarch64 $EDK2_VERSION (bullseye) into $EDK2_DIR"
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    [ -r "$SOURCES" ] || die "$SOURCES not found: cannot derive the bullseye source from it"
+    mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/parts" "$work/dl"
+    awk '
+        /^[[:space:]]*$/ { if (seen) exit; next }
+        /^[[:space:]]*#/ { next }
+        { seen = 1
+          if ($0 ~ /^Suites:/) { print "Suites: bullseye"; next }
+          print }' "$SOURCES" > "$work/parts/bullseye.sources"
+    grep -q '^URIs:' "$work/parts/bullseye.sources" || die "no URIs: line in the first stanza of $SOURCES"
+    apto=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$work/parts"
+          -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
+          -o "APT::Architectures::=amd64" -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root")
+    apt-get "${apto[@]}" update -q >/dev/null || die "apt-get update of the private bullseye configuration failed"
+    (cd "$work/dl" && apt-get "${apto[@]}" download -q "qemu-efi-aarch64=$EDK2_VERSION" >/dev/null) \
+        || die "apt-get download qemu-efi-aarch64=$EDK2_VERSION failed"
+    deb=$(ls "$work"/dl/qemu-efi-aarch64_*_all.deb)
+    echo "$EDK2_SHA256  $deb" | sha256sum -c --quiet - || die "$deb does not have the expected sha256"
+    dpkg-deb -x "$deb" "$work/root" || die "dpkg-deb -x $deb failed"
+    mkdir -p "$EDK2_DIR"
+    cp "$work/root/usr/share/qemu-efi-aarch64/QEMU_EFI.fd" "$EDK2_DIR/QEMU_EFI.fd.tmp"
+    mv "$EDK2_DIR/QEMU_EFI.fd.tmp" "$EDK2_DIR/QEMU_EFI.fd"
+    say "installed $EDK2_DIR/QEMU_EFI.fd"
+fi
 
 if [ "$need_qemu" -eq 1 ]; then
-    say "installing qemu-system-x86 from ${suite}"
-    apt-get install -y -q -t "$suite" --no-install-recommends qemu-system-x86 \
-        || die "apt-get install -t $suite qemu-system-x86 failed"
-    qemu_ok || die "qemu-system-x86_64 is still older than ${QEMU_MIN_MAJOR}.0 after installing from ${suite}: $(qemu-system-x86_64 --version 2>&1 | head -n 1)"
-    say "installed $(qemu-system-x86_64 --version | head -n 1)"
+    say "installing ${qemu_missing[*]} from ${suite}"
+    apt-get -o DPkg::Lock::Timeout=900 install -y -q -t "$suite" --no-install-recommends "${qemu_missing[@]}" \
+        || die "apt-get install -t $suite ${qemu_missing[*]} failed"
+    for bin in "${QEMU_BINS[@]}"; do
+        qemu_ok "$bin" || die "$bin is still older than ${QEMU_MIN_MAJOR}.0 after installing from ${suite}: $("$bin" --version 2>&1 | head -n 1)"
+        say "installed $("$bin" --version | head -n 1) ($bin)"
+    done
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
     say "installing ${missing[*]}"
-    apt-get install -y -q --no-install-recommends "${missing[@]}" \
+    apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}" \
         || die "apt-get install ${missing[*]} failed"
     for p in "${missing[@]}"; do
         pkg_installed "$p" || die "$p is still not installed"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test.sh — the whole test suite, guest boots included.
 #
-# Installs what the guest-boot tests need when it is missing (QEMU 10 from
-# bookworm-backports, busybox-static, cpio, ovmf, acpica-tools; needs root
-# for apt), then runs every test. The guest tests boot real Linux kernels
+# Installs what the guest-boot tests need when it is missing (QEMU 10 for
+# x86_64 and aarch64 from bookworm-backports, busybox-static, cpio, ovmf,
+# acpica-tools, qemu-efi-aarch64, the arm64 package lists and bullseye's edk2
+# for the arm64 guests; needs root for apt), then runs every test. The guest tests boot real Linux kernels
 # under QEMU/TCG; they are part of every run, never skipped.
 #
 # Then it runs each fuzz target for 20 s (scripts/fuzz.sh), and builds the

@@ -81,7 +81,8 @@ keywords! {
 }
 
 keywords! {
-    pub enum QemuMachine { Q35 = "q35", Pc = "pc" }
+    /// QEMU machine types: the x86_64 `q35` and `pc`, the aarch64 `virt`.
+    pub enum QemuMachine { Q35 = "q35", Pc = "pc", Virt = "virt" }
 }
 
 keywords! {
@@ -102,7 +103,38 @@ keywords! {
         Ovmf = "ovmf",
         /// OVMF from edk2 2026-01 or later, which passes soft-reserved memory on as EFI_MEMORY_SP.
         OvmfSp = "ovmf-sp",
+        /// aarch64: edk2 ArmVirtQemu 2020.11 (Debian bullseye's `qemu-efi-aarch64`
+        /// 2020.11-2+deb11u2), which maps the variable-store flash uncached.
+        Edk2_2020_11 = "edk2-2020.11",
+        /// aarch64: edk2 ArmVirtQemu 2022.11 (Debian bookworm's `qemu-efi-aarch64`),
+        /// which maps the flash write-combined: the guest kernel fakes one node.
+        Edk2_2022_11 = "edk2-2022.11",
     }
+}
+
+impl Firmware {
+    /// The guest architecture the firmware is built for.
+    pub fn arch(self) -> Arch {
+        match self {
+            Firmware::Seabios | Firmware::Ovmf | Firmware::OvmfSp => Arch::X86_64,
+            Firmware::Edk2_2020_11 | Firmware::Edk2_2022_11 => Arch::Aarch64,
+        }
+    }
+}
+
+impl QemuMachine {
+    /// The guest architecture of the machine type.
+    pub fn arch(self) -> Arch {
+        match self {
+            QemuMachine::Q35 | QemuMachine::Pc => Arch::X86_64,
+            QemuMachine::Virt => Arch::Aarch64,
+        }
+    }
+}
+
+keywords! {
+    /// The interrupt controller of the aarch64 `virt` machine (`gic-version=`).
+    pub enum GicVersion { V2 = "2", V3 = "3" }
 }
 
 keywords! {

@@ -12,6 +12,7 @@ pub use crate::layout::Layout;
 use crate::layout::cloud_hypervisor::ChLayout;
 use crate::layout::firmware::GuestE820;
 use crate::layout::qemu::QemuLayout;
+use crate::layout::virt::VirtLayout;
 use crate::model::derive::{self, Derived};
 use crate::model::graph::TopologyGraph;
 use crate::model::{Topology, lower::lower};
@@ -38,6 +39,23 @@ impl Compiled {
         match (&self.target, &self.layout) {
             (Target::Qemu(p), Layout::Qemu { layout, guest }) => Some((p, layout, guest)),
             _ => None,
+        }
+    }
+
+    /// The aarch64 `virt` machine, when that is what was compiled.
+    pub fn virt(&self) -> Option<(&crate::target::QemuProfile, &VirtLayout)> {
+        match (&self.target, &self.layout) {
+            (Target::Qemu(p), Layout::QemuVirt { layout }) => Some((p, layout)),
+            _ => None,
+        }
+    }
+
+    /// The RAM of each node with memory, on either QEMU machine.
+    pub fn qemu_ram(&self) -> Option<&[crate::layout::qemu::NodeRam]> {
+        match &self.layout {
+            Layout::Qemu { layout, .. } => Some(&layout.nodes),
+            Layout::QemuVirt { layout } => Some(&layout.nodes),
+            Layout::CloudHypervisor { .. } => None,
         }
     }
 

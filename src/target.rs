@@ -50,6 +50,11 @@ pub struct QemuProfile {
     pub spm: Sp<SpmDialect>,
     pub firmware: Sp<Firmware>,
     pub cpu_model: Sp<String>,
+    /// The guest architecture (`[machine] arch`), which picks the layout:
+    /// x86_64 `q35`/`pc` or aarch64 `virt`.
+    pub arch: Arch,
+    /// `-machine virt,gic-version=`; read only on aarch64.
+    pub gic_version: Sp<GicVersion>,
     /// What `cpu_model` says.
     pub cpu: CpuFacts,
     pub vendor: Vendor,
@@ -188,16 +193,43 @@ fn pick<T: Clone>(flag: &Option<T>, file: &Option<Sp<T>>, default: T) -> Sp<T> {
 
 fn qemu_profile(topo: &Topology, o: &QemuOverrides) -> QemuProfile {
     let s = &topo.qemu;
-    let cpu_model = pick(&o.cpu_model, &s.cpu_model, "qemu64".to_string());
-    let cpu = cpu_facts(&cpu_model.value);
+    let arch = topo.machine.arch.value;
+    let aarch64 = arch == Arch::Aarch64;
+    let default_cpu = if aarch64 { "cortex-a57" } else { "qemu64" };
+    let cpu_model = pick(&o.cpu_model, &s.cpu_model, default_cpu.to_string());
+    let mut cpu = cpu_facts(&cpu_model.value);
+    if aarch64 {
+        cpu = arm_cpu_facts(&cpu_model.value);
+    }
     let version = pick(&o.version, &s.version, QemuVersion::V10_0);
     let release = crate::versions::qemu(version.value);
     QemuProfile {
         release,
         version,
-        machine: pick(&o.machine, &s.machine, QemuMachine::Q35),
+        machine: pick(
+            &o.machine,
+            &s.machine,
+            if aarch64 {
+                QemuMachine::Virt
+            } else {
+                QemuMachine::Q35
+            },
+        ),
         spm: pick(&o.spm, &s.spm, release.default_spm()),
-        firmware: pick(&o.firmware, &s.firmware, Firmware::Seabios),
+        firmware: pick(
+            &o.firmware,
+            &s.firmware,
+            if aarch64 {
+                Firmware::Edk2_2020_11
+            } else {
+                Firmware::Seabios
+            },
+        ),
+        arch,
+        gic_version: s
+            .gic_version
+            .clone()
+            .unwrap_or(Sp::detached(GicVersion::V3)),
         vendor: cpu.vendor,
         phys_bits: cpu.phys_bits,
         cpu,
@@ -279,6 +311,32 @@ pub fn cpu_facts(cpu: &str) -> CpuFacts {
     facts
 }
 
+/// What an aarch64 `-cpu` string says: the model and the physical address
+/// bits of its `ID_AA64MMFR0.PARange` under TCG (QEMU `target/arm/cpu64.c`
+/// and `cpu32.c`/`tcg/cpu64.c` init functions): 40 bits for the Cortex-A53
+/// (PARange 2), 44 for the Cortex-A57 and A72 (PARange 4), 48 for the
+/// Neoverse-N1/V1/N2 (PARange 5), 52 for `max` (FEAT_LPA); each measured
+/// with qemu-system-aarch64 10.0.2 ("Addressing limited to N bits"). Other models are
+/// taken at 40 bits, the smallest, so the layout never promises more address
+/// space than the model gives. The vendor does not apply to Arm.
+pub fn arm_cpu_facts(cpu: &str) -> CpuFacts {
+    let name = cpu.split(',').next().unwrap_or("").trim();
+    let lower = name.to_ascii_lowercase();
+    let phys_bits = match lower.as_str() {
+        "max" => 52,
+        "neoverse-n1" | "neoverse-v1" | "neoverse-n2" => 48,
+        "cortex-a57" | "cortex-a72" => 44,
+        _ => 40,
+    };
+    CpuFacts {
+        model: name.to_string(),
+        vendor: Vendor::Host,
+        phys_bits,
+        bad_phys_bits: None,
+        x2apic: false,
+    }
+}
+
 /// AMD HyperTransport hole, reserved below 1 TiB on AMD guests.
 pub const AMD_HT_START: u64 = 0xfd_0000_0000;
 pub const AMD_HT_SIZE: u64 = 0x3_0000_0000;
@@ -312,5 +370,17 @@ mod tests {
         assert!(cpu_facts("qemu64,x2apic=on").x2apic);
         assert!(cpu_facts("qemu64,+x2apic").x2apic);
         assert!(!cpu_facts("qemu64").x2apic);
+    }
+
+    /// The address bits QEMU 10.0.2 enforces on virt ("Addressing limited
+    /// to N bits", measured for each model).
+    #[test]
+    fn arm_cpu_models() {
+        assert_eq!(arm_cpu_facts("cortex-a57").phys_bits, 44);
+        assert_eq!(arm_cpu_facts("cortex-a53").phys_bits, 40);
+        assert_eq!(arm_cpu_facts("cortex-a72").phys_bits, 44);
+        assert_eq!(arm_cpu_facts("neoverse-v1").phys_bits, 48);
+        assert_eq!(arm_cpu_facts("max,pauth-impdef=on").phys_bits, 52);
+        assert_eq!(arm_cpu_facts("max,pauth-impdef=on").model, "max");
     }
 }

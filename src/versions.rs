@@ -97,6 +97,8 @@ impl QemuRelease {
         match m {
             QemuMachine::Q35 => self.q35_machine,
             QemuMachine::Pc => self.pc_machine,
+            // Only the x86 SMBIOS strings read the versioned name.
+            QemuMachine::Virt => "virt",
         }
     }
 
@@ -104,6 +106,8 @@ impl QemuRelease {
         match m {
             QemuMachine::Q35 => self.q35_max_cpus,
             QemuMachine::Pc => self.pc_max_cpus,
+            // hw/arm/virt.c: `mc->max_cpus = 512` (GICv3; GICv2 stops at 8).
+            QemuMachine::Virt => crate::layout::virt::MAX_CPUS_GICV3 as u32,
         }
     }
 

@@ -604,15 +604,26 @@ fn example_md(name: &str) -> (String, String) {
         s.push('\n');
     }
 
-    s.push_str("## E820: what QEMU hands the firmware\n\n");
-    s.push_str("fw_cfg `etc/e820`, in QEMU's order (`e820.fw_cfg.txt`):\n\n");
-    s.push_str(&fence("text", &read("e820.fw_cfg.txt")));
-    s.push_str("\n## E820: what the guest kernel prints\n\n");
-    s.push_str(
-        "After SeaBIOS rewrote the map and the kernel sorted it (`BIOS-e820:`), and after \
-         `memmap=` edits when there are any (`user:`), as predicted in `e820.guest.txt`:\n\n",
-    );
-    s.push_str(&fence("text", &read("e820.guest.txt")));
+    if dir.path().join("e820.fw_cfg.txt").exists() {
+        s.push_str("## E820: what QEMU hands the firmware\n\n");
+        s.push_str("fw_cfg `etc/e820`, in QEMU's order (`e820.fw_cfg.txt`):\n\n");
+        s.push_str(&fence("text", &read("e820.fw_cfg.txt")));
+        s.push_str("\n## E820: what the guest kernel prints\n\n");
+        s.push_str(
+            "After SeaBIOS rewrote the map and the kernel sorted it (`BIOS-e820:`), and after \
+             `memmap=` edits when there are any (`user:`), as predicted in `e820.guest.txt`:\n\n",
+        );
+        s.push_str(&fence("text", &read("e820.guest.txt")));
+    } else {
+        s.push_str("## Memory: no E820 on `virt`\n\n");
+        s.push_str(
+            "This is an aarch64 QEMU `virt` machine (started with `qemu-system-aarch64`), which \
+             has no E820 map, so `build` writes no `e820.*` files. QEMU places RAM from \
+             0x40000000 (1 GiB) on, node after node in node-id order, with no holes; the \
+             firmware (edk2) describes it to the guest in the UEFI memory map, and the SRAT's \
+             memory affinity structures below say which node each range belongs to.\n",
+        );
+    }
 
     s.push_str("\n## The ACPI tables, decoded\n\n");
     let mut tables = Vec::new();
@@ -645,7 +656,14 @@ fn example_md(name: &str) -> (String, String) {
         "--format",
         "json",
     ]);
-    if code == 0 {
+    let aarch64 = !dir.path().join("e820.fw_cfg.txt").exists();
+    if aarch64 {
+        s.push_str(
+            "topoc's cloud-hypervisor target builds x86_64 guests only, so `topoc check --target \
+             cloud-hypervisor` refuses this aarch64 machine ([T091](../reference/diagnostics.md#T091) \
+             `unsupported-arch`).\n",
+        );
+    } else if code == 0 {
         s.push_str("cloud-hypervisor can express this topology as it is:\n\n");
         s.push_str(&fence(
             "sh",
@@ -712,7 +730,8 @@ fn example_md(name: &str) -> (String, String) {
         assert_eq!(
             code, 0,
             "the recorded guest {dump} no longer agrees with the prediction for {file}: boot the \
-             example again (tests/guest_examples.rs writes target/guest-dumps/seabios_{name}.dump), \
+             example again (tests/guest_examples.rs writes target/guest-dumps/seabios_{name}.dump, \
+             tests/guest_aarch64.rs virt_{name}.dump), \
              copy the dump there and review\n{report}"
         );
         let kernel = text
@@ -720,9 +739,14 @@ fn example_md(name: &str) -> (String, String) {
             .find_map(|l| l.strip_prefix("release: "))
             .unwrap_or("unknown")
             .to_string();
+        let how = if aarch64 {
+            "qemu-system-aarch64 10.0 under TCG, edk2 2020.11"
+        } else {
+            "QEMU 10.0 under TCG, SeaBIOS"
+        };
         let _ = writeln!(
             s,
-            "A real guest (Linux {kernel}, QEMU 10.0 under TCG, SeaBIOS) booted with the command line \
+            "A real guest (Linux {kernel}, {how}) booted with the command line \
              and kernel arguments above and ran `topoc probe-script`; its output is committed as \
              [`{name}.guest.txt`]({name}.guest.txt). What the kernel made of the tables:\n"
         );
@@ -915,11 +939,12 @@ fn qemu_versions() -> String {
 }
 
 /// Chapter order: the README's, smallest machine first; new examples after.
-const ORDER: [&str; 5] = [
+const ORDER: [&str; 6] = [
     "two-socket",
     "mi300a",
     "mi300x",
     "grace-hopper",
+    "grace-hopper-nvl2",
     "cxl-expander",
 ];
 

@@ -129,6 +129,16 @@ fn tomls(dir: &str) -> Vec<std::path::PathBuf> {
     v
 }
 
+/// An aarch64 example: a QEMU `virt` machine, which topoc's cloud-hypervisor
+/// target does not model (T091).
+fn is_aarch64(text: &str) -> bool {
+    topoc::pipeline::compile(
+        &topoc::source::SourceFile::new("example.toml", text),
+        &topoc::pipeline::Options::default(),
+    )
+    .is_ok_and(|c| c.topo.machine.arch.value == topoc::kinds::Arch::Aarch64)
+}
+
 /// Each file compiled for cloud-hypervisor without and with `--fallback`;
 /// the ones that check clean are lines.
 fn lines_of(dir: &str) -> Vec<Line> {
@@ -279,10 +289,14 @@ fn every_example_and_case_line_is_accepted() {
         .iter()
         .map(|l| l.origin.split(' ').next().unwrap_or("").to_string())
         .collect();
+    let x86_examples = tomls("examples")
+        .iter()
+        .filter(|p| !is_aarch64(&std::fs::read_to_string(p).unwrap_or_default()))
+        .count();
     assert_eq!(
         example_names.len(),
-        tomls("examples").len(),
-        "every example compiles for cloud-hypervisor, at least with --fallback"
+        x86_examples,
+        "every x86_64 example compiles for cloud-hypervisor, at least with --fallback"
     );
     for l in &examples {
         check_line(l, &scratch, &mut tally, &mut seen);

@@ -153,15 +153,27 @@ fn scratch(name: &str) -> PathBuf {
     kit::scratch(&format!("ch-probe-{name}"))
 }
 
+/// An aarch64 example: a QEMU `virt` machine, which topoc's cloud-hypervisor
+/// target does not model (T091).
+fn is_aarch64(text: &str) -> bool {
+    topoc::pipeline::compile(
+        &topoc::source::SourceFile::new("example.toml", text),
+        &topoc::pipeline::Options::default(),
+    )
+    .is_ok_and(|c| c.topo.machine.arch.value == topoc::kinds::Arch::Aarch64)
+}
+
 #[test]
 fn every_example_boots_with_the_tables_topoc_predicts() {
     let mut examples: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
         .unwrap_or_else(|e| panic!("examples: {e}"))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| !is_aarch64(&std::fs::read_to_string(p).unwrap_or_default()))
         .collect();
     examples.sort();
-    assert!(examples.len() >= 5);
+    // The x86_64 ones; the aarch64 examples are QEMU virt machines.
+    assert!(examples.len() >= 4);
     let mut failures = Vec::new();
     for ex in &examples {
         let name = ex

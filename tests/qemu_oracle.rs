@@ -1,5 +1,6 @@
 //! QEMU as an oracle: every QEMU command line topoc emits in the test suite
-//! is started with the real `qemu-system-x86_64`, and QEMU must accept it.
+//! is started with the real `qemu-system-x86_64`, or `qemu-system-aarch64`
+//! for the aarch64 `virt` machine, and QEMU must accept it.
 //!
 //! `topoc check` exiting 0 promises that the VMM starts with the emitted
 //! command line. This test holds topoc to that promise with QEMU itself as
@@ -11,12 +12,16 @@
 //!   with the extra arguments of its case's `# args:` header;
 //! - every golden args file (`tests/golden/*/qemu.args`), as stored;
 //! - every QEMU ACPI fixture case (`tests/qemu-acpi/*.toml`), for each
-//!   machine type its `# fixtures:` line names;
+//!   machine type its `# fixtures:` line names, and every measured arm64
+//!   boot (`tests/qemu-aarch64/*.toml`);
 //! - random machines from `topoc-testgen` (what `tests/properties.rs`
 //!   generates: 2 to 24 nodes, now and then up to 128), each compiled with a
 //!   random machine type (q35, pc), firmware (the file's, SeaBIOS, OVMF,
 //!   OVMF-SP) and `-cpu` model (`qemu64`, `qemu64,vendor=GenuineIntel`,
-//!   `phys-bits` variants); at least [`MIN_RANDOM`] distinct command lines.
+//!   `phys-bits` variants); at least [`MIN_RANDOM`] distinct command lines;
+//!   and the same generator's machines as aarch64 `virt` machines
+//!   (`arch = "aarch64"`, GICv2 or v3, Arm `-cpu` models), at least
+//!   [`MIN_RANDOM_VIRT`] of them.
 //!
 //! Each start is the quick start-and-quit recipe measured for the parity
 //! work: TCG, `-S` (the machine is fully built, ACPI tables and fw_cfg
@@ -27,6 +32,10 @@
 //! `ovmf-sp` start with `-bios /usr/share/ovmf/OVMF.fd`, as the guest kit
 //! boots OVMF; under `-S` no firmware runs, so Debian's OVMF stands in for
 //! the edk2 build `ovmf-sp` describes (QEMU's side of the start is the same).
+//! Every `virt` line starts with `-bios` [`AARCH64_EFI`] (Debian bookworm's
+//! edk2 2022.11), whatever edk2 build the file names: `virt` builds its ACPI
+//! tables, and QEMU checks what goes in them (Generic Initiator devices, for
+//! one), only when firmware is loaded, and under `-S` none runs.
 //!
 //! What depends on the host rather than on topoc is filtered out, and every
 //! machine so filtered is counted and named in the output, never dropped
@@ -60,9 +69,12 @@ use topoc::target::{ChOverrides, QemuOverrides};
 use topoc_testgen::{Rng, generate};
 
 const QEMU: &str = "qemu-system-x86_64";
+const QEMU_AARCH64: &str = "qemu-system-aarch64";
 const OVMF: &str = "/usr/share/ovmf/OVMF.fd";
+/// The edk2 image the `virt` lines start with (package qemu-efi-aarch64).
+const AARCH64_EFI: &str = "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd";
 const INSTALL_HINT: &str = "run `sudo scripts/install-guest-deps.sh` \
-     (installs QEMU >= 10 from backports and OVMF)";
+     (installs QEMU >= 10 for x86_64 and aarch64 from backports, OVMF and qemu-efi-aarch64)";
 /// The quick start-and-quit recipe, before topoc's arguments.
 const RECIPE: &[&str] = &[
     "-accel",
@@ -85,6 +97,10 @@ const QMP_INPUT: &[u8] = b"{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"qu
 const TIMEOUT: Duration = Duration::from_secs(120);
 /// Random command lines started per run, at least.
 const MIN_RANDOM: usize = 320;
+/// Random aarch64 `virt` command lines started per run, at least.
+const MIN_RANDOM_VIRT: usize = 60;
+/// The `-cpu` models random `virt` machines take.
+const ARM_CPU_MODELS: &[&str] = &["cortex-a57", "cortex-a72", "neoverse-n1", "max"];
 /// Characters of a refused command line shown in the failure message.
 const SHOWN: usize = 1500;
 /// Of the random machines, one in this many has 25 to 128 nodes (what
@@ -108,15 +124,19 @@ enum Source {
     Cases,
     Goldens,
     QemuAcpi,
+    QemuAarch64,
     Random,
+    RandomVirt,
 }
 
-const SOURCES: [Source; 5] = [
+const SOURCES: [Source; 7] = [
     Source::Examples,
     Source::Cases,
     Source::Goldens,
     Source::QemuAcpi,
+    Source::QemuAarch64,
     Source::Random,
+    Source::RandomVirt,
 ];
 
 impl Source {
@@ -126,7 +146,9 @@ impl Source {
             Source::Cases => "cases",
             Source::Goldens => "goldens",
             Source::QemuAcpi => "qemu-acpi",
+            Source::QemuAarch64 => "qemu-aarch64",
             Source::Random => "random",
+            Source::RandomVirt => "random-virt",
         }
     }
 }
@@ -143,13 +165,17 @@ struct Machine {
     /// topoc's arguments.
     args: Vec<String>,
     firmware: Firmware,
+    /// `qemu-system-x86_64` or `qemu-system-aarch64`.
+    binary: &'static str,
 }
 
 impl Machine {
     /// The whole QEMU argument list: recipe, firmware, topoc's arguments.
     fn argv(&self) -> Vec<String> {
         let mut v: Vec<String> = RECIPE.iter().map(|s| s.to_string()).collect();
-        if matches!(self.firmware, Firmware::Ovmf | Firmware::OvmfSp) {
+        if self.binary == QEMU_AARCH64 {
+            v.extend(["-bios".to_string(), AARCH64_EFI.to_string()]);
+        } else if matches!(self.firmware, Firmware::Ovmf | Firmware::OvmfSp) {
             v.extend(["-bios".to_string(), OVMF.to_string()]);
         }
         v.extend(self.args.iter().cloned());
@@ -165,8 +191,8 @@ struct Plan {
     skipped: BTreeMap<String, Vec<String>>,
     /// Files topoc refuses (no command line), per source.
     refused_by_topoc: BTreeMap<Source, Vec<String>>,
-    /// Random machines topoc refuses, by diagnostic code.
-    random_refusal_codes: BTreeMap<String, usize>,
+    /// Random machines topoc refuses, by source and diagnostic code.
+    random_refusal_codes: BTreeMap<(Source, String), usize>,
     /// Files compiled for cloud-hypervisor (no QEMU command line).
     other_target: Vec<String>,
     /// Inputs that must compile and do not: test failures.
@@ -181,7 +207,7 @@ struct Plan {
 impl Plan {
     /// Adds a compiled machine, or records why it is not started.
     fn add(&mut self, source: Source, name: String, c: &Compiled) {
-        let Some((p, _, _)) = c.qemu() else {
+        let Some(p) = c.target.qemu() else {
             self.other_target.push(name);
             return;
         };
@@ -206,6 +232,7 @@ impl Plan {
             args,
             p.firmware.value,
             p.spm.value,
+            binary_of(c),
         );
     }
 
@@ -219,6 +246,7 @@ impl Plan {
         args: Vec<String>,
         firmware: Firmware,
         spm: SpmDialect,
+        binary: &'static str,
     ) {
         if let Some(reason) = not_startable(&args, spm) {
             self.skip(reason, name);
@@ -231,11 +259,21 @@ impl Plan {
             toml,
             args,
             firmware,
+            binary,
         });
     }
 
     fn skip(&mut self, reason: String, name: String) {
         self.skipped.entry(reason).or_default().push(name);
+    }
+}
+
+/// The QEMU binary a compiled machine starts with.
+fn binary_of(c: &Compiled) -> &'static str {
+    if c.virt().is_some() {
+        QEMU_AARCH64
+    } else {
+        QEMU
     }
 }
 
@@ -313,31 +351,42 @@ struct InstalledQemu {
 fn installed_qemu() -> &'static InstalledQemu {
     static Q: std::sync::OnceLock<InstalledQemu> = std::sync::OnceLock::new();
     Q.get_or_init(|| {
-        let out = Command::new(QEMU)
-            .arg("--version")
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("cannot run {QEMU} ({e}): the QEMU oracle needs it; {INSTALL_HINT}")
-            });
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let full = text
-            .split_whitespace()
-            .skip_while(|w| *w != "version")
-            .nth(1)
-            .unwrap_or_else(|| panic!("cannot read the version from `{QEMU} --version`: {text:?}"))
-            .to_string();
-        let mut parts = full.split('.');
-        let major: u32 = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
-        let minor = parts.next().unwrap_or("0");
-        assert!(
-            major >= 10,
-            "{QEMU} is version {full}; the QEMU oracle needs 10.0 or later: {INSTALL_HINT}"
+        let x86 = installed(QEMU);
+        let arm = installed(QEMU_AARCH64);
+        assert_eq!(
+            x86.full, arm.full,
+            "{QEMU} and {QEMU_AARCH64} are different releases; the oracle compiles for one: {INSTALL_HINT}"
         );
-        InstalledQemu {
-            release: format!("{major}.{minor}"),
-            full,
-        }
+        x86
     })
+}
+
+/// The version of one QEMU binary, which must be 10.0 or later.
+fn installed(binary: &str) -> InstalledQemu {
+    let out = Command::new(binary)
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {binary} ({e}): the QEMU oracle needs it; {INSTALL_HINT}")
+        });
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let full = text
+        .split_whitespace()
+        .skip_while(|w| *w != "version")
+        .nth(1)
+        .unwrap_or_else(|| panic!("cannot read the version from `{binary} --version`: {text:?}"))
+        .to_string();
+    let mut parts = full.split('.');
+    let major: u32 = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    let minor = parts.next().unwrap_or("0");
+    assert!(
+        major >= 10,
+        "{binary} is version {full}; the QEMU oracle needs 10.0 or later: {INSTALL_HINT}"
+    );
+    InstalledQemu {
+        release: format!("{major}.{minor}"),
+        full,
+    }
 }
 
 fn root() -> &'static Path {
@@ -495,9 +544,9 @@ fn collect_goldens(plan: &mut Plan) {
         // firmware it runs with (the args file does not).
         let example = format!("examples/{name}.toml");
         let source = SourceFile::new(example.clone(), read(&example));
-        let (firmware, spm) = match pipeline::compile(&source, &Options::default()) {
-            Ok(c) => match c.qemu() {
-                Some((p, _, _)) => (p.firmware.value, p.spm.value),
+        let (firmware, spm, binary) = match pipeline::compile(&source, &Options::default()) {
+            Ok(c) => match c.target.qemu() {
+                Some(p) => (p.firmware.value, p.spm.value, binary_of(&c)),
                 None => {
                     plan.broken
                         .push(format!("{example} does not compile for qemu"));
@@ -517,6 +566,7 @@ fn collect_goldens(plan: &mut Plan) {
             args,
             firmware,
             spm,
+            binary,
         );
     }
 }
@@ -543,6 +593,97 @@ fn collect_qemu_acpi(plan: &mut Plan) {
             match pipeline::compile(&SourceFile::new(rel.clone(), text.clone()), &opts) {
                 Ok(c) => plan.add(Source::QemuAcpi, format!("{rel} --machine-type {m}"), &c),
                 Err(d) => plan.broken.push(format!("{rel} ({m}): {}", codes(&d))),
+            }
+        }
+    }
+}
+
+/// The measured arm64 boots (`tests/qemu-aarch64/*.toml`), as topoc writes
+/// their command lines.
+fn collect_qemu_aarch64(plan: &mut Plan) {
+    let cases = tomls("tests/qemu-aarch64", |_| true);
+    assert!(!cases.is_empty(), "no tests/qemu-aarch64/*.toml");
+    for rel in cases {
+        let source = SourceFile::new(rel.clone(), read(&rel));
+        match pipeline::compile(&source, &Options::default()) {
+            Ok(c) if c.virt().is_some() => plan.add(Source::QemuAarch64, rel, &c),
+            Ok(_) => plan
+                .broken
+                .push(format!("{rel}: not compiled as a virt machine")),
+            Err(d) => plan.broken.push(format!("{rel}: {}", codes(&d))),
+        }
+    }
+}
+
+/// The generator's machines as aarch64 `virt` machines: distinct command
+/// lines, at least `want` of them started (or as many attempts as four
+/// times that).
+fn collect_random_virt(plan: &mut Plan, seed: u64, want: usize) {
+    let mut rng = Rng::new(seed ^ 0xa64);
+    let mut seen: BTreeSet<Vec<String>> = BTreeSet::new();
+    let started = |plan: &Plan| {
+        plan.machines
+            .iter()
+            .filter(|m| m.source == Source::RandomVirt)
+            .count()
+    };
+    let mut attempts = 0;
+    while started(plan) < want && attempts < 4 * want {
+        attempts += 1;
+        // Debian's arm64 guests take 16 nodes (T124): most machines stay
+        // within it, a few go beyond to see topoc refuse them.
+        let nodes = 2 + rng.below(16) as usize;
+        let gen_seed = rng.next_u64();
+        let cpu = rng.pick(ARM_CPU_MODELS);
+        let gic = rng.pick(&["2", "3"]);
+        let t = generate(nodes, gen_seed);
+        // The generator's x86 firmware table gives way to the virt one.
+        let mut toml = t
+            .toml
+            .replacen("[machine]\n", "[machine]\narch = \"aarch64\"\n", 1);
+        for fw in ["seabios", "ovmf"] {
+            toml = toml.replace(&format!("\n[target.qemu]\nfirmware = \"{fw}\"\n"), "\n");
+        }
+        let toml = format!("{toml}\n[target.qemu]\ngic-version = \"{gic}\"\n");
+        let mut opts = Options::default();
+        opts.qemu.cpu_model = Some(cpu.to_string());
+        let name = format!(
+            "topoc-testgen {nodes} {gen_seed} as aarch64, gic-version {gic} | topoc build --cpu-model {cpu}"
+        );
+        let source = SourceFile::new(format!("gen-virt-{nodes}-{gen_seed:x}.toml"), toml.as_str());
+        match pipeline::compile(&source, &opts) {
+            Ok(c) => {
+                if c.virt().is_none() {
+                    plan.broken
+                        .push(format!("{name}: not compiled as a virt machine"));
+                    continue;
+                }
+                if !seen.insert(qemu_args(&c)) {
+                    plan.random_repeats += 1;
+                    continue;
+                }
+                let before = plan.machines.len();
+                plan.add(Source::RandomVirt, name, &c);
+                if plan.machines.len() > before {
+                    for tag in [
+                        format!("virt -cpu {cpu}"),
+                        format!("virt gic-version={gic}"),
+                    ] {
+                        *plan.random_coverage.entry(tag).or_default() += 1;
+                    }
+                }
+            }
+            Err(d) => {
+                for code in d.iter().filter(|d| d.is_error()).map(|d| d.code.code) {
+                    *plan
+                        .random_refusal_codes
+                        .entry((Source::RandomVirt, code.to_string()))
+                        .or_default() += 1;
+                }
+                plan.refused_by_topoc
+                    .entry(Source::RandomVirt)
+                    .or_default()
+                    .push(name);
             }
         }
     }
@@ -631,7 +772,7 @@ fn collect_random(plan: &mut Plan, seed: u64, want: usize) {
                 for code in d.iter().filter(|d| d.is_error()).map(|d| d.code.code) {
                     *plan
                         .random_refusal_codes
-                        .entry(code.to_string())
+                        .entry((Source::Random, code.to_string()))
                         .or_default() += 1;
                 }
                 plan.refused_by_topoc
@@ -671,7 +812,8 @@ fn describe(status: ExitStatus) -> Verdict {
 /// Starts QEMU on one machine and quits it through QMP.
 fn start(m: &Machine) -> Outcome {
     let began = Instant::now();
-    let spawned = Command::new(QEMU)
+    let qemu = m.binary;
+    let spawned = Command::new(qemu)
         .args(m.argv())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -681,15 +823,15 @@ fn start(m: &Machine) -> Outcome {
         Ok(c) => c,
         Err(e) => {
             let why = match e.kind() {
-                std::io::ErrorKind::NotFound => format!("cannot start {QEMU}: {e}; {INSTALL_HINT}"),
+                std::io::ErrorKind::NotFound => format!("cannot start {qemu}: {e}; {INSTALL_HINT}"),
                 // E2BIG: no VMM can be started with this command line.
                 _ if e.raw_os_error() == Some(7) => format!(
                     "the command line cannot be executed: {} arguments, {} bytes, beyond the \
                      kernel's limit for a new program's arguments and environment ({e})",
                     m.argv().len() + 1,
-                    m.argv().iter().map(|a| a.len() + 1).sum::<usize>() + QEMU.len() + 1
+                    m.argv().iter().map(|a| a.len() + 1).sum::<usize>() + qemu.len() + 1
                 ),
-                _ => format!("cannot start {QEMU}: {e}"),
+                _ => format!("cannot start {qemu}: {e}"),
             };
             return Outcome {
                 verdict: Verdict::NotStarted(why),
@@ -723,7 +865,7 @@ fn start(m: &Machine) -> Outcome {
             Err(e) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                break Verdict::NotStarted(format!("waiting for {QEMU}: {e}"));
+                break Verdict::NotStarted(format!("waiting for {qemu}: {e}"));
             }
         }
     };
@@ -805,8 +947,8 @@ fn say(text: &str) {
 
 /// The command line as a shell line, cut after [`SHOWN`] characters (the
 /// args file holds all of it).
-fn shell_line(argv: &[String]) -> String {
-    let line = std::iter::once(QEMU.to_string())
+fn shell_line(binary: &str, argv: &[String]) -> String {
+    let line = std::iter::once(binary.to_string())
         .chain(argv.iter().map(|w| topoc::emit::qemu::shell_quote(w)))
         .collect::<Vec<_>>()
         .join(" ");
@@ -897,7 +1039,9 @@ fn qemu_accepts_every_emitted_command_line() {
     collect_cases(&mut plan);
     collect_goldens(&mut plan);
     collect_qemu_acpi(&mut plan);
+    collect_qemu_aarch64(&mut plan);
     collect_random(&mut plan, seed, want_random);
+    collect_random_virt(&mut plan, seed, MIN_RANDOM_VIRT);
     let collect_time = collecting.elapsed();
 
     assert!(
@@ -915,6 +1059,10 @@ fn qemu_accepts_every_emitted_command_line() {
             "{OVMF} not found: the OVMF machines start with it; {INSTALL_HINT}"
         );
     }
+    assert!(
+        Path::new(AARCH64_EFI).is_file(),
+        "{AARCH64_EFI} not found: the virt machines start with it; {INSTALL_HINT}"
+    );
 
     let jobs = jobs();
     let starting = Instant::now();
@@ -948,7 +1096,7 @@ fn qemu_accepts_every_emitted_command_line() {
             m.name,
             args_file.display(),
             o.wall.as_secs_f64() * 1000.0,
-            shell_line(&m.argv()),
+            shell_line(m.binary, &m.argv()),
         );
         let stderr = o.stderr.trim_end();
         if stderr.is_empty() {
@@ -1003,11 +1151,12 @@ fn qemu_accepts_every_emitted_command_line() {
             names.len(),
             source.name()
         );
-        if *source == Source::Random {
+        if matches!(source, Source::Random | Source::RandomVirt) {
             let by_code = plan
                 .random_refusal_codes
                 .iter()
-                .map(|(c, n)| format!("{c} ×{n}"))
+                .filter(|((s, _), _)| s == source)
+                .map(|((_, c), n)| format!("{c} ×{n}"))
                 .collect::<Vec<_>>()
                 .join(", ");
             let _ = write!(report, ": {by_code}");
@@ -1042,8 +1191,11 @@ fn qemu_accepts_every_emitted_command_line() {
         "SPM kernel-memmap".into(),
         "host bridges on q35".into(),
         "host bridges on pc".into(),
+        "virt gic-version=2".into(),
+        "virt gic-version=3".into(),
     ];
     wanted.extend(CPU_MODELS.iter().map(|m| format!("-cpu {m}")));
+    wanted.extend(ARM_CPU_MODELS.iter().map(|m| format!("virt -cpu {m}")));
     let missing: Vec<&String> = wanted
         .iter()
         .filter(|w| !plan.random_coverage.contains_key(*w))
@@ -1053,6 +1205,11 @@ fn qemu_accepts_every_emitted_command_line() {
         "qemu-oracle: no random machine started with {missing:?}:\n{report}"
     );
 
+    let virt_started = per_source.get(&Source::RandomVirt).map_or(0, |e| e.0);
+    assert!(
+        virt_started >= MIN_RANDOM_VIRT,
+        "qemu-oracle: only {virt_started} distinct random virt command lines to start, {MIN_RANDOM_VIRT} wanted:\n{report}"
+    );
     let random_started = per_source.get(&Source::Random).map_or(0, |e| e.0);
     assert!(
         random_started >= want_random,

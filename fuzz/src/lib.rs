@@ -95,7 +95,7 @@ pub fn compile(data: &[u8]) {
 /// Renders every artifact of a compiled topology and checks each is well
 /// formed. Shared with the property tests' idea of "not malformed".
 pub fn emit_all(c: &Compiled) {
-    for a in topoc::emit::for_target(c.target.kind()) {
+    for a in topoc::emit::for_target(c.target.kind(), c.topo.machine.arch.value) {
         let Some(bytes) = a.render(c) else { continue };
         if a.file.ends_with(".json") {
             let text = std::str::from_utf8(&bytes)

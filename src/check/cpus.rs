@@ -1,6 +1,6 @@
 //! CPU rules: every vCPU in exactly one node, inside the vCPU topology.
 
-use super::Context;
+use super::{Ch, Context};
 use crate::diag::{Diagnostic, codes};
 use crate::units::fmt_cpulist;
 use std::collections::BTreeMap;
@@ -251,8 +251,9 @@ fn sorted(mut v: Vec<u32>) -> Vec<u32> {
     v
 }
 
-/// T091: an architecture the target does not compile yet.
-pub fn arch(cx: &Context, out: &mut Vec<Diagnostic>) {
+/// T091: cloud-hypervisor builds x86_64 guests only; aarch64 is QEMU's
+/// `virt` machine.
+pub fn arch(cx: &Context, _: Ch, out: &mut Vec<Diagnostic>) {
     let a = &cx.topo.machine.arch;
     if a.value == crate::kinds::Arch::X86_64 {
         return;
@@ -260,11 +261,11 @@ pub fn arch(cx: &Context, out: &mut Vec<Diagnostic>) {
     out.push(
         Diagnostic::new(
             &codes::T091,
-            format!("topoc compiles `arch = \"{}\"` for no target yet: every target here builds an x86_64 machine", a.value),
+            format!("the cloud-hypervisor target compiles x86_64 guests only, not `arch = \"{}\"`", a.value),
             a.span,
-            "not compiled",
+            "not compiled for cloud-hypervisor",
         )
-        .help("remove `arch` (x86_64 is the default) until the aarch64 `virt` target lands")
-        .note("the command line and tables would describe an x86 q35 machine, not the machine this file asks for"),
+        .help("compile it for QEMU (`--target qemu`, the aarch64 `virt` machine), or remove `arch` for an x86_64 guest")
+        .note("topoc's cloud-hypervisor target lays out and writes tables for its x86_64 VMs (E820, x2APIC affinity); its aarch64 VMs are not modelled"),
     );
 }

@@ -26,12 +26,14 @@ mod hmat;
 mod memory;
 pub mod parity;
 mod qemu;
+mod virt;
 
 use crate::diag::{Code, Diagnostic, codes};
 use crate::layout::Layout;
 use crate::layout::cloud_hypervisor::ChLayout;
 use crate::layout::firmware::GuestE820;
 use crate::layout::qemu::QemuLayout;
+use crate::layout::virt::VirtLayout;
 use crate::model::derive::{Derived, HmatData};
 use crate::model::graph::TopologyGraph;
 use crate::model::{NodeIx, Topology};
@@ -64,6 +66,14 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The aarch64 `virt` machine being built.
+    pub fn virt(&self) -> Option<Virt<'a>> {
+        match (self.target, self.layout) {
+            (Target::Qemu(profile), Layout::QemuVirt { layout }) => Some(Virt { profile, layout }),
+            _ => None,
+        }
+    }
+
     /// The cloud-hypervisor VM being built, when that is the target.
     pub fn ch(&self) -> Option<Ch<'a>> {
         match (self.target, self.layout) {
@@ -91,6 +101,14 @@ pub struct Qemu<'a> {
     pub guest: &'a GuestE820,
 }
 
+/// What a rule for the aarch64 `virt` machine judges: the QEMU profile and
+/// the `virt` layout.
+#[derive(Clone, Copy)]
+pub struct Virt<'a> {
+    pub profile: &'a QemuProfile,
+    pub layout: &'a VirtLayout,
+}
+
 /// What a cloud-hypervisor rule judges: the profile and its layout.
 #[derive(Clone, Copy)]
 pub struct Ch<'a> {
@@ -110,8 +128,13 @@ pub struct Rule {
 pub enum Run {
     /// Every target.
     Every(fn(&Context, &mut Vec<Diagnostic>)),
-    /// Targets that start QEMU.
+    /// Every QEMU machine (x86_64 and aarch64): what QEMU itself refuses
+    /// whichever machine it builds.
+    QemuAny(fn(&Context, &QemuProfile, &mut Vec<Diagnostic>)),
+    /// QEMU's x86_64 machines (`q35`, `pc`).
     Qemu(fn(&Context, Qemu, &mut Vec<Diagnostic>)),
+    /// QEMU's aarch64 `virt` machine.
+    Virt(fn(&Context, Virt, &mut Vec<Diagnostic>)),
     /// cloud-hypervisor.
     Ch(fn(&Context, Ch, &mut Vec<Diagnostic>)),
     /// Targets that build an HMAT, when the topology has HMAT data.
@@ -123,7 +146,9 @@ impl Run {
     pub fn applies_to(&self) -> &'static str {
         match self {
             Run::Every(_) => "every target",
-            Run::Qemu(_) => "qemu",
+            Run::QemuAny(_) => "qemu",
+            Run::Qemu(_) => "qemu (q35, pc)",
+            Run::Virt(_) => "qemu (virt)",
             Run::Ch(_) => "cloud-hypervisor",
             Run::Hmat(_) => "targets that build an HMAT",
         }
@@ -132,9 +157,19 @@ impl Run {
     fn apply(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         match self {
             Run::Every(f) => f(cx, out),
+            Run::QemuAny(f) => {
+                if let Some(p) = cx.target.qemu() {
+                    f(cx, p, out)
+                }
+            }
             Run::Qemu(f) => {
                 if let Some(q) = cx.qemu() {
                     f(cx, q, out)
+                }
+            }
+            Run::Virt(f) => {
+                if let Some(v) = cx.virt() {
+                    f(cx, v, out)
                 }
             }
             Run::Ch(f) => {
@@ -275,11 +310,11 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         code: &codes::T074,
-        run: Run::Qemu(qemu::host_device_twice),
+        run: Run::QemuAny(qemu::host_device_twice),
     },
     Rule {
         code: &codes::T075,
-        run: Run::Qemu(qemu::initiator_placement),
+        run: Run::QemuAny(qemu::initiator_placement),
     },
     Rule {
         code: &codes::T080,
@@ -298,16 +333,20 @@ pub static RULES: &[Rule] = &[
         run: Run::Qemu(qemu::device_numa_node),
     },
     Rule {
+        code: &codes::T083,
+        run: Run::Virt(virt::device_numa_node),
+    },
+    Rule {
         code: &codes::T090,
         run: Run::Qemu(qemu::settings_without_effect),
     },
     Rule {
         code: &codes::T091,
-        run: Run::Every(cpus::arch),
+        run: Run::Ch(cpus::arch),
     },
     Rule {
         code: &codes::T100,
-        run: Run::Qemu(qemu::node_ids),
+        run: Run::QemuAny(qemu::node_ids),
     },
     Rule {
         code: &codes::T101,
@@ -315,7 +354,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         code: &codes::T102,
-        run: Run::Qemu(qemu::generic_initiator_version),
+        run: Run::QemuAny(qemu::generic_initiator_version),
     },
     Rule {
         code: &codes::T103,
@@ -327,15 +366,15 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         code: &codes::T105,
-        run: Run::Qemu(qemu::hmat_attached_initiator),
+        run: Run::QemuAny(qemu::hmat_attached_initiator),
     },
     Rule {
         code: &codes::T106,
-        run: Run::Qemu(qemu::hmat_values),
+        run: Run::QemuAny(qemu::hmat_values),
     },
     Rule {
         code: &codes::T107,
-        run: Run::Qemu(qemu::hmat_cache_needs_lb),
+        run: Run::QemuAny(qemu::hmat_cache_needs_lb),
     },
     Rule {
         code: &codes::T108,
@@ -371,7 +410,7 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         code: &codes::T117,
-        run: Run::Qemu(qemu::hmat_memoryless),
+        run: Run::QemuAny(qemu::hmat_memoryless),
     },
     Rule {
         code: &codes::T118,
@@ -379,7 +418,31 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         code: &codes::T119,
-        run: Run::Qemu(qemu::command_line_length),
+        run: Run::QemuAny(qemu::command_line_length),
+    },
+    Rule {
+        code: &codes::T120,
+        run: Run::Every(virt::machine_arch),
+    },
+    Rule {
+        code: &codes::T121,
+        run: Run::Virt(virt::address_space),
+    },
+    Rule {
+        code: &codes::T122,
+        run: Run::Virt(virt::gic_cpus),
+    },
+    Rule {
+        code: &codes::T123,
+        run: Run::Virt(virt::spm),
+    },
+    Rule {
+        code: &codes::T124,
+        run: Run::Virt(virt::guest_node_limit),
+    },
+    Rule {
+        code: &codes::T125,
+        run: Run::Virt(virt::firmware_numa),
     },
     Rule {
         code: &codes::T200,

@@ -1421,6 +1421,34 @@ pub static ROWS: &[Row] = &[
     },
     // ------------------------------------------------ the guest kernel
     Row {
+        id: "Q86",
+        by: Qemu,
+        source: at("hw/arm/virt.c", &[], "virt_set_memmap"),
+        messages: &["Addressing limited to %d bits, but memory exceeds it by %llu bytes"],
+        condition: "aarch64 `virt`: RAM from 1 GiB plus device memory, each rounded up to 1 GiB, ends beyond the vCPU model's physical address bits (TCG: its ID_AA64MMFR0.PARange)",
+        verdict: Verdict::Caught {
+            codes: &[&codes::T121],
+            cases: &["T121-virt-address-space"],
+        },
+        note: "Measured with qemu-system-aarch64 10.0.2: cortex-a57 stops at 44 bits, cortex-a53 at 40.",
+        see_also: &[],
+    },
+    Row {
+        id: "Q87",
+        by: Qemu,
+        source: at("hw/arm/virt.c", &[], "machvirt_init"),
+        messages: &[
+            "Number of SMP CPUs requested (%d) exceeds max CPUs supported by machine 'mach-virt' (%d)",
+        ],
+        condition: "aarch64 `virt` with `gic-version=2` and more than 8 vCPUs (GICv3: 512)",
+        verdict: Verdict::Caught {
+            codes: &[&codes::T122],
+            cases: &["T122-virt-gic-cpus"],
+        },
+        note: "",
+        see_also: &[],
+    },
+    Row {
         id: "L1",
         by: Linux,
         source: at(
@@ -1759,6 +1787,26 @@ pub static ROWS: &[Row] = &[
     },
     // ------------------------------------------------ the firmware
     Row {
+        id: "L23",
+        by: Linux,
+        source: at(
+            "drivers/acpi/numa/srat.c",
+            &[],
+            "acpi_numa_gicc_affinity_init, acpi_map_pxm_to_node",
+        ),
+        messages: &[
+            "ACPI: SRAT: Too many proximity domains.",
+            "SRAT: SRAT not used.",
+        ],
+        condition: "an arm64 guest (Debian's kernels: CONFIG_NODES_SHIFT=4) given an SRAT with more than 16 proximity domains",
+        verdict: Verdict::Caught {
+            codes: &[&codes::T124],
+            cases: &["T124-arm64-guest-node-limit"],
+        },
+        note: "Measured with 18 domains on the 6.1 arm64 cloud kernel: the guest runs with one fake node.",
+        see_also: &[],
+    },
+    Row {
         id: "F1",
         by: Firmware,
         source: at("SeaBIOS src/fw/paravirt.c", &[], "qemu_cfg_e820"),
@@ -1816,6 +1864,26 @@ pub static ROWS: &[Row] = &[
         ),
         note: "",
         see_also: &[&codes::T035],
+    },
+    Row {
+        id: "F5",
+        by: Firmware,
+        source: at(
+            "edk2 OvmfPkg/VirtNorFlashDxe",
+            &[],
+            "VirtNorFlashPlatformInitialization",
+        ),
+        messages: &[
+            "(guest kernel) NUMA: Warning: invalid memblk node 16 [mem 0x04000000-0x07ffffff]",
+            "(guest kernel) NUMA: Faking a node at [mem …]",
+        ],
+        condition: "aarch64 `virt` booted through edk2 2022.11 (Debian bookworm's qemu-efi-aarch64), which maps the variable-store flash write-combined; Linux arm64 adds it to memblock and no SRAT range covers it",
+        verdict: Verdict::Caught {
+            codes: &[&codes::T125],
+            cases: &["T125-virt-firmware-numa"],
+        },
+        note: "edk2 2020.11 (Debian bullseye's build) maps the flash uncached and NUMA works.",
+        see_also: &[],
     },
 ];
 

@@ -7,7 +7,7 @@ use crate::diag::{Diagnostic, codes};
 use crate::kinds::{Firmware, SpmDialect};
 use crate::model::DataType;
 use crate::source::Span;
-use crate::target::Vendor;
+use crate::target::{QemuProfile, Vendor};
 use crate::units::{fmt_bandwidth, fmt_latency, fmt_size};
 
 /// QEMU's `MAX_NODES`.
@@ -23,7 +23,7 @@ fn setting(cx: &Context, span: Span) -> Span {
 }
 
 /// T100: node ids QEMU cannot take: not dense from 0, or 128 and above.
-pub fn node_ids(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn node_ids(cx: &Context, _: &QemuProfile, out: &mut Vec<Diagnostic>) {
     // Duplicate ids are T010's business: judge the distinct ids.
     // Every gap is reported, each at the node after it.
     let mut expected = 0u32;
@@ -138,8 +138,7 @@ pub fn address_space(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
 }
 
 /// T102: Generic Initiators before QEMU 9.0.
-pub fn generic_initiator_version(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
-    let p = q.profile;
+pub fn generic_initiator_version(cx: &Context, p: &QemuProfile, out: &mut Vec<Diagnostic>) {
     if p.release.generic_initiator.is_some() {
         return;
     }
@@ -316,7 +315,7 @@ pub fn max_cpus(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
         .label(setting(cx, p.machine.span), "machine type")
         .help(match p.machine.value {
             crate::kinds::QemuMachine::Pc => format!("use at most {limit} vCPUs, or machine = \"q35\""),
-            crate::kinds::QemuMachine::Q35 => format!("use at most {limit} vCPUs"),
+            crate::kinds::QemuMachine::Q35 | crate::kinds::QemuMachine::Virt => format!("use at most {limit} vCPUs"),
         })
         .note(format!("QEMU refuses: \"Invalid SMP CPUs {max}. The max CPUs supported by machine '{machine}' is {limit}\"")),
     );
@@ -449,8 +448,7 @@ pub fn cpu_model(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
 }
 
 /// T117: an HMAT that the QEMU release writes in a form Linux ignores.
-pub fn hmat_memoryless(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
-    let p = q.profile;
+pub fn hmat_memoryless(cx: &Context, p: &QemuProfile, out: &mut Vec<Diagnostic>) {
     if !p.release.hmat_mpda_for_memoryless || cx.derived.hmat.is_none() {
         return;
     }
@@ -501,6 +499,21 @@ pub fn interrupt_remapping(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
 /// T090 (qemu): settings that reach nothing on this machine.
 pub fn settings_without_effect(_: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
     let (p, l) = (q.profile, q.layout);
+    if !p.gic_version.span.is_detached() {
+        out.push(
+            Diagnostic::new(
+                &codes::T090,
+                format!(
+                    "gic-version = \"{}\" changes nothing on an x86_64 machine",
+                    p.gic_version.value
+                ),
+                p.gic_version.span,
+                "no effect",
+            )
+            .help("remove it, or set `[machine] arch = \"aarch64\"` for the Arm virt machine it belongs to")
+            .note("the GIC is the Arm virt machine's interrupt controller; q35 and pc have APICs"),
+        );
+    }
     if let Some(m) = &p.max_ram_below_4g {
         let in_range = m.value >= crate::units::MIB && m.value <= 4 * crate::units::GIB;
         let with = crate::layout::qemu::split(p.machine.value, l.ram_size, Some(m.value));
@@ -520,7 +533,7 @@ pub fn settings_without_effect(_: &Context, q: Qemu, out: &mut Vec<Diagnostic>) 
                 )
                 .help("remove it, or give a value below the machine's own split")
                 .note(match p.machine.value {
-                    crate::kinds::QemuMachine::Q35 => "q35 places 2 GiB below 4 GiB once RAM reaches 2.75 GiB (all of it below that); max-ram-below-4g only lowers that",
+                    crate::kinds::QemuMachine::Q35 | crate::kinds::QemuMachine::Virt => "q35 places 2 GiB below 4 GiB once RAM reaches 2.75 GiB (all of it below that); max-ram-below-4g only lowers that",
                     crate::kinds::QemuMachine::Pc => "pc places up to 3.5 GiB below 4 GiB (3 GiB once RAM reaches it); max-ram-below-4g only lowers that",
                 }),
             );
@@ -566,7 +579,7 @@ pub fn no_boot_memory(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
 }
 
 /// T074 (qemu): one host PCI function passed through twice.
-pub fn host_device_twice(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn host_device_twice(cx: &Context, _: &QemuProfile, out: &mut Vec<Diagnostic>) {
     let t = cx.topo;
     for (k, d) in t.devices.iter().enumerate() {
         let crate::model::DeviceSource::Host(a) = &d.source.value else {
@@ -594,7 +607,7 @@ pub fn host_device_twice(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
 /// T075: Generic Initiator placement that QEMU accepts but that tells the
 /// guest nothing: a Generic Initiator node with CPUs or memory, or one shared
 /// by several devices.
-pub fn initiator_placement(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn initiator_placement(cx: &Context, _: &QemuProfile, out: &mut Vec<Diagnostic>) {
     let t = cx.topo;
     for (ix, n) in t.nodes.iter().enumerate() {
         let Some(&d) = n.gi_devices.first() else {
@@ -642,7 +655,7 @@ pub fn initiator_placement(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
 }
 
 /// T105: an attached initiator QEMU refuses.
-pub fn hmat_attached_initiator(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn hmat_attached_initiator(cx: &Context, _: &QemuProfile, out: &mut Vec<Diagnostic>) {
     for (ix, n) in cx.topo.nodes.iter().enumerate() {
         let Some(i) = &n.initiator else { continue };
         let init = &cx.topo.nodes[i.value];
@@ -669,7 +682,7 @@ pub fn hmat_attached_initiator(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>)
 }
 
 /// T106: HMAT values `-numa hmat-lb` cannot carry.
-pub fn hmat_values(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn hmat_values(cx: &Context, _: &QemuProfile, out: &mut Vec<Diagnostic>) {
     let Some(h) = &cx.derived.hmat else { return };
     for table in &h.tables {
         let raw: Vec<Vec<Option<u64>>> = table
@@ -801,7 +814,7 @@ pub(super) fn value_span(
 }
 
 /// T107: a memory-side cache on a node QEMU has no latency and bandwidth for.
-pub fn hmat_cache_needs_lb(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn hmat_cache_needs_lb(cx: &Context, _: &QemuProfile, out: &mut Vec<Diagnostic>) {
     for (ix, n) in cx.topo.nodes.iter().enumerate() {
         let Some(m) = &n.memory else { continue };
         let Some(c) = m.caches.first() else { continue };
@@ -898,14 +911,15 @@ pub fn kernel_cmdline_length(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
 /// measured on 10.0.2).
 fn default_device_slots(machine: crate::kinds::QemuMachine) -> &'static [u8] {
     match machine {
-        crate::kinds::QemuMachine::Q35 => &[1, 2],
+        // `virt` on x86_64 is refused (T120) and laid out as q35.
+        crate::kinds::QemuMachine::Q35 | crate::kinds::QemuMachine::Virt => &[1, 2],
         crate::kinds::QemuMachine::Pc => &[2, 3],
     }
 }
 
 fn machine_slots(machine: crate::kinds::QemuMachine) -> &'static [u8] {
     match machine {
-        crate::kinds::QemuMachine::Q35 => &[0, 0x1f],
+        crate::kinds::QemuMachine::Q35 | crate::kinds::QemuMachine::Virt => &[0, 0x1f],
         crate::kinds::QemuMachine::Pc => &[0, 1],
     }
 }
@@ -1017,7 +1031,7 @@ pub fn pci_slots(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
                 )
                 .help("put some of these devices on another node's bridge or on the root bus (no `numa-node`)")
                 .note(match p.machine.value {
-                    crate::kinds::QemuMachine::Q35 => "on q35 each device behind the bridge takes a root port in one of the 32 slots of the bridge's bus",
+                    crate::kinds::QemuMachine::Q35 | crate::kinds::QemuMachine::Virt => "on q35 each device behind the bridge takes a root port in one of the 32 slots of the bridge's bus",
                     crate::kinds::QemuMachine::Pc => "on pc the devices share the 32 slots of the bus behind the bridge",
                 }),
             );
@@ -1039,12 +1053,18 @@ pub fn pci_slots(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
 /// T119: a QEMU command line longer than Linux's execve takes: `-numa
 /// hmat-lb` grows with initiators × targets × kinds of value, `-numa dist`
 /// with the square of the nodes.
-pub fn command_line_length(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn command_line_length(cx: &Context, p: &QemuProfile, out: &mut Vec<Diagnostic>) {
     if cx.topo.nodes.len() > MAX_NODES as usize {
         return; // T100's: QEMU takes no such machine at all
     }
-    let args = crate::emit::qemu::args_of(cx.topo, cx.derived, q.profile, q.layout);
-    let total = super::exec::exec_bytes(crate::emit::qemu::QEMU_BINARY, &args);
+    // The line of whichever machine is built: x86 q35/pc, or aarch64 virt.
+    let args = match (cx.qemu(), cx.virt()) {
+        (Some(q), _) => crate::emit::qemu::args_of(cx.topo, cx.derived, p, q.layout),
+        (None, Some(v)) => crate::emit::qemu::virt_args_of(cx.topo, cx.derived, p, v.layout),
+        (None, None) => return,
+    };
+    let binary = crate::emit::qemu::binary(cx.topo.machine.arch.value);
+    let total = super::exec::exec_bytes(binary, &args);
     out.extend(super::exec::too_long(
         &codes::T119,
         "QEMU",

@@ -596,6 +596,14 @@ fn build(
         return code;
     }
     let notice = |m: &str| ui.notice(m);
+    let arch = c.topo.machine.arch.value;
+    if let Some(a) = artifact.filter(|a| !a.arches.contains(&arch)) {
+        return err(format!(
+            "artifact `{}` is not produced for an {arch} guest: {} exists only on x86_64 \
+             (QEMU's aarch64 `virt` machine has no E820; its firmware describes memory in the UEFI memory map)",
+            a.name, a.description
+        ));
+    }
     if let Some(a) = artifact {
         let Some(bytes) = a.render(&c) else {
             return ui.usage(format!(
@@ -622,7 +630,7 @@ fn build(
         Err(e) => return ui.io(e),
     };
     let mut written: Vec<(PathBuf, u64)> = Vec::new();
-    for a in crate::emit::for_target(t.target) {
+    for a in crate::emit::for_target(t.target, arch) {
         let mut len = 0;
         let result = staged.stage_with(a.file, |w| {
             let mut counted = Counted { inner: w, len: 0 };
@@ -804,8 +812,13 @@ fn verify(
 fn list_artifacts() -> ExitCode {
     let mut s = String::new();
     for a in crate::emit::ARTIFACTS {
+        let only = if a.arches.contains(&crate::kinds::Arch::Aarch64) {
+            ""
+        } else {
+            " (x86_64 only)"
+        };
         s.push_str(&format!(
-            "{:<18} {:<20} {}\n",
+            "{:<18} {:<20} {}{only}\n",
             a.name, a.file, a.description
         ));
     }

@@ -117,7 +117,7 @@ codes! {
     T082 = "T082" "bad-link" Error Check "A link to itself, a second link between one pair, or a kind with the wrong ends";
     T083 = "T083" "device-numa-node" Error Target "A device `numa-node` the guest cannot show";
     T090 = "T090" "no-effect" Warning Target "A setting that reaches nothing on this machine";
-    T091 = "T091" "unsupported-arch" Error Check "An architecture no target compiles yet";
+    T091 = "T091" "unsupported-arch" Error Check "An architecture the target does not compile";
     T100 = "T100" "qemu-node-ids" Error Target "Node ids QEMU cannot take";
     T101 = "T101" "qemu-address-space" Error Target "The guest does not fit QEMU's address space";
     T102 = "T102" "qemu-no-generic-initiator" Error Target "The QEMU version has no Generic Initiators";
@@ -137,6 +137,12 @@ codes! {
     T117 = "T117" "qemu-hmat-memoryless" Error Target "An HMAT the QEMU release writes in a form Linux ignores";
     T118 = "T118" "qemu-interrupt-remapping" Warning Target "APIC ids above 254 without interrupt remapping";
     T119 = "T119" "qemu-command-line-too-long" Error Target "A QEMU command line longer than execve takes";
+    T120 = "T120" "machine-arch-mismatch" Error Target "A QEMU machine type or firmware of the other architecture";
+    T121 = "T121" "virt-address-space" Error Target "Memory beyond the aarch64 CPU model's physical address bits";
+    T122 = "T122" "virt-gic-cpus" Error Target "More vCPUs than the virt machine's GIC version takes";
+    T123 = "T123" "virt-no-spm" Error Target "Specific Purpose Memory on the aarch64 virt machine, which cannot carry it";
+    T124 = "T124" "arm64-guest-node-limit" Error Target "More proximity domains than Debian's arm64 kernels take";
+    T125 = "T125" "virt-firmware-numa" Error Target "Firmware under which the arm64 guest fakes one NUMA node";
     T160 = "T160" "import-malformed-table" Error Import "An ACPI table to import does not decode";
     T161 = "T161" "import-table-checksum" Warning Import "An ACPI table to import has a wrong checksum";
     T162 = "T162" "import-wrong-table" Error Import "A table file given for one table holds another";

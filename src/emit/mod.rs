@@ -16,6 +16,7 @@ pub mod graph;
 pub mod qemu;
 pub mod resolved;
 
+use crate::kinds::Arch;
 use crate::pipeline::Compiled;
 use crate::target::TargetKind;
 use std::io;
@@ -38,10 +39,19 @@ pub struct Artifact {
     pub file: &'static str,
     pub description: &'static str,
     pub targets: &'static [TargetKind],
+    /// The guest architectures it exists for: E820 maps and `memmap=` are
+    /// x86 things, and the aarch64 `virt` machine has neither (its firmware
+    /// describes memory in the UEFI memory map).
+    pub arches: &'static [Arch],
     pub render: Render,
 }
 
 impl Artifact {
+    /// Whether a build for `kind` of an `arch` guest writes it.
+    pub fn produced_for(&self, kind: TargetKind, arch: Arch) -> bool {
+        self.targets.contains(&kind) && self.arches.contains(&arch)
+    }
+
     /// The artifact's bytes, or `None` when the topology has none.
     pub fn render(&self, c: &Compiled) -> Option<Vec<u8>> {
         match self.render {
@@ -71,6 +81,8 @@ impl Artifact {
 const QEMU: &[TargetKind] = &[TargetKind::Qemu];
 const CH: &[TargetKind] = &[TargetKind::CloudHypervisor];
 const ALL: &[TargetKind] = &[TargetKind::Qemu, TargetKind::CloudHypervisor];
+const X86: &[Arch] = &[Arch::X86_64];
+const ANY_ARCH: &[Arch] = &[Arch::X86_64, Arch::Aarch64];
 
 fn text(s: String) -> Option<Vec<u8>> {
     Some(s.into_bytes())
@@ -88,6 +100,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "qemu.args",
         description: "QEMU arguments, one per line",
         targets: QEMU,
+        arches: ANY_ARCH,
         render: Render::Bytes(|c| text(qemu::args_file(c))),
     },
     Artifact {
@@ -95,6 +108,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "qemu.sh.txt",
         description: "the QEMU command line, shell-quoted on one line",
         targets: QEMU,
+        arches: ANY_ARCH,
         render: Render::Bytes(|c| text(qemu::shell_line(c))),
     },
     Artifact {
@@ -102,6 +116,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "qemu.args.json",
         description: "QEMU arguments as a JSON array",
         targets: QEMU,
+        arches: ANY_ARCH,
         render: Render::Bytes(|c| text(qemu::json_args(c))),
     },
     Artifact {
@@ -109,6 +124,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "kernel-cmdline.txt",
         description: "guest kernel arguments the topology needs (memmap= for SPM)",
         targets: QEMU,
+        arches: X86,
         render: Render::Bytes(|c| text(qemu::kernel_cmdline(c))),
     },
     Artifact {
@@ -116,6 +132,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "e820.fw_cfg.bin",
         description: "fw_cfg etc/e820 as QEMU builds it (binary, 20-byte entries)",
         targets: QEMU,
+        arches: X86,
         render: Render::Bytes(|c| Some(e820::vmm_binary(c))),
     },
     Artifact {
@@ -123,6 +140,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "e820.fw_cfg.txt",
         description: "fw_cfg etc/e820 as text, in QEMU's order",
         targets: QEMU,
+        arches: X86,
         render: Render::Bytes(|c| text(e820::vmm_text(c))),
     },
     Artifact {
@@ -130,6 +148,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "e820.fw_cfg.json",
         description: "fw_cfg etc/e820 as JSON",
         targets: QEMU,
+        arches: X86,
         render: Render::Bytes(|c| text(e820::vmm_json(c))),
     },
     Artifact {
@@ -137,6 +156,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "e820.guest.txt",
         description: "the E820 lines the guest kernel prints (BIOS-e820:, user:)",
         targets: ALL,
+        arches: X86,
         render: Render::Bytes(|c| match c.ch() {
             Some(_) => text(cloud_hypervisor::guest_text(c)),
             None => text(e820::guest_text(c)),
@@ -147,6 +167,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "e820.guest.json",
         description: "the guest's E820 view as JSON, with firmware windows and assumptions",
         targets: ALL,
+        arches: X86,
         render: Render::Bytes(|c| match c.ch() {
             Some(_) => text(cloud_hypervisor::guest_json(c)),
             None => text(e820::guest_json(c)),
@@ -157,6 +178,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "SRAT.dat",
         description: "ACPI SRAT as the VMM builds it (binary)",
         targets: ALL,
+        arches: ANY_ARCH,
         render: Render::Bytes(|c| {
             table(acpi::srat::build(c, acpi::Flavor::of(c)).map(crate::acpi::Table::Srat))
         }),
@@ -166,6 +188,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "SLIT.dat",
         description: "ACPI SLIT (binary); absent without distances (qemu)",
         targets: ALL,
+        arches: ANY_ARCH,
         render: Render::Bytes(|c| {
             table(acpi::slit::build(c, acpi::Flavor::of(c)).map(crate::acpi::Table::Slit))
         }),
@@ -175,6 +198,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "HMAT.dat",
         description: "ACPI HMAT (binary); absent without HMAT data",
         targets: QEMU,
+        arches: ANY_ARCH,
         render: Render::Bytes(|c| {
             table(acpi::hmat::build(c, acpi::Flavor::Qemu).map(crate::acpi::Table::Hmat))
         }),
@@ -184,6 +208,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "ch.args",
         description: "cloud-hypervisor arguments, one per line",
         targets: CH,
+        arches: ANY_ARCH,
         render: Render::Bytes(|c| text(cloud_hypervisor::args_file(c))),
     },
     Artifact {
@@ -191,6 +216,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "ch.sh.txt",
         description: "the cloud-hypervisor command line, shell-quoted on one line",
         targets: CH,
+        arches: ANY_ARCH,
         render: Render::Bytes(|c| text(cloud_hypervisor::shell_line(c))),
     },
     Artifact {
@@ -198,6 +224,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "ch.args.json",
         description: "cloud-hypervisor arguments as a JSON array",
         targets: CH,
+        arches: ANY_ARCH,
         render: Render::Bytes(|c| text(cloud_hypervisor::json_args(c))),
     },
     Artifact {
@@ -205,6 +232,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "e820.pvh.txt",
         description: "the PVH memmap cloud-hypervisor hands a PVH kernel or firmware, in its order",
         targets: CH,
+        arches: X86,
         render: Render::Bytes(|c| text(cloud_hypervisor::pvh_text(c))),
     },
     Artifact {
@@ -212,6 +240,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "e820.pvh.json",
         description: "the PVH memmap as JSON",
         targets: CH,
+        arches: X86,
         render: Render::Bytes(|c| text(cloud_hypervisor::pvh_json(c))),
     },
     Artifact {
@@ -219,6 +248,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "e820.bzimage.txt",
         description: "the zero page e820_table cloud-hypervisor hands a bzImage, in its order",
         targets: CH,
+        arches: X86,
         render: Render::Bytes(|c| text(cloud_hypervisor::bzimage_text(c))),
     },
     Artifact {
@@ -226,6 +256,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "e820.bzimage.json",
         description: "the bzImage e820_table as JSON",
         targets: CH,
+        arches: X86,
         render: Render::Bytes(|c| text(cloud_hypervisor::bzimage_json(c))),
     },
     Artifact {
@@ -233,6 +264,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "topology.json",
         description: "the resolved topology with every derived value",
         targets: ALL,
+        arches: ANY_ARCH,
         render: Render::Stream(resolved::write),
     },
     Artifact {
@@ -240,6 +272,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "topology.svg",
         description: "a picture of the topology (SVG, as `topoc graph` draws it)",
         targets: ALL,
+        arches: ANY_ARCH,
         render: Render::Bytes(|c| text(graph::render_svg(&c.topo))),
     },
     Artifact {
@@ -247,6 +280,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "topology.dot",
         description: "the topology as Graphviz dot",
         targets: ALL,
+        arches: ANY_ARCH,
         render: Render::Bytes(|c| text(graph::render_dot(&c.topo))),
     },
     Artifact {
@@ -254,6 +288,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         file: "topology.mmd",
         description: "the topology as a Mermaid flowchart",
         targets: ALL,
+        arches: ANY_ARCH,
         render: Render::Bytes(|c| text(graph::render_mermaid(&c.topo))),
     },
 ];
@@ -262,7 +297,7 @@ pub fn lookup(name: &str) -> Option<&'static Artifact> {
     ARTIFACTS.iter().find(|a| a.name == name)
 }
 
-/// The artifacts a target produces.
-pub fn for_target(kind: TargetKind) -> impl Iterator<Item = &'static Artifact> {
-    ARTIFACTS.iter().filter(move |a| a.targets.contains(&kind))
+/// The artifacts a target produces for a guest architecture.
+pub fn for_target(kind: TargetKind, arch: Arch) -> impl Iterator<Item = &'static Artifact> {
+    ARTIFACTS.iter().filter(move |a| a.produced_for(kind, arch))
 }

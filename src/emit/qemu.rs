@@ -6,15 +6,26 @@
 //! no `slots`/`maxmem` without device memory, no `-numa dist` without a SLIT.
 
 use crate::kinds::{HostPolicy, QemuMachine};
-use crate::layout::qemu::QemuLayout;
+use crate::layout::qemu::{NodeRam, PciPlacement, QemuLayout};
+use crate::layout::virt::VirtLayout;
 use crate::model::derive::Derived;
 use crate::model::{DeviceSource, Topology};
 use crate::pipeline::Compiled;
 use crate::target::QemuProfile;
 use crate::units::{fmt_cpulist, fmt_qemu_size, ranges};
 
-/// The QEMU binary the shell line starts with.
+/// The QEMU binary the shell line starts with, on x86_64.
 pub const QEMU_BINARY: &str = "qemu-system-x86_64";
+/// The QEMU binary of the aarch64 `virt` machine.
+pub const QEMU_BINARY_AARCH64: &str = "qemu-system-aarch64";
+
+/// The QEMU binary for a guest architecture.
+pub fn binary(arch: crate::kinds::Arch) -> &'static str {
+    match arch {
+        crate::kinds::Arch::X86_64 => QEMU_BINARY,
+        crate::kinds::Arch::Aarch64 => QEMU_BINARY_AARCH64,
+    }
+}
 
 /// A value inside a QEMU option (`-object`, `-device`, `-numa`, `-machine`,
 /// `-m`, `-smp`): QEMU's option parsers (`keyval_parse` for `-object`,
@@ -89,6 +100,9 @@ fn backend(t: &Topology, node: usize, id: &str, size: u64) -> String {
 
 /// The topology's QEMU arguments, one element per argument.
 pub fn args(c: &Compiled) -> Vec<String> {
+    if let Some((p, l)) = c.virt() {
+        return virt_args_of(&c.topo, &c.derived, p, l);
+    }
     match c.qemu() {
         Some((p, l, _)) => args_of(&c.topo, &c.derived, p, l),
         None => Vec::new(),
@@ -136,7 +150,62 @@ pub fn args_of(t: &Topology, derived: &Derived, p: &QemuProfile, l: &QemuLayout)
     ));
     push("-smp", smp);
 
-    for nr in &l.nodes {
+    let bus = match p.machine.value {
+        QemuMachine::Pc => "pci.0",
+        QemuMachine::Q35 | QemuMachine::Virt => "pcie.0",
+    };
+    topology_args(
+        &mut a,
+        t,
+        derived,
+        &l.nodes,
+        (&l.pci, &l.bridges),
+        (p.machine.value, bus),
+    );
+    let mut push = |flag: &str, val: String| {
+        a.push(flag.to_string());
+        a.push(val);
+    };
+    for s in &l.sp_mem {
+        push(
+            "-object",
+            backend(
+                t,
+                s.node,
+                &crate::layout::qemu::sp_mem_backend_id(s.node_id),
+                s.region.size,
+            ),
+        );
+        push(
+            "-device",
+            format!(
+                "sp-mem,id=sp-mem{},memdev={},node={}",
+                s.node_id,
+                crate::layout::qemu::sp_mem_backend_id(s.node_id),
+                s.node_id
+            ),
+        );
+    }
+    a
+}
+
+/// The part of the command line both QEMU machines share: node memory
+/// backends, `-numa node`/`dist`/`hmat-lb`/`hmat-cache`, the devices on the
+/// root bus `bus` or behind their nodes' host bridges, and their Generic
+/// Initiators.
+fn topology_args(
+    a: &mut Vec<String>,
+    t: &Topology,
+    derived: &Derived,
+    nodes: &[NodeRam],
+    (pci, bridges): (&[PciPlacement], &[crate::layout::qemu::HostBridge]),
+    (machine, bus): (QemuMachine, &str),
+) {
+    let mut push = |flag: &str, val: String| {
+        a.push(flag.to_string());
+        a.push(val);
+    };
+    for nr in nodes {
         push(
             "-object",
             backend(t, nr.node, &backend_id(nr.node_id), nr.size),
@@ -151,7 +220,7 @@ pub fn args_of(t: &Topology, derived: &Derived, p: &QemuProfile, l: &QemuLayout)
                 s.push_str(&format!(",cpus={lo}-{hi}"));
             }
         }
-        if l.nodes.iter().any(|r| r.node == ix) {
+        if nodes.iter().any(|r| r.node == ix) {
             s.push_str(&format!(",memdev={}", backend_id(n.id.value)));
         }
         // `initiator=` is HMAT data: QEMU takes it only with `hmat=on`.
@@ -222,21 +291,17 @@ pub fn args_of(t: &Topology, derived: &Derived, p: &QemuProfile, l: &QemuLayout)
             }
         }
     }
-    let bus = match p.machine.value {
-        QemuMachine::Q35 => "pcie.0",
-        QemuMachine::Pc => "pci.0",
-    };
-    let mut bridges_emitted = vec![false; l.bridges.len()];
-    for pl in &l.pci {
+    let mut bridges_emitted = vec![false; bridges.len()];
+    for pl in pci {
         let d = &t.devices[pl.device];
         let addr = match pl.bridge {
             None => format!("bus={bus},addr={:#x}", pl.slot),
             Some(b) => {
-                let br = &l.bridges[b];
+                let br = &bridges[b];
                 if !bridges_emitted[b] {
                     bridges_emitted[b] = true;
-                    let model = match p.machine.value {
-                        QemuMachine::Q35 => "pxb-pcie",
+                    let model = match machine {
+                        QemuMachine::Q35 | QemuMachine::Virt => "pxb-pcie",
                         QemuMachine::Pc => "pxb",
                     };
                     push(
@@ -250,8 +315,8 @@ pub fn args_of(t: &Topology, derived: &Derived, p: &QemuProfile, l: &QemuLayout)
                         ),
                     );
                 }
-                match p.machine.value {
-                    QemuMachine::Q35 => {
+                match machine {
+                    QemuMachine::Q35 | QemuMachine::Virt => {
                         let port = crate::layout::qemu::root_port_id(&d.name.value);
                         push(
                             "-device",
@@ -295,26 +360,57 @@ pub fn args_of(t: &Topology, derived: &Derived, p: &QemuProfile, l: &QemuLayout)
             );
         }
     }
-    for s in &l.sp_mem {
-        push(
-            "-object",
-            backend(
-                t,
-                s.node,
-                &crate::layout::qemu::sp_mem_backend_id(s.node_id),
-                s.region.size,
-            ),
-        );
-        push(
-            "-device",
-            format!(
-                "sp-mem,id=sp-mem{},memdev={},node={}",
-                s.node_id,
-                crate::layout::qemu::sp_mem_backend_id(s.node_id),
-                s.node_id
-            ),
-        );
+}
+
+/// The `virt` machine's arguments: `-machine virt,gic-version=`, the Arm
+/// `-cpu`, `-m`, `-smp` with clusters (topoc's dies), then what both
+/// machines share. `-numa node,cpus=` maps the vCPUs, as on x86.
+pub fn virt_args_of(
+    t: &Topology,
+    derived: &Derived,
+    p: &QemuProfile,
+    l: &VirtLayout,
+) -> Vec<String> {
+    let mut a: Vec<String> = Vec::new();
+    let mut push = |flag: &str, val: String| {
+        a.push(flag.to_string());
+        a.push(val);
+    };
+    let mut machine = format!("virt,gic-version={}", p.gic_version.value);
+    if derived.hmat.is_some() {
+        machine.push_str(",hmat=on");
     }
+    push("-machine", machine);
+    push("-cpu", p.cpu_model.value.clone());
+    let mut mem = fmt_qemu_size(l.ram_size);
+    if l.maxmem > l.ram_size {
+        if l.slots > 0 {
+            mem.push_str(&format!(",slots={}", l.slots));
+        }
+        mem.push_str(&format!(",maxmem={}", fmt_qemu_size(l.maxmem)));
+    }
+    push("-m", mem);
+    let topo = &t.machine.topology;
+    let mut smp = format!(
+        "{},sockets={},clusters={},cores={},threads={}",
+        t.machine.boot_cpus.value,
+        topo.sockets.value,
+        topo.dies.value,
+        topo.cores.value,
+        topo.threads.value
+    );
+    if u64::from(t.machine.boot_cpus.value) != topo.max_cpus() {
+        smp.push_str(&format!(",maxcpus={}", topo.max_cpus()));
+    }
+    push("-smp", smp);
+    topology_args(
+        &mut a,
+        t,
+        derived,
+        &l.nodes,
+        (&l.pci, &[]),
+        (QemuMachine::Virt, "pcie.0"),
+    );
     a
 }
 
@@ -339,7 +435,7 @@ pub fn shell_quote(w: &str) -> String {
 
 /// The command line as one shell-quoted line, starting with the binary.
 pub fn shell_line(c: &Compiled) -> String {
-    let mut words = vec![QEMU_BINARY.to_string()];
+    let mut words = vec![binary(c.topo.machine.arch.value).to_string()];
     words.extend(args(c).iter().map(|w| shell_quote(w)));
     let mut s = words.join(" ");
     s.push('\n');

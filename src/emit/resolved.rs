@@ -65,6 +65,7 @@ struct Doc<S: Serialize, H: Serialize, T: Serialize> {
 #[serde(untagged)]
 enum Target<'a> {
     Qemu(TargetJson<QemuLayoutJson<'a>>),
+    Virt(TargetJson<VirtLayoutJson>),
     Ch(TargetJson<ChLayoutJson<'a>>),
     /// `null`.
     None,
@@ -141,6 +142,69 @@ struct NodeRamJson {
 struct NodeRegionJson {
     node_id: u32,
     region: RegionJson,
+}
+
+/// The aarch64 `virt` machine's layout: `layout::virt::VirtLayout` in the
+/// contract's names.
+#[derive(Serialize)]
+struct VirtLayoutJson {
+    ram_size: u64,
+    nodes: Vec<NodeRamJson>,
+    slots: u32,
+    maxmem: u64,
+    device_memory: Option<RegionJson>,
+    #[serde(serialize_with = "hex")]
+    memtop: u64,
+    high_regions: Vec<HighRegionJson>,
+    pci: Vec<PciJson>,
+}
+
+#[derive(Serialize)]
+struct HighRegionJson {
+    name: &'static str,
+    region: RegionJson,
+    enabled: bool,
+}
+
+impl VirtLayoutJson {
+    fn new(l: &crate::layout::virt::VirtLayout) -> Self {
+        VirtLayoutJson {
+            ram_size: l.ram_size,
+            nodes: l
+                .nodes
+                .iter()
+                .map(|n| NodeRamJson {
+                    node_id: n.node_id,
+                    offset: n.offset,
+                    size: n.size,
+                    ranges: regions(&n.ranges),
+                })
+                .collect(),
+            slots: l.slots,
+            maxmem: l.maxmem,
+            device_memory: l.device_memory.map(RegionJson),
+            memtop: l.memtop,
+            high_regions: l
+                .high
+                .iter()
+                .map(|h| HighRegionJson {
+                    name: h.name,
+                    region: RegionJson(h.region),
+                    enabled: h.enabled,
+                })
+                .collect(),
+            pci: l
+                .pci
+                .iter()
+                .map(|p| PciJson {
+                    bus: p.bus,
+                    slot: p.slot,
+                    function: p.function,
+                    bridge_node_id: None,
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -518,8 +582,21 @@ pub fn write(c: &Compiled, w: &mut dyn io::Write) -> io::Result<()> {
             layout: QemuLayoutJson::new(l),
             rest: json!({ "guest_e820": GuestE820Json::new(g) }),
         }),
-        None => match c.ch() {
-            Some((p, l)) => Target::Ch(TargetJson {
+        None => match (c.virt(), c.ch()) {
+            (Some((p, l)), _) => Target::Virt(TargetJson {
+                settings: json!({
+                    "kind": "qemu",
+                    "version": p.version.value,
+                    "machine": p.machine.value,
+                    "gic_version": p.gic_version.value,
+                    "firmware": p.firmware.value,
+                    "cpu_model": p.cpu_model.value,
+                    "phys_bits": p.phys_bits,
+                }),
+                layout: VirtLayoutJson::new(l),
+                rest: json!({}),
+            }),
+            (None, Some((p, l))) => Target::Ch(TargetJson {
                 settings: json!({
                     "kind": "cloud-hypervisor",
                     "version": p.version.value,
@@ -536,7 +613,7 @@ pub fn write(c: &Compiled, w: &mut dyn io::Write) -> io::Result<()> {
                     },
                 }),
             }),
-            None => Target::None,
+            (None, None) => Target::None,
         },
     };
     let doc = Doc {

@@ -141,12 +141,16 @@ pub struct SratMemoryLine {
     pub non_volatile: bool,
 }
 
-/// `SRAT: PXM P -> APIC 0xA -> Node N` (printed up to Linux 6.11).
+/// `SRAT: PXM P -> APIC 0xA -> Node N` (printed up to Linux 6.11), or on
+/// arm64 `ACPI: NUMA: SRAT: PXM P -> MPIDR 0xM -> Node N`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SratCpuLine {
     pub pxm: u32,
+    /// The APIC id, or on arm64 the MPIDR.
     pub apic_id: u32,
     pub x2apic: bool,
+    /// An arm64 line: `apic_id` is the MPIDR.
+    pub mpidr: bool,
     pub node: u32,
 }
 
@@ -592,7 +596,9 @@ fn parse_end(d: &mut GuestDump, data: &[&str]) {
 
 fn parse_firmware(d: &mut GuestDump, data: &[&str]) {
     match first_line(data).map(str::trim) {
-        Some("efi") => d.firmware = Some(Firmware::Efi),
+        // `efi acpi`: the reference arm64 probe also says the kernel ran
+        // from ACPI rather than a device tree.
+        Some("efi" | "efi acpi") => d.firmware = Some(Firmware::Efi),
         Some("bios") => d.firmware = Some(Firmware::Bios),
         Some(other) => d
             .warnings
@@ -737,14 +743,15 @@ fn parse_srat_memory(rest: &str) -> Option<SratMemoryLine> {
     })
 }
 
-/// `P -> APIC 0xA -> Node N` or `P -> X2APIC 0xA -> Node N`.
+/// `P -> APIC 0xA -> Node N`, `P -> X2APIC 0xA -> Node N`, or arm64's
+/// `P -> MPIDR 0xM -> Node N`.
 fn parse_srat_cpu(rest: &str) -> Option<SratCpuLine> {
     let w: Vec<&str> = rest.split_whitespace().collect();
     match w.as_slice() {
         [
             pxm,
             "->",
-            kind @ ("APIC" | "X2APIC"),
+            kind @ ("APIC" | "X2APIC" | "MPIDR"),
             apic,
             "->",
             "Node",
@@ -754,6 +761,7 @@ fn parse_srat_cpu(rest: &str) -> Option<SratCpuLine> {
             pxm: pxm.parse().ok()?,
             apic_id: u32::try_from(parse_hex(apic)?).ok()?,
             x2apic: *kind == "X2APIC",
+            mpidr: *kind == "MPIDR",
             node: node.parse().ok()?,
         }),
         _ => None,

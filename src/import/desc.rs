@@ -36,6 +36,9 @@ pub struct Desc {
     /// Write `machine.hmat = true`: an HMAT was read but nothing in the file
     /// would otherwise ask for one.
     pub hmat_on: Option<From>,
+    /// Write `machine.arch = "aarch64"`: the tables describe an Arm machine
+    /// (GICC structures), and the VM is QEMU's aarch64 `virt`.
+    pub aarch64: Option<From>,
 }
 
 /// `[machine.cpus]`.

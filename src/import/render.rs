@@ -75,6 +75,9 @@ pub fn toml(d: &Desc) -> String {
     s.push_str("topoc = 1\n\n[machine]\n");
     line(&mut s, "name", &quote(&d.name), "");
     line(&mut s, "description", &quote(&d.description), "");
+    if let Some(from) = &d.aarch64 {
+        line(&mut s, "arch", "\"aarch64\"", from);
+    }
     if let Some(from) = &d.hmat_on {
         line(&mut s, "hmat", "true", from);
     }

@@ -184,15 +184,9 @@ pub fn describe_placed(
         ));
     }
     if arm > 0 {
-        out.push(warning(
-            &codes::T165,
-            format!(
-                "{}: {arm} GICC structures: the tables describe an Arm machine, and topoc compiles x86_64 guests; its CPUs are imported as x86 vCPUs",
-                srat.name
-            ),
-        ));
+        d.aarch64 = Some(format!("{}: {arm} GICC structures", srat.name));
         d.notes.push(format!(
-            "the host is Arm ({arm} GICC structures); the VM is x86_64, with one vCPU per GICC"
+            "the host is Arm ({arm} GICC structures); the VM is an aarch64 QEMU virt machine, with one vCPU per GICC"
         ));
     }
     if ports > 0 {

@@ -79,7 +79,8 @@ pub fn smbios_len(
     ram_size: u64,
 ) -> u64 {
     let desc = match machine {
-        QemuMachine::Q35 => "Standard PC (Q35 + ICH9, 2009)",
+        // `virt` on x86_64 is refused (T120) and laid out as q35.
+        QemuMachine::Q35 | QemuMachine::Virt => "Standard PC (Q35 + ICH9, 2009)",
         QemuMachine::Pc => "Standard PC (i440FX + PIIX, 1996)",
     };
     let name = release.machine_type(machine).len() as u64;
@@ -162,7 +163,7 @@ pub fn guest_e820(t: &Topology, p: &QemuProfile, l: &QemuLayout) -> GuestE820 {
                 _ => false,
             }));
         }
-        Firmware::Ovmf | Firmware::OvmfSp => {
+        Firmware::Ovmf | Firmware::OvmfSp | Firmware::Edk2_2020_11 | Firmware::Edk2_2022_11 => {
             // OVMF builds the UEFI memory map; the EFI stub turns it into E820.
             map.push(Entry::new(0, 0xa0000u64.min(low_top), Kind::Ram));
             if low_top > MIB {
@@ -284,12 +285,13 @@ pub fn e820_hops(g: &GuestE820) -> Vec<E820Hop> {
                 overflow: "the kernel's setup code stops reading INT 15h E820 after 128 entries",
             });
         }
-        Firmware::Ovmf | Firmware::OvmfSp => hops.push(E820Hop {
-            holder: "the kernel's E820 table (E820_MAX_ENTRIES)",
-            entries: g.bios.len(),
-            capacity: linux::e820::KERNEL_ENTRIES,
-            overflow: "the kernel prints \"too many entries; ignoring [mem …]\" and drops them",
-        }),
+        Firmware::Ovmf | Firmware::OvmfSp | Firmware::Edk2_2020_11 | Firmware::Edk2_2022_11 => hops
+            .push(E820Hop {
+                holder: "the kernel's E820 table (E820_MAX_ENTRIES)",
+                entries: g.bios.len(),
+                capacity: linux::e820::KERNEL_ENTRIES,
+                overflow: "the kernel prints \"too many entries; ignoring [mem …]\" and drops them",
+            }),
     }
     if let Some(user) = &g.user {
         hops.push(E820Hop {

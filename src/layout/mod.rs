@@ -1,7 +1,9 @@
 //! Stage 3, `layout`: guest-physical addresses per target.
 //!
 //! A target's layout says where every node's memory lands, which E820 map the
-//! VMM hands the firmware, and where devices sit. [`firmware`] then predicts
+//! VMM hands the firmware, and where devices sit. The QEMU target has two
+//! machines: x86_64 `q35`/`pc` ([`qemu`]) and aarch64 `virt` ([`virt`]),
+//! picked by `[machine] arch`. [`firmware`] then predicts
 //! the map the guest kernel receives after the firmware rewrote it.
 //!
 //! **Architecture invariant:** layouts are total functions of a lowered IR and
@@ -12,6 +14,7 @@ pub mod cloud_hypervisor;
 pub mod firmware;
 pub mod qemu;
 pub mod qom;
+pub mod virt;
 
 use crate::model::Topology;
 use crate::model::derive::Derived;
@@ -26,6 +29,10 @@ pub enum Layout {
         /// The map the guest kernel receives after the firmware.
         guest: firmware::GuestE820,
     },
+    /// QEMU's aarch64 `virt` machine: no E820, so no guest map beside it.
+    QemuVirt {
+        layout: virt::VirtLayout,
+    },
     CloudHypervisor {
         layout: cloud_hypervisor::ChLayout,
     },
@@ -35,6 +42,9 @@ impl Layout {
     /// Lays the topology out for its target. Total, like every layout.
     pub fn build(topo: &Topology, derived: &Derived, target: &Target) -> Layout {
         match target {
+            Target::Qemu(p) if p.arch == crate::kinds::Arch::Aarch64 => Layout::QemuVirt {
+                layout: virt::layout(topo, p),
+            },
             Target::Qemu(p) => {
                 let layout = qemu::layout(topo, p);
                 let guest = firmware::guest_e820(topo, p, &layout);

@@ -24,7 +24,7 @@ use crate::units::{GIB, MIB};
 /// The 64-bit PCI hole QEMU reserves above RAM: `pci-hole64-size`.
 pub fn pci_hole64_size(machine: QemuMachine) -> u64 {
     match machine {
-        QemuMachine::Q35 => 32 * GIB,
+        QemuMachine::Q35 | QemuMachine::Virt => 32 * GIB,
         QemuMachine::Pc => 2 * GIB,
     }
 }
@@ -99,7 +99,7 @@ impl HostBridge {
     /// The last bus number the bridge and what is behind it use.
     pub fn last_bus(&self, machine: QemuMachine) -> u32 {
         match machine {
-            QemuMachine::Q35 => self.bus_nr + u32::from(self.devices),
+            QemuMachine::Q35 | QemuMachine::Virt => self.bus_nr + u32::from(self.devices),
             QemuMachine::Pc => self.bus_nr + 1,
         }
     }
@@ -164,7 +164,8 @@ impl QemuLayout {
 /// The low RAM split for `ram` bytes: `(below_4g, above_4g)`.
 pub fn split(machine: QemuMachine, ram: u64, max_ram_below_4g: Option<u64>) -> (u64, u64) {
     let lowmem = match machine {
-        QemuMachine::Q35 => {
+        // `virt` on x86_64 is refused (T120) and laid out as q35.
+        QemuMachine::Q35 | QemuMachine::Virt => {
             let mut low = if ram >= 0xb000_0000 {
                 0x8000_0000
             } else {
@@ -424,6 +425,17 @@ pub fn generic_initiator_id(device: &str, node_id: u32) -> String {
 /// Generic Initiators, then the sp-mem backends; `qom` applies QEMU's
 /// creation phases (Generic Initiators are "early", backends "late").
 pub fn generic_initiator_order(t: &Topology, l: &QemuLayout) -> Vec<(DevIx, NodeIx)> {
+    let sp: Vec<u32> = l.sp_mem.iter().map(|s| s.node_id).collect();
+    generic_initiator_order_of(t, &l.nodes, &sp)
+}
+
+/// [`generic_initiator_order`] from the nodes with RAM and the node ids of
+/// the sp-mem devices: what both QEMU machines (x86 and `virt`) share.
+pub fn generic_initiator_order_of(
+    t: &Topology,
+    ram: &[NodeRam],
+    sp_mem_nodes: &[u32],
+) -> Vec<(DevIx, NodeIx)> {
     const BACKEND: &str = "memory-backend-ram";
     const GI: &str = "acpi-generic-initiator";
     let mut gis: Vec<((DevIx, NodeIx), String)> = Vec::new();
@@ -435,15 +447,10 @@ pub fn generic_initiator_order(t: &Topology, l: &QemuLayout) -> Vec<(DevIx, Node
             ));
         }
     }
-    let backends: Vec<String> = l
-        .nodes
+    let backends: Vec<String> = ram.iter().map(|n| memory_backend_id(n.node_id)).collect();
+    let sp: Vec<String> = sp_mem_nodes
         .iter()
-        .map(|n| memory_backend_id(n.node_id))
-        .collect();
-    let sp: Vec<String> = l
-        .sp_mem
-        .iter()
-        .map(|s| sp_mem_backend_id(s.node_id))
+        .map(|&id| sp_mem_backend_id(id))
         .collect();
     let mut objects: Vec<(&str, &str)> = backends.iter().map(|id| (BACKEND, id.as_str())).collect();
     objects.extend(gis.iter().map(|(_, id)| (GI, id.as_str())));
@@ -464,7 +471,7 @@ pub fn place_devices(t: &Topology, machine: QemuMachine) -> (Vec<PciPlacement>, 
     let mut used: Vec<u8> = t
         .devices
         .iter()
-        .filter(|d| d.numa_node.is_none())
+        .filter(|d| d.numa_node.is_none() || machine == QemuMachine::Virt)
         .filter_map(|d| d.guest_slot.as_ref().map(|s| s.value))
         .collect();
     let mut next = 0x10u8;
@@ -480,41 +487,47 @@ pub fn place_devices(t: &Topology, machine: QemuMachine) -> (Vec<PciPlacement>, 
         .devices
         .iter()
         .enumerate()
-        .map(|(i, d)| match &d.numa_node {
-            None => PciPlacement {
-                device: i,
-                bus: 0,
-                slot: d
-                    .guest_slot
-                    .as_ref()
-                    .map_or_else(|| next_free(&mut used), |s| s.value),
-                function: 0,
-                bridge: None,
-                port: 0,
-            },
-            Some(node) => {
-                let b = match bridges.iter().position(|b| b.node == node.value) {
-                    Some(b) => b,
-                    None => {
-                        bridges.push(HostBridge {
-                            node: node.value,
-                            node_id: t.nodes[node.value].id.value,
-                            bus_nr: 0,
-                            slot: next_free(&mut used),
-                            devices: 0,
-                        });
-                        bridges.len() - 1
-                    }
-                };
-                let port = bridges[b].devices;
-                bridges[b].devices = port.saturating_add(1);
-                PciPlacement {
+        .map(|(i, d)| {
+            match d
+                .numa_node
+                .as_ref()
+                .filter(|_| machine != QemuMachine::Virt)
+            {
+                None => PciPlacement {
                     device: i,
                     bus: 0,
-                    slot: 0,
+                    slot: d
+                        .guest_slot
+                        .as_ref()
+                        .map_or_else(|| next_free(&mut used), |s| s.value),
                     function: 0,
-                    bridge: Some(b),
-                    port,
+                    bridge: None,
+                    port: 0,
+                },
+                Some(node) => {
+                    let b = match bridges.iter().position(|b| b.node == node.value) {
+                        Some(b) => b,
+                        None => {
+                            bridges.push(HostBridge {
+                                node: node.value,
+                                node_id: t.nodes[node.value].id.value,
+                                bus_nr: 0,
+                                slot: next_free(&mut used),
+                                devices: 0,
+                            });
+                            bridges.len() - 1
+                        }
+                    };
+                    let port = bridges[b].devices;
+                    bridges[b].devices = port.saturating_add(1);
+                    PciPlacement {
+                        device: i,
+                        bus: 0,
+                        slot: 0,
+                        function: 0,
+                        bridge: Some(b),
+                        port,
+                    }
                 }
             }
         })
@@ -529,7 +542,7 @@ pub fn place_devices(t: &Topology, machine: QemuMachine) -> (Vec<PciPlacement>, 
         let Some(b) = pl.bridge else { continue };
         let b = &bridges[b];
         (pl.bus, pl.slot) = match machine {
-            QemuMachine::Q35 => (narrow(b.bus_nr + 1 + u32::from(pl.port)), 0),
+            QemuMachine::Q35 | QemuMachine::Virt => (narrow(b.bus_nr + 1 + u32::from(pl.port)), 0),
             QemuMachine::Pc => (narrow(b.bus_nr + 1), pl.port),
         };
     }

@@ -46,6 +46,20 @@ pub const KERNEL_OVERHEAD: u64 = 64 * MIB;
 /// The node holding the top of RAM below 4 GiB: the 64 MiB swiotlb buffer.
 pub const SWIOTLB_OVERHEAD: u64 = 64 * MIB;
 
+/// arm64 only: the page tables of the kernel's linear map, 8 bytes per
+/// 4 KiB page of all RAM (1/512 of it). Debian's arm64 kernels map the
+/// linear map with pages, not blocks (`CONFIG_RODATA_FULL_DEFAULT_ENABLED=y`),
+/// and memblock allocates the tables top-down, so they land in the node that
+/// holds the top of RAM. Measured: an 8 GiB two-node guest's top node lacked
+/// 81 MiB of its 4 GiB, 64 MiB of it struct pages.
+pub const ARM64_LINEAR_MAP_DIVISOR: u64 = 512;
+
+/// [`ARM64_LINEAR_MAP_DIVISOR`] applied: what the top node of an arm64
+/// guest with `all_ram` bytes of RAM holds beyond [`memtotal_overhead`].
+pub fn arm64_linear_map_tables(all_ram: u64) -> u64 {
+    all_ram / ARM64_LINEAR_MAP_DIVISOR
+}
+
 /// The most a node's MemTotal falls short of its RAM, with its parts in
 /// words.
 #[derive(Clone, Debug, PartialEq, Eq)]

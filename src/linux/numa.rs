@@ -15,13 +15,23 @@ use std::collections::{BTreeMap, BTreeSet};
 /// (include/acpi/acpi_numa.h) is then `MAX_NUMNODES` too, as it exceeds 256.
 pub const MAX_NUMNODES: u32 = 1024;
 
+/// `MAX_NUMNODES` of Debian's arm64 kernels: `CONFIG_NODES_SHIFT=4` in the
+/// 6.1 cloud and generic kernels and in bookworm-backports' 6.12 (read in
+/// their configs; the book's aarch64 chapter). An SRAT with more proximity
+/// domains than this is not used at all: `acpi_map_pxm_to_node` runs out of
+/// node ids, the kernel prints "ACPI: SRAT: Too many proximity domains." and
+/// "SRAT: SRAT not used.", and the guest falls back to one fake node
+/// (measured with 18 domains).
+pub const ARM64_MAX_NUMNODES: u32 = 16;
+
 /// Linux's reading of an SRAT (`acpi_numa_init`, drivers/acpi/numa/srat.c,
 /// and the x86 handlers in arch/x86/mm/srat.c).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NumaView {
     /// PXM → Linux node, in the order the kernel handed node ids out.
     pub pxm_to_node: BTreeMap<u32, u32>,
-    /// Enabled CPU structures in table order: (PXM, APIC id).
+    /// Enabled CPU structures in table order: (PXM, APIC id), or on Arm
+    /// (PXM, ACPI Processor UID) from the GICC structures.
     pub cpus: Vec<(u32, u32)>,
     /// PXMs of enabled Generic Initiator structures, in table order.
     pub generic_initiators: Vec<u32>,
@@ -107,6 +117,7 @@ pub fn numa_view(srat: &Srat) -> NumaView {
             }
             SratEntry::Gicc(a) => {
                 map(a.pxm, &mut v);
+                v.cpus.push((a.pxm, a.processor_uid));
             }
             SratEntry::GenericInitiator(g) => {
                 map(g.pxm, &mut v);

@@ -35,6 +35,7 @@ pub struct QemuSettings {
     pub spm: Option<Sp<SpmDialect>>,
     pub firmware: Option<Sp<Firmware>>,
     pub cpu_model: Option<Sp<String>>,
+    pub gic_version: Option<Sp<GicVersion>>,
     pub max_ram_below_4g: Option<Sp<u64>>,
     pub memory_slots: Option<Sp<u32>>,
     pub max_memory: Option<Sp<u64>>,

@@ -424,6 +424,7 @@ fn qemu_settings(s: &syn::QemuSettings) -> QemuSettings {
         spm: s.spm.clone(),
         firmware: s.firmware.clone(),
         cpu_model: s.cpu_model.clone(),
+        gic_version: s.gic_version.clone(),
         max_ram_below_4g: s.max_ram_below_4g.clone(),
         memory_slots: s.memory_slots.clone(),
         max_memory: s.max_memory.clone(),

@@ -339,6 +339,7 @@ fn qemu(r: &mut Reader, t: &Table<'_, '_>) -> QemuSettings {
         spm: r.keyword(t, "spm", crate::kinds::SpmDialect::parse),
         firmware: r.keyword(t, "firmware", crate::kinds::Firmware::parse),
         cpu_model: r.str(t, "cpu-model"),
+        gic_version: r.keyword(t, "gic-version", crate::kinds::GicVersion::parse),
         max_ram_below_4g: r.size(t, "max-ram-below-4g"),
         memory_slots: narrow(r.int(t, "memory-slots")),
         max_memory: r.size(t, "max-memory"),

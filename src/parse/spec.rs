@@ -224,7 +224,7 @@ pub static MACHINE: TableSpec = TableSpec {
             "arch",
             Ty::Enum(Arch::KEYWORDS),
             "\"x86_64\"",
-            "Guest architecture. Only x86_64 can be compiled today; aarch64 is reserved.",
+            "Guest architecture. `aarch64` compiles the QEMU `virt` machine (Arm: GICC affinity, RAM from 1 GiB, no E820); cloud-hypervisor builds x86_64 only.",
             "\"x86_64\"",
         ),
         opt(
@@ -725,9 +725,16 @@ pub static QEMU: TableSpec = TableSpec {
         opt(
             "machine",
             Ty::Enum(QemuMachine::KEYWORDS),
+            "\"q35\" on x86_64, \"virt\" on aarch64",
+            "The machine type: `q35` or `pc` for x86_64, `virt` for aarch64.",
             "\"q35\"",
-            "The machine type.",
-            "\"q35\"",
+        ),
+        opt(
+            "gic-version",
+            Ty::Enum(GicVersion::KEYWORDS),
+            "\"3\"",
+            "aarch64 `virt` only: the GIC version (`-machine virt,gic-version=`). GICv2 takes at most 8 vCPUs.",
+            "\"3\"",
         ),
         opt(
             "spm",
@@ -739,15 +746,15 @@ pub static QEMU: TableSpec = TableSpec {
         opt(
             "firmware",
             Ty::Enum(Firmware::KEYWORDS),
-            "\"seabios\"",
-            "The guest firmware, which rewrites the E820 map QEMU hands it.",
+            "\"seabios\" on x86_64, \"edk2-2020.11\" on aarch64",
+            "The guest firmware. On x86_64 it rewrites the E820 map QEMU hands it; on aarch64 it is the edk2 build that carries QEMU's ACPI tables to the guest (2022.11 breaks guest NUMA).",
             "\"seabios\"",
         ),
         opt(
             "cpu-model",
             Ty::Str,
-            "\"qemu64\"",
-            "The `-cpu` argument, passed as written: a model, optionally followed by QEMU's comma-separated features (`qemu64,phys-bits=40`). It is pinned because the vendor changes the E820 map (the AMD HyperTransport hole).",
+            "\"qemu64\" on x86_64, \"cortex-a57\" on aarch64",
+            "The `-cpu` argument, passed as written: a model, optionally followed by QEMU's comma-separated features (`qemu64,phys-bits=40`). It is pinned because the vendor changes the E820 map (the AMD HyperTransport hole); on aarch64 it bounds the guest physical address space.",
             "\"qemu64\"",
         ),
         opt(

@@ -283,7 +283,7 @@ pub fn verify(c: &Compiled, dump: &GuestDump) -> Report {
 /// [`verify`] against an explicit prediction, so that tests can perturb one
 /// predicted value and watch the check that covers it fail.
 pub fn verify_prediction(c: &Compiled, p: &Prediction, dump: &GuestDump) -> Report {
-    let (checks, rules) = if c.qemu().is_some() {
+    let (checks, rules) = if c.target.qemu().is_some() {
         checks::run(p, dump)
     } else {
         let target = format!("{:?}", c.target.kind());
@@ -299,8 +299,12 @@ pub fn verify_prediction(c: &Compiled, p: &Prediction, dump: &GuestDump) -> Repo
         };
         (vec![check], Vec::new())
     };
-    let target = match c.qemu() {
-        Some((prof, _, _)) => format!(
+    let target = match c.target.qemu() {
+        Some(prof) if c.virt().is_some() => format!(
+            "qemu {} {}, {}, -cpu {}",
+            prof.version.value, prof.machine.value, prof.firmware.value, prof.cpu_model.value
+        ),
+        Some(prof) => format!(
             "qemu {} {}, {}, spm {}",
             prof.version.value, prof.machine.value, prof.firmware.value, prof.spm.value
         ),

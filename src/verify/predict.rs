@@ -38,6 +38,16 @@ pub struct PciPrediction {
 #[derive(Clone, Debug)]
 pub struct Prediction {
     pub firmware: Firmware,
+    /// The machine has an E820 map (QEMU's x86 machines); the aarch64 `virt`
+    /// machine has none, and the E820 checks do not apply to it.
+    pub e820: bool,
+    /// On `virt`: the RAM the firmware's UEFI memory map gives the kernel,
+    /// every node's range whole (edk2's own allocations in it stay memblock
+    /// memory, reserved), which stands in for the E820 map.
+    pub uefi_ram: Vec<Entry>,
+    /// On `virt`: the MPIDR of each vCPU index, which arm64's SRAT CPU lines
+    /// print where x86 prints the APIC id.
+    pub mpidr: Option<Vec<u32>>,
     /// Kernel arguments the guest must have been booted with (`memmap=`).
     pub kernel_args: Vec<String>,
     /// QEMU's fw_cfg `etc/e820`, in QEMU's order.
@@ -100,55 +110,82 @@ impl Prediction {
             .map(|(i, (pxm, _))| (i as u32, *pxm))
             .collect();
 
-        let (firmware, kernel_args, fw_cfg, bios, user, windows, devices) = match c.qemu() {
-            Some((p, l, g)) => {
-                let devices = l
-                    .pci
+        let pci_of = |pci: &[crate::layout::qemu::PciPlacement],
+                      bridges: &[crate::layout::qemu::HostBridge]|
+         -> Vec<PciPrediction> {
+            pci.iter()
+                .map(|pl| {
+                    let d = &t.devices[pl.device];
+                    PciPrediction {
+                        name: d.name.value.clone(),
+                        address: format!("0000:{:02x}:{:02x}.{}", pl.bus, pl.slot, pl.function),
+                        ids: match &d.source.value {
+                            DeviceSource::Emulated(StandIn::PciTestdev) => Some((0x1b36, 0x0005)),
+                            DeviceSource::Host(_) => None,
+                        },
+                        bus: pl.bus,
+                        devfn: pl.devfn(),
+                        generic_initiator_pxms: d
+                            .gi_nodes
+                            .iter()
+                            .map(|n| t.nodes[n.value].id.value)
+                            .collect(),
+                        bridge_pxm: pl.bridge.map(|b| bridges[b].node_id),
+                    }
+                })
+                .collect()
+        };
+        let e820 = c.qemu().is_some();
+        let (uefi_ram, mpidr) = match c.virt() {
+            Some((p, l)) => (
+                l.nodes
                     .iter()
-                    .map(|pl| {
-                        let d = &t.devices[pl.device];
-                        PciPrediction {
-                            name: d.name.value.clone(),
-                            address: format!("0000:{:02x}:{:02x}.{}", pl.bus, pl.slot, pl.function),
-                            ids: match &d.source.value {
-                                DeviceSource::Emulated(StandIn::PciTestdev) => {
-                                    Some((0x1b36, 0x0005))
-                                }
-                                DeviceSource::Host(_) => None,
-                            },
-                            bus: pl.bus,
-                            devfn: pl.devfn(),
-                            generic_initiator_pxms: d
-                                .gi_nodes
-                                .iter()
-                                .map(|n| t.nodes[n.value].id.value)
-                                .collect(),
-                            bridge_pxm: pl.bridge.map(|b| l.bridges[b].node_id),
-                        }
-                    })
-                    .collect();
-                (
+                    .flat_map(|n| n.ranges.iter())
+                    .map(|r| Entry::new(r.start, r.size, crate::e820::Kind::Ram))
+                    .collect(),
+                Some(
+                    (0..u32::try_from(t.machine.topology.max_cpus()).unwrap_or(u32::MAX))
+                        .map(|i| crate::layout::virt::mpidr(p.gic_version.value, i))
+                        .collect(),
+                ),
+            ),
+            None => (Vec::new(), None),
+        };
+        let (firmware, kernel_args, fw_cfg, bios, user, windows, devices) =
+            match (c.qemu(), c.virt()) {
+                (Some((p, l, g)), _) => (
                     p.firmware.value,
                     l.kernel_args.clone(),
                     l.fw_cfg_e820.clone(),
                     g.bios.clone(),
                     g.user.clone(),
                     g.windows.clone(),
-                    devices,
-                )
-            }
-            None => (
-                Firmware::Seabios,
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-                None,
-                Vec::new(),
-                Vec::new(),
-            ),
-        };
+                    pci_of(&l.pci, &l.bridges),
+                ),
+                (None, Some((p, l))) => (
+                    p.firmware.value,
+                    Vec::new(),
+                    Vec::new(),
+                    Vec::new(),
+                    None,
+                    Vec::new(),
+                    pci_of(&l.pci, &[]),
+                ),
+                (None, None) => (
+                    Firmware::Seabios,
+                    Vec::new(),
+                    Vec::new(),
+                    Vec::new(),
+                    None,
+                    Vec::new(),
+                    Vec::new(),
+                ),
+            };
         Prediction {
             firmware,
+            e820,
+            uefi_ram,
+            mpidr,
             kernel_args,
             fw_cfg,
             bios,

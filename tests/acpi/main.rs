@@ -15,6 +15,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod aarch64;
 mod codec;
 mod emit;
 mod iasl;

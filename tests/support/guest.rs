@@ -34,17 +34,66 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// What to run when a tool is missing.
 pub const INSTALL_HINT: &str = "run `sudo scripts/install-guest-deps.sh` \
-     (installs QEMU >= 10 from backports, busybox-static, cpio, ovmf, acpica-tools and updates apt lists)";
+     (installs QEMU >= 10 for x86_64 and aarch64 from backports, busybox-static, cpio, ovmf, acpica-tools, \
+     the arm64 package lists and bullseye's edk2 for aarch64, and updates apt lists)";
 
-/// The metapackage that names the current cloud kernel.
-const KERNEL_META: &str = "linux-image-cloud-amd64";
-const QEMU: &str = "qemu-system-x86_64";
+/// What differs between the x86_64 and the aarch64 kit.
+#[derive(Debug)]
+pub struct Platform {
+    /// The QEMU binary.
+    pub qemu: &'static str,
+    /// The metapackage that names the current cloud kernel.
+    kernel_meta: &'static str,
+    /// Appended to package names for `apt-get download` (`:arm64`).
+    apt_arch: &'static str,
+    /// The serial console of `BASE_CMDLINE`.
+    console: &'static str,
+    /// [`MODULES`], as the platform's kernel has them.
+    modules: &'static [&'static str],
+    /// The `MODS=` line of [`INIT_SCRIPT`] for the platform.
+    mods: &'static str,
+    /// Where busybox comes from: the host's `/bin/busybox`, or this package
+    /// downloaded and unpacked.
+    busybox_package: Option<&'static str>,
+    /// `-bios` for every boot (aarch64: edk2, which carries the ACPI tables).
+    bios: Option<&'static str>,
+}
+
+/// The x86_64 kit: QEMU q35/pc, the amd64 cloud kernel, SeaBIOS or OVMF.
+pub static X86_64: Platform = Platform {
+    qemu: "qemu-system-x86_64",
+    kernel_meta: "linux-image-cloud-amd64",
+    apt_arch: "",
+    console: "ttyS0",
+    modules: MODULES,
+    mods: X86_MODS,
+    busybox_package: None,
+    bios: None,
+};
+
+/// The aarch64 kit: QEMU `virt`, the arm64 cloud kernel, edk2 2020.11
+/// (bookworm's 2022.11 makes the guest fake one node: T125). `dax` is a
+/// module on arm64 and comes first.
+pub static AARCH64: Platform = Platform {
+    qemu: "qemu-system-aarch64",
+    kernel_meta: "linux-image-cloud-arm64:arm64",
+    apt_arch: ":arm64",
+    console: "ttyAMA0",
+    modules: ARM64_MODULES,
+    mods: ARM64_MODS,
+    busybox_package: Some("busybox-static:arm64"),
+    bios: Some(EDK2_AARCH64),
+};
+
+/// Debian bullseye's edk2 2020.11 for aarch64, as install-guest-deps.sh
+/// unpacks it.
+pub const EDK2_AARCH64: &str = "/usr/local/share/topoc/edk2-aarch64-2020.11/QEMU_EFI.fd";
 const QEMU_MIN_MAJOR: u32 = 10;
 const BUSYBOX: &str = "/bin/busybox";
 const OVMF: &str = "/usr/share/ovmf/OVMF.fd";
 /// The fixed part of the kernel command line. `nokaslr` keeps per-node
 /// MemTotal stable from boot to boot (the kernel image lands in node 0).
-const BASE_CMDLINE: &str = "console=ttyS0 quiet panic=-1 nokaslr";
+const BASE_CMDLINE: &str = "quiet panic=-1 nokaslr";
 /// Bump when the initramfs layout changes in a way the hash would not see.
 const LAYOUT: &str = "topoc-initramfs-1";
 
@@ -62,6 +111,24 @@ const MODULES: &[&str] = &[
     "dax/hmem/dax_hmem",
     "dax/kmem",
 ];
+
+/// [`MODULES`] on arm64, where `dax` is a module too.
+const ARM64_MODULES: &[&str] = &[
+    "dax/dax",
+    "virtio/virtio_ring",
+    "virtio/virtio",
+    "virtio/virtio_pci_legacy_dev",
+    "virtio/virtio_pci_modern_dev",
+    "virtio/virtio_pci",
+    "firmware/qemu_fw_cfg",
+    "dax/device_dax",
+    "dax/hmem/dax_hmem",
+    "dax/kmem",
+];
+
+/// The modules `/init` loads, in order, on x86_64 and on arm64.
+const X86_MODS: &str = "MODS=\"virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci qemu_fw_cfg device_dax dax_hmem\"";
+const ARM64_MODS: &str = "MODS=\"dax virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci qemu_fw_cfg device_dax dax_hmem\"";
 
 /// PID 1 of the test initramfs: mount, load modules, optionally hand dax
 /// memory to kmem, run the probe, power off.
@@ -212,30 +279,57 @@ pub struct GuestKit {
     pub initramfs: PathBuf,
     /// `QEMU emulator version 10.0.2 (...)`.
     pub qemu_version: String,
+    pub platform: &'static Platform,
 }
 
 static KIT: OnceLock<Result<GuestKit, String>> = OnceLock::new();
+static KIT_AARCH64: OnceLock<Result<GuestKit, String>> = OnceLock::new();
 static RUN_SEQ: AtomicU64 = AtomicU64::new(0);
 
 impl GuestKit {
     /// Checks the host tools and builds (or finds in the cache) the kernel
     /// and initramfs. Done once per test process; later calls are free.
     pub fn prepare() -> Result<&'static GuestKit, String> {
-        KIT.get_or_init(GuestKit::prepare_uncached)
+        KIT.get_or_init(|| GuestKit::prepare_uncached(&X86_64))
             .as_ref()
             .map_err(Clone::clone)
     }
 
-    fn prepare_uncached() -> Result<GuestKit, String> {
-        let qemu_version = check_qemu()?;
-        let busybox = check_busybox()?;
+    /// [`GuestKit::prepare`] for arm64 guests on QEMU's `virt` machine.
+    pub fn prepare_aarch64() -> Result<&'static GuestKit, String> {
+        KIT_AARCH64
+            .get_or_init(|| GuestKit::prepare_uncached(&AARCH64))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn prepare_uncached(platform: &'static Platform) -> Result<GuestKit, String> {
+        let qemu_version = check_qemu(platform.qemu)?;
+        if let Some(bios) = platform.bios {
+            if !Path::new(bios).is_file() {
+                return Err(format!("{bios} not found; {INSTALL_HINT}"));
+            }
+        }
         let cache = cache_dir();
         fs::create_dir_all(cache.join("tmp"))
             .map_err(|e| format!("cannot create guest cache {}: {e}", cache.display()))?;
-        let kernel_package = resolve_kernel_package()?;
-        let kroot = ensure_kernel(&cache, &kernel_package)?;
+        let busybox = match platform.busybox_package {
+            None => check_busybox()?,
+            Some(package) => {
+                let root = ensure_package(&cache, "busybox", package, "bin/busybox")?;
+                fs::read(root.join("bin/busybox"))
+                    .map_err(|e| format!("cannot read busybox of {package}: {e}"))?
+            }
+        };
+        let kernel_package = resolve_kernel_package(platform.kernel_meta)?;
+        let kroot = ensure_package(
+            &cache,
+            "kernel",
+            &format!("{kernel_package}{}", platform.apt_arch),
+            "boot",
+        )?;
         let (vmlinuz, kernel_release) = find_vmlinuz(&kroot)?;
-        let initramfs = ensure_initramfs(&cache, &kroot, &kernel_release, &busybox)?;
+        let initramfs = ensure_initramfs(&cache, &kroot, &kernel_release, &busybox, platform)?;
         Ok(GuestKit {
             cache,
             kernel_package,
@@ -243,6 +337,7 @@ impl GuestKit {
             vmlinuz,
             initramfs,
             qemu_version,
+            platform,
         })
     }
 
@@ -310,12 +405,17 @@ impl GuestKit {
         let console_path = run.join("console.log");
         let console_arg = console_path.to_string_lossy().to_string();
         let mut args: Vec<String> = vec!["-accel".into(), "tcg".into()];
-        if spec.firmware == Firmware::Ovmf {
+        if let Some(bios) = self.platform.bios {
+            args.extend(["-bios".into(), bios.into()]);
+        } else if spec.firmware == Firmware::Ovmf {
             args.extend(["-bios".into(), OVMF.into()]);
         }
-        let cmdline = format!("{BASE_CMDLINE} {}", spec.kernel_cmdline_extra)
-            .trim_end()
-            .to_string();
+        let cmdline = format!(
+            "console={} {BASE_CMDLINE} {}",
+            self.platform.console, spec.kernel_cmdline_extra
+        )
+        .trim_end()
+        .to_string();
         args.extend(
             [
                 "-nodefaults",
@@ -336,11 +436,13 @@ impl GuestKit {
         args.push("-append".into());
         args.push(cmdline);
         args.extend(spec.qemu_args.iter().cloned());
-        let command = format!("{QEMU} {}", shell_words(&args));
+        let qemu = self.platform.qemu;
+        let command = format!("{qemu} {}", shell_words(&args));
 
         let stderr_path = run.join("qemu.stderr");
         let started = Instant::now();
         let outcome = run_bounded(
+            qemu,
             &args,
             &stderr_path,
             &console_path,
@@ -409,12 +511,12 @@ fn cache_dir() -> PathBuf {
     }
 }
 
-fn check_qemu() -> Result<String, String> {
-    let out = Command::new(QEMU)
+fn check_qemu(qemu: &str) -> Result<String, String> {
+    let out = Command::new(qemu)
         .arg("--version")
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| format!("cannot run {QEMU}: {e}; {INSTALL_HINT}"))?;
+        .map_err(|e| format!("cannot run {qemu}: {e}; {INSTALL_HINT}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
     let first = text.lines().next().unwrap_or("").trim().to_string();
     let major = first
@@ -424,7 +526,7 @@ fn check_qemu() -> Result<String, String> {
     match major {
         Some(m) if m >= QEMU_MIN_MAJOR => Ok(first),
         _ => Err(format!(
-            "{QEMU} must be version {QEMU_MIN_MAJOR}.0 or newer, found `{first}`; {INSTALL_HINT}"
+            "{qemu} must be version {QEMU_MIN_MAJOR}.0 or newer, found `{first}`; {INSTALL_HINT}"
         )),
     }
 }
@@ -466,9 +568,9 @@ fn elf_has_interpreter(b: &[u8]) -> Option<bool> {
 
 /// `linux-image-cloud-amd64` → `linux-image-6.1.0-56-cloud-amd64` (the ABI
 /// number changes with security updates, so it is never hard-coded).
-fn resolve_kernel_package() -> Result<String, String> {
+fn resolve_kernel_package(meta: &str) -> Result<String, String> {
     let out = Command::new("apt-cache")
-        .args(["depends", KERNEL_META])
+        .args(["depends", meta])
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
@@ -477,32 +579,41 @@ fn resolve_kernel_package() -> Result<String, String> {
         .lines()
         .filter_map(|l| l.trim().strip_prefix("Depends: "))
         .find(|p| p.starts_with("linux-image-"))
-        .map(|p| p.trim().to_string())
+        .map(|p| {
+            let p = p.trim();
+            p.strip_suffix(":arm64").unwrap_or(p).to_string()
+        })
         .ok_or_else(|| {
-            format!("apt-cache cannot resolve {KERNEL_META} (apt lists missing or stale); {INSTALL_HINT}")
+            format!("apt-cache cannot resolve {meta} (apt lists missing or stale); {INSTALL_HINT}")
         })
 }
 
-/// The unpacked kernel package (`<cache>/kernel/<package>`), downloading
-/// and unpacking it first if needed.
-fn ensure_kernel(cache: &Path, package: &str) -> Result<PathBuf, String> {
+/// The unpacked package (`<cache>/<kind>/<package>`, `:` as `_`),
+/// downloading and unpacking it first if needed; `marker` is a path the
+/// unpacked package has (`boot` for a kernel).
+fn ensure_package(
+    cache: &Path,
+    kind: &str,
+    package: &str,
+    marker: &str,
+) -> Result<PathBuf, String> {
     if package.contains('/') || package.starts_with('.') {
-        return Err(format!("unexpected kernel package name `{package}`"));
+        return Err(format!("unexpected package name `{package}`"));
     }
-    let fin = cache.join("kernel").join(package);
-    if fin.join("boot").is_dir() {
+    let dir_name = package.replace(':', "_");
+    let fin = cache.join(kind).join(&dir_name);
+    if fin.join(marker).exists() {
         return Ok(fin);
     }
-    fs::create_dir_all(cache.join("kernel"))
-        .map_err(|e| format!("cannot create kernel cache: {e}"))?;
-    let work = unique_dir(&cache.join("tmp"), package)
+    fs::create_dir_all(cache.join(kind)).map_err(|e| format!("cannot create {kind} cache: {e}"))?;
+    let work = unique_dir(&cache.join("tmp"), &dir_name)
         .map_err(|e| format!("cannot create a temp dir: {e}"))?;
-    let result = download_and_unpack(&work, package, &fin);
+    let result = download_and_unpack(&work, package, &fin, marker);
     let _ = fs::remove_dir_all(&work);
     result.map(|()| fin)
 }
 
-fn download_and_unpack(work: &Path, package: &str, fin: &Path) -> Result<(), String> {
+fn download_and_unpack(work: &Path, package: &str, fin: &Path, marker: &str) -> Result<(), String> {
     let dl = work.join("dl");
     fs::create_dir_all(&dl).map_err(|e| format!("cannot create {}: {e}", dl.display()))?;
     let out = Command::new("apt-get")
@@ -539,15 +650,15 @@ fn download_and_unpack(work: &Path, package: &str, fin: &Path) -> Result<(), Str
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    publish_dir(&root, fin)
+    publish_dir(&root, fin, marker)
 }
 
 /// Moves a finished directory into place atomically. If another process
 /// published it first, keeps theirs.
-fn publish_dir(from: &Path, to: &Path) -> Result<(), String> {
+fn publish_dir(from: &Path, to: &Path, marker: &str) -> Result<(), String> {
     match fs::rename(from, to) {
         Ok(()) => Ok(()),
-        Err(_) if to.join("boot").is_dir() => Ok(()),
+        Err(_) if to.join(marker).exists() => Ok(()),
         Err(e) => Err(format!(
             "cannot move {} to {}: {e}",
             from.display(),
@@ -587,13 +698,15 @@ fn ensure_initramfs(
     kroot: &Path,
     release: &str,
     busybox: &[u8],
+    platform: &Platform,
 ) -> Result<PathBuf, String> {
     let drivers = kroot
         .join("lib/modules")
         .join(release)
         .join("kernel/drivers");
     let mut modules: Vec<(String, Vec<u8>)> = Vec::new();
-    for m in MODULES {
+    let init = INIT_SCRIPT.replace(X86_MODS, platform.mods);
+    for m in platform.modules {
         let path = drivers.join(format!("{m}.ko"));
         // A module that is missing (or built in) is reported by /init as absent.
         if let Ok(bytes) = fs::read(&path) {
@@ -607,7 +720,7 @@ fn ensure_initramfs(
     for part in [
         LAYOUT.as_bytes(),
         release.as_bytes(),
-        INIT_SCRIPT.as_bytes(),
+        init.as_bytes(),
         probe,
         busybox,
     ] {
@@ -630,7 +743,7 @@ fn ensure_initramfs(
     cpio.file("bin/busybox", 0o755, busybox);
     // The kernel runs /init's #! interpreter; without /bin/sh it panics.
     cpio.symlink("bin/sh", "busybox");
-    cpio.file("init", 0o755, INIT_SCRIPT.as_bytes());
+    cpio.file("init", 0o755, init.as_bytes());
     cpio.file("probe.sh", 0o755, probe);
     for (name, bytes) in &modules {
         cpio.file(name, 0o644, bytes);
@@ -701,6 +814,7 @@ fn unique_dir(parent: &Path, stem: &str) -> io::Result<PathBuf> {
 /// `poweroff_grace` instead of failing the boot. The dump itself is still
 /// checked by the caller; a guest that never finishes it still times out.
 fn run_bounded(
+    qemu: &str,
     args: &[String],
     stderr_path: &Path,
     console_path: &Path,
@@ -712,13 +826,13 @@ fn run_bounded(
     let stdout = stderr
         .try_clone()
         .map_err(|e| RunFailure::Other(format!("cannot clone a file handle: {e}")))?;
-    let mut child = Command::new(QEMU)
+    let mut child = Command::new(qemu)
         .args(args)
         .stdin(Stdio::null())
         .stdout(stdout)
         .stderr(stderr)
         .spawn()
-        .map_err(|e| RunFailure::Other(format!("cannot start {QEMU}: {e}; {INSTALL_HINT}")))?;
+        .map_err(|e| RunFailure::Other(format!("cannot start {qemu}: {e}; {INSTALL_HINT}")))?;
     let started = Instant::now();
     let deadline = started + timeout;
     let mut next_look = started;

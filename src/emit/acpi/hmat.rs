@@ -18,7 +18,7 @@ const NO_INITIATOR: u32 = 128;
 
 pub fn build(c: &Compiled, flavor: Flavor) -> Option<Hmat> {
     let h = c.derived.hmat.as_ref()?;
-    let (_, l, _) = c.qemu()?;
+    let ram = c.qemu_ram()?;
     let t = &c.topo;
     let header = match flavor {
         Flavor::Qemu => qemu_header(Hmat::SIGNATURE, Hmat::REVISION, c.acpi_oem_revision),
@@ -29,7 +29,7 @@ pub fn build(c: &Compiled, flavor: Flavor) -> Option<Hmat> {
 
     // 1. MPDA for nodes whose boot RAM is not empty (QEMU's node_mem).
     for (ix, n) in t.nodes.iter().enumerate() {
-        if !l.nodes.iter().any(|r| r.node == ix) {
+        if !ram.iter().any(|r| r.node == ix) {
             continue;
         }
         let attached = h

@@ -9,16 +9,17 @@
 //! 4. Generic Initiator structures, in the order QEMU walks its objects;
 //! 5. the hotplug region, hot-pluggable, in the last node.
 //!
-//! For cloud-hypervisor, [`build_ch`] follows `create_srat_table`
+//! For the aarch64 `virt` machine, [`build_virt`] follows `build_srat` in
+//! hw/arm/virt-acpi-build.c instead. For cloud-hypervisor, [`build_ch`] follows `create_srat_table`
 //! (`vmm/src/acpi.rs`) instead.
 
 use super::{Flavor, ch_header, qemu_header};
 use crate::acpi::srat::{
-    DeviceHandle, ENABLED, GenericAffinity, LocalApicAffinity, MemoryAffinity, Srat, SratEntry,
-    X2ApicAffinity,
+    DeviceHandle, ENABLED, GenericAffinity, GiccAffinity, LocalApicAffinity, MemoryAffinity, Srat,
+    SratEntry, X2ApicAffinity,
 };
 use crate::kinds::ChGiHandle;
-use crate::layout::qemu::{apic_id, generic_initiator_order};
+use crate::layout::qemu::{apic_id, generic_initiator_order, generic_initiator_order_of};
 use crate::pipeline::Compiled;
 use crate::units::{KIB, MIB};
 
@@ -35,9 +36,69 @@ fn memory(pxm: u32, base: u64, length: u64, flags: u32) -> SratEntry {
     })
 }
 
+/// SRAT as QEMU 10.0's `build_srat` for `virt` (hw/arm/virt-acpi-build.c)
+/// writes it, revision 3:
+///
+/// 1. one GICC Affinity structure per possible vCPU, in CPU index order, its
+///    ACPI Processor UID the CPU index, enabled, clock domain 0;
+/// 2. one memory affinity structure per node with memory, in node-id order,
+///    contiguous from 1 GiB (no hole to cut, no padding entries);
+/// 3. Generic Initiator structures, in the order QEMU walks its objects
+///    (the same code as on x86, `build_srat_generic_affinity_structures`);
+/// 4. device memory, hot-pluggable, in the last node.
+pub fn build_virt(c: &Compiled) -> Option<Srat> {
+    let (_, l) = c.virt()?;
+    let t = &c.topo;
+    let mut srat = Srat::new(qemu_header(Srat::SIGNATURE, 3, c.acpi_oem_revision));
+    let max = u32::try_from(t.machine.topology.max_cpus()).unwrap_or(u32::MAX);
+    for cpu in 0..max {
+        srat.entries.push(SratEntry::Gicc(GiccAffinity {
+            pxm: t.node_of_cpu(cpu).map_or(0, |n| t.nodes[n].id.value),
+            processor_uid: cpu,
+            flags: ENABLED,
+            clock_domain: 0,
+        }));
+    }
+    for nr in &l.nodes {
+        for r in &nr.ranges {
+            srat.entries
+                .push(memory(nr.node_id, r.start, r.size, ENABLED));
+        }
+    }
+    for (dev, node) in generic_initiator_order_of(t, &l.nodes, &[]) {
+        let pl = l.pci.iter().find(|p| p.device == dev);
+        let (bus, devfn) = pl.map_or((0, 0), |p| (p.bus, p.devfn()));
+        srat.entries
+            .push(SratEntry::GenericInitiator(GenericAffinity {
+                pxm: t.nodes[node].id.value,
+                handle: DeviceHandle::Pci {
+                    segment: 0,
+                    bus,
+                    devfn,
+                },
+                flags: ENABLED,
+                reserved1: 0,
+                reserved2: 0,
+            }));
+    }
+    if let Some(dm) = l.device_memory {
+        let last = t.nodes.last().map_or(0, |n| n.id.value);
+        srat.entries.push(memory(
+            last,
+            dm.start,
+            dm.size,
+            ENABLED | MemoryAffinity::HOT_PLUGGABLE,
+        ));
+    }
+    Some(srat)
+}
+
 pub fn build(c: &Compiled, flavor: Flavor) -> Option<Srat> {
     if flavor == Flavor::CloudHypervisor {
         return build_ch(c);
+    }
+    if c.virt().is_some() {
+        return build_virt(c);
     }
     let (p, l, _) = c.qemu()?;
     let t = &c.topo;

@@ -54,7 +54,9 @@ fn prediction(cx: &Ctx) -> Outcome {
 fn firmware(cx: &Ctx) -> Outcome {
     let expected = match cx.p.firmware {
         Firmware::Seabios => DumpFirmware::Bios,
-        Firmware::Ovmf | Firmware::OvmfSp => DumpFirmware::Efi,
+        Firmware::Ovmf | Firmware::OvmfSp | Firmware::Edk2_2020_11 | Firmware::Edk2_2022_11 => {
+            DumpFirmware::Efi
+        }
     };
     let name = |f: DumpFirmware| match f {
         DumpFirmware::Bios => "bios (SeaBIOS)",

@@ -68,7 +68,19 @@ fn fw_cfg_line(e: &Entry) -> String {
     )
 }
 
+/// The E820 checks on a machine without E820.
+fn no_e820(cx: &Ctx) -> Option<Outcome> {
+    (!cx.p.e820).then(|| {
+        Outcome::not_applicable(
+            "the aarch64 virt machine has no E820: its firmware describes memory in the UEFI memory map",
+        )
+    })
+}
+
 fn fw_cfg(cx: &Ctx) -> Outcome {
+    if let Some(o) = no_e820(cx) {
+        return o;
+    }
     let expected: Vec<String> = cx.p.fw_cfg.iter().map(fw_cfg_line).collect();
     let Some(seen) = cx.d.fw_cfg_e820.as_ref() else {
         let why = cx
@@ -90,6 +102,9 @@ fn fw_cfg(cx: &Ctx) -> Outcome {
 }
 
 fn bios(cx: &Ctx) -> Outcome {
+    if let Some(o) = no_e820(cx) {
+        return o;
+    }
     let names = cx.kernel.e820_names();
     let o = match cx.dmesg_missing() {
         Some(why) => Outcome::not_applicable(why),
@@ -99,6 +114,9 @@ fn bios(cx: &Ctx) -> Outcome {
 }
 
 fn user(cx: &Ctx) -> Outcome {
+    if let Some(o) = no_e820(cx) {
+        return o;
+    }
     let names = cx.kernel.e820_names();
     let seen = &cx.d.user_e820;
     let o = match (&cx.p.user, cx.dmesg_missing()) {
@@ -221,7 +239,7 @@ fn tiled(cx: &Ctx, expected: &[Entry], seen: &[E820Line], names: Names) -> Outco
                  with -nodefaults and only the emitted devices), or the QEMU layout (see \
                  e820.fw_cfg)"
             }
-            Firmware::Ovmf | Firmware::OvmfSp => {
+            Firmware::Ovmf | Firmware::OvmfSp | Firmware::Edk2_2020_11 | Firmware::Edk2_2022_11 => {
                 "the OVMF model in src/layout/firmware.rs (RAM above 4 GiB passed through, QEMU's \
                  reserved entries dropped, low RAM a firmware window), or the QEMU layout (see \
                  e820.fw_cfg)"
@@ -235,6 +253,9 @@ fn tiled(cx: &Ctx, expected: &[Entry], seen: &[E820Line], names: Names) -> Outco
 /// them; without a boot log, `/sys/firmware/memmap`, where a type other
 /// than RAM, ACPI, NVS or unusable counts as reserved).
 pub(super) fn kernel_map(p: &Prediction, d: &GuestDump) -> Vec<Entry> {
+    if !p.e820 {
+        return p.uefi_ram.clone();
+    }
     let windows = &p.windows;
     let mut map = p.user.clone().unwrap_or_else(|| p.bios.clone());
     if windows.is_empty() {

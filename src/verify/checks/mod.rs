@@ -83,6 +83,7 @@ pub static CHECKS: &[Spec] = &[
     e820::FW_CFG,
     e820::BIOS,
     e820::USER,
+    numa::INIT,
     numa::PXM_MAP,
     numa::SRAT_CPUS,
     numa::POSSIBLE,

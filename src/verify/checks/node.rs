@@ -232,6 +232,21 @@ fn memtotal(cx: &Ctx, n: u32) -> Outcome {
         numa.node_at(kernel_at) == Some(n),
         g.swiotlb_top().and_then(|top| numa.node_at(top)) == Some(n),
     );
+    let mut o = o;
+    // arm64 (virt, no E820): the linear map's page tables sit in the node
+    // holding the top of RAM.
+    if !cx.p.e820 && boot > 0 {
+        let top = cx.p.uefi_ram.iter().map(|e| e.end()).max().unwrap_or(0);
+        if top > 0 && numa.node_at(top - 1) == Some(n) {
+            let all: u64 = cx.p.uefi_ram.iter().map(|e| e.size).sum();
+            let tables = crate::linux::memory::arm64_linear_map_tables(all);
+            o.bytes += tables;
+            o.parts.push(format!(
+                "RAM/{} of all nodes for the arm64 linear map's page tables",
+                crate::linux::memory::ARM64_LINEAR_MAP_DIVISOR
+            ));
+        }
+    }
     let bound = o.bytes;
     let exp = if bound == 0 {
         format!("{} kB", kib(total))

@@ -6,6 +6,85 @@ use crate::linux::guest::Guest;
 use crate::linux::numa::numa_view;
 use std::collections::{BTreeMap, BTreeSet};
 
+pub(super) const INIT: Spec = Spec {
+    name: "numa.init",
+    title: "the kernel set its NUMA nodes up from the SRAT (no fallback to one fake node)",
+    compares: "the boot log's NUMA fallback lines (`NUMA: Faking a node`, `SRAT: SRAT not used`, \
+               `No NUMA configuration found`)",
+    how: "none of them may appear; each names its cause (the arm64 firmware, the node limit)",
+    prerequisites: &[],
+    explains: Some(Explains::Instead(
+        "the guest kernel did not use the SRAT and runs with one fake node (see numa.init): the \
+         node-level differences all follow from that",
+    )),
+    run: Run::Once(init),
+};
+
+/// The boot-log lines of a kernel that gave up on the SRAT, with what makes
+/// each happen.
+const FALLBACKS: &[(&str, &str)] = &[
+    (
+        "Too many proximity domains",
+        "more proximity domains than the guest kernel's MAX_NUMNODES (Debian arm64: 16, T124)",
+    ),
+    (
+        "invalid memblk node",
+        "memory outside every SRAT range: on arm64 the firmware's memory map (edk2 2022.11 maps \
+         the variable-store flash write-combined, T125; boot edk2 2020.11)",
+    ),
+    (
+        "no nodes coverage for",
+        "memory outside every SRAT range: on arm64 the firmware's memory map (edk2 2022.11 maps \
+         the variable-store flash write-combined, T125; boot edk2 2020.11)",
+    ),
+    ("SRAT not used", "the kernel found the SRAT unusable"),
+    (
+        "NUMA: Faking a node",
+        "the kernel could not set NUMA up from the SRAT",
+    ),
+    (
+        "No NUMA configuration found",
+        "the kernel found no usable NUMA description",
+    ),
+];
+
+fn init(cx: &Ctx) -> Outcome {
+    if let Some(why) = cx.dmesg_missing() {
+        return Outcome::not_applicable(why);
+    }
+    if cx.p.numa.pxm_to_node.len() < 2 {
+        return Outcome::skip();
+    }
+    let seen: Vec<&String> =
+        cx.d.dmesg
+            .iter()
+            .filter(|l| FALLBACKS.iter().any(|(m, _)| l.contains(m)))
+            .collect();
+    let cause = FALLBACKS
+        .iter()
+        .find(|(m, _)| seen.iter().any(|l| l.contains(m)))
+        .map_or("", |(_, c)| c);
+    Outcome::compared(
+        format!(
+            "{} nodes from the SRAT, no fallback line",
+            cx.p.numa.pxm_to_node.len()
+        ),
+        if seen.is_empty() {
+            "no fallback line".to_string()
+        } else {
+            seen.iter()
+                .map(|l| l.trim().to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
+        seen.iter()
+            .map(|l| format!("the kernel printed: {}", l.trim()))
+            .collect(),
+        cause,
+    )
+    .self_explained()
+}
+
 pub(super) const PXM_MAP: Spec = Spec {
     name: "numa.pxm-map",
     title: "PXM → Linux node: first appearance in the SRAT (CPUs and Generic Initiators, then \
@@ -13,7 +92,7 @@ pub(super) const PXM_MAP: Spec = Spec {
     compares: "proximity domain → Linux node",
     how: "Linux's first-appearance rule applied to the guest's raw SRAT, against the same rule \
           applied to topoc's SRAT; the `SRAT: Node N PXM P` lines must agree with the raw table",
-    prerequisites: &[],
+    prerequisites: &["numa.init"],
     explains: Some(Explains::First(
         "the guest numbered its nodes differently (see numa.pxm-map), so node ids do not line up",
     )),
@@ -25,7 +104,7 @@ pub(super) const SRAT_CPUS: Spec = Spec {
     title: "SRAT CPU lines: PXM -> APIC id -> node",
     compares: "`SRAT: PXM p -> APIC a -> Node n` lines",
     how: "exact, in order (see the kernel-version rules)",
-    prerequisites: &["numa.pxm-map"],
+    prerequisites: &["numa.init", "numa.pxm-map"],
     explains: None,
     run: Run::Once(srat_cpus),
 };
@@ -48,7 +127,7 @@ macro_rules! list_spec {
             title: concat!("/sys/devices/system/node/", $name, ": ", $what),
             compares: concat!("`/sys/devices/system/node/", $name, "`: ", $what),
             how: "exact set",
-            prerequisites: &["numa.pxm-map"],
+            prerequisites: &["numa.init", "numa.pxm-map"],
             explains: None,
             run: Run::Once(|cx| node_list(cx, $list, $name)),
         }
@@ -173,18 +252,22 @@ fn cpu_line(pxm: u32, apic: u32, x2apic: bool, node: u32) -> String {
     }
 }
 
+/// arm64's `PXM p -> MPIDR 0xm -> Node n`.
+fn mpidr_line(pxm: u32, mpidr: u32, node: u32) -> String {
+    format!("PXM {pxm} -> MPIDR {mpidr:#x} -> Node {node}")
+}
+
 fn srat_cpus(cx: &Ctx) -> Outcome {
     let numa = &cx.p.numa;
     let expected: Vec<String> = numa
         .cpus
         .iter()
-        .map(|&(pxm, apic)| {
-            cpu_line(
-                pxm,
-                apic,
-                apic >= 0x100,
-                numa.node_of(pxm).unwrap_or(u32::MAX),
-            )
+        .map(|&(pxm, id)| {
+            let node = numa.node_of(pxm).unwrap_or(u32::MAX);
+            match &cx.p.mpidr {
+                Some(m) => mpidr_line(pxm, m.get(id as usize).copied().unwrap_or(id), node),
+                None => cpu_line(pxm, id, id >= 0x100, node),
+            }
         })
         .collect();
     if let Some(why) = cx.dmesg_missing() {
@@ -202,7 +285,13 @@ fn srat_cpus(cx: &Ctx) -> Outcome {
     let seen: Vec<String> =
         cx.d.srat_cpus
             .iter()
-            .map(|c| cpu_line(c.pxm, c.apic_id, c.x2apic, c.node))
+            .map(|c| {
+                if c.mpidr {
+                    mpidr_line(c.pxm, c.apic_id, c.node)
+                } else {
+                    cpu_line(c.pxm, c.apic_id, c.x2apic, c.node)
+                }
+            })
             .collect();
     Outcome::compared(
         expected.join("\n"),
