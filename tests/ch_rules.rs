@@ -8,7 +8,7 @@
 //! execve's argument space), the test reads the host and requires the
 //! matching outcome.
 //!
-//! Rules: the capabilities T200-T207, the mirrors T208-T217, and T020, T031,
+//! Rules: the capabilities T200-T207, the mirrors T208-T218, and T020, T031,
 //! T051 where they concern cloud-hypervisor.
 
 #[path = "support/ch.rs"]
@@ -657,4 +657,74 @@ fn t051_distances_cloud_hypervisor_takes_but_linux_would_not() {
     let seen = kit::boot(&binary().path, &line).unwrap_or_else(|e| panic!("{e}"));
     let slit = seen.table("SLIT").unwrap_or_else(|| panic!("no SLIT"));
     assert_eq!(&slit[44..48], &[10, 44, 44, 10]);
+}
+
+/// Two nodes and a GPU behind node 1's host bridge, initiating through a
+/// Generic Initiator node of its own.
+const GI_ON_SEGMENT: &str = r#"topoc = 1
+[machine]
+name = "segment"
+[machine.cpus]
+sockets = 2
+cores = 1
+[[node]]
+id = 0
+name = "s0"
+cpus = "0"
+memory = { size = "128MiB" }
+[[node]]
+id = 1
+name = "s1"
+cpus = "1"
+memory = { size = "128MiB" }
+[[node]]
+id = 2
+name = "gpu0-gi"
+[[device]]
+name = "gpu0"
+host = "0000:41:00.0"
+numa-node = "s1"
+initiator-nodes = ["gpu0-gi"]
+"#;
+
+#[test]
+fn t218_one_pci_segment_per_node_with_devices() {
+    let text = example("tests/cases/T218-ch-device-numa-node.toml");
+    assert_eq!(verdict(&text, overrides(false), "T218"), [Severity::Error]);
+    let line = stand_ins(&args(&would_be(&text, overrides(false))), "t218-97");
+    refused(
+        &accept(&line),
+        "Number of PCI segments (97) not in range of 1 to 96",
+    );
+    let fixed = example("tests/cases/T218-ch-device-numa-node.fixed.toml");
+    assert!(verdict(&fixed, overrides(false), "T218").is_empty());
+    let line = stand_ins(&args(&would_be(&fixed, overrides(false))), "t218-96");
+    accepted(&accept(&line), &line);
+
+    // The device's segment reaches the guest: its Generic Initiator
+    // structure names segment 1, as topoc's SRAT does.
+    let c = would_be(GI_ON_SEGMENT, overrides(false));
+    let line = stand_ins(&args(&c), "t218-gi");
+    assert!(line.iter().any(|a| a == "num_pci_segments=2"), "{line:?}");
+    let seen = kit::boot(&binary().path, &line).unwrap_or_else(|e| panic!("{e}"));
+    let guest = seen.table("SRAT").unwrap_or_else(|| panic!("no SRAT"));
+    let ours = topoc::emit::lookup("srat")
+        .and_then(|a| a.render(&c))
+        .unwrap_or_else(|| panic!("no SRAT from topoc"));
+    assert_eq!(
+        srat_entries(guest),
+        srat_entries(&ours),
+        "the guest's SRAT and topoc's"
+    );
+    let gi: Vec<Vec<u8>> = srat_entries(guest)
+        .into_iter()
+        .filter(|e| e.0 == 5)
+        .map(|e| e.2)
+        .collect();
+    assert_eq!(gi.len(), 1);
+    assert_eq!(
+        u16::from_le_bytes([gi[0][8], gi[0][9]]),
+        1,
+        "the handle's segment"
+    );
 }

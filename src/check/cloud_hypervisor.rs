@@ -9,7 +9,7 @@
 //!   closest faithful form, which the target's explicit `fallback` switch
 //!   compiles instead; the finding then stays, as a warning that says what
 //!   the guest loses.
-//! - *mirrors* of cloud-hypervisor's own validation (T208-T216): config
+//! - *mirrors* of cloud-hypervisor's own validation (T208-T218): config
 //!   validation (`VmConfig::validate`, the option parser), the memory manager
 //!   (`MemoryManager::new`, `create_memory_regions_from_zones`) and NUMA
 //!   creation (`Vm::create_numa_nodes`), plus the places where
@@ -256,36 +256,39 @@ pub fn stand_in(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// T218: a device's `numa-node`. cloud-hypervisor can put a PCI segment on
-/// a node (`--numa pci_segments=`, `--device pci_segment=`), but topoc's
-/// cloud-hypervisor target places every device on segment 0, which has no
-/// node, so the guest would read -1 for it.
+/// T218: more nodes with devices than cloud-hypervisor has PCI segments:
+/// each `numa-node` takes a segment of its own beside segment 0.
 pub fn device_numa_node(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
-    let p = ch.profile;
-    for dev in ch.layout.devices.iter().map(|x| &cx.topo.devices[x.device]) {
-        let Some(node) = &dev.numa_node else { continue };
-        let n = cx.topo.nodes[node.value].label();
-        let diag = if fallback(p) {
-            Diagnostic::new(
-                &codes::T218,
-                format!("device \"{}\" goes on the root segment, not behind a host bridge of {n} (fallback)", dev.name.value),
-                node.span,
-                "not in the cloud-hypervisor guest",
-            )
-            .note("the guest reads numa_node -1 for the device")
-        } else {
-            Diagnostic::new(
-                &codes::T218,
-                format!("topoc's cloud-hypervisor target cannot put device \"{}\" on {n}", dev.name.value),
-                node.span,
-                "numa-node",
-            )
-            .help(format!("remove `numa-node`, or compile for QEMU, which adds a NUMA-local host bridge; {FALLBACK_HELP}"))
-            .note("cloud-hypervisor places devices on PCI segment 0, whose host bridge has no proximity domain")
-        };
-        out.push(capability(diag, fallback(p)));
+    let l = ch.layout;
+    if l.segments.len() < MAX_PCI_SEGMENTS {
+        return;
     }
+    let Some(d) = l
+        .devices
+        .iter()
+        .find(|d| usize::from(d.segment) >= MAX_PCI_SEGMENTS)
+    else {
+        return;
+    };
+    let dev = &cx.topo.devices[d.device];
+    let span = dev.numa_node.as_ref().map_or(dev.name.span, |n| n.span);
+    out.push(
+        Diagnostic::new(
+            &codes::T218,
+            format!(
+                "devices sit on {} nodes, but cloud-hypervisor has at most {MAX_PCI_SEGMENTS} PCI segments, one of them segment 0",
+                l.segments.len()
+            ),
+            span,
+            "one node too many",
+        )
+        .help(format!("give `numa-node` to devices on at most {} nodes", MAX_PCI_SEGMENTS - 1))
+        .note(format!("each node with devices gets a PCI segment of its own; cloud-hypervisor refuses: \"Number of PCI segments ({}) not in range of 1 to {MAX_PCI_SEGMENTS}\"", l.segments.len() + 1)),
+    );
 }
+
+/// cloud-hypervisor's `num_pci_segments` limit (`MAX_NUM_PCI_SEGMENTS`).
+pub const MAX_PCI_SEGMENTS: usize = 96;
 
 /// T204: host memory placement beyond one bound host node.
 pub fn host_policy(cx: &Context, _: Ch, out: &mut Vec<Diagnostic>) {
@@ -524,14 +527,24 @@ pub fn unpinned_hugepages(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
 /// T212: two devices in one slot, or no slot left.
 pub fn pci_slots(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
     let l = ch.layout;
-    let room = usize::from(LAST_SLOT) - CH_OWN_PCI_DEVICES;
     for (k, d) in l.devices.iter().enumerate() {
         let dev = &cx.topo.devices[d.device];
+        // cloud-hypervisor's own virtio devices sit on segment 0.
+        let room = usize::from(LAST_SLOT)
+            - if d.segment == 0 {
+                CH_OWN_PCI_DEVICES
+            } else {
+                0
+            };
+        let before = l.devices[..k]
+            .iter()
+            .filter(|o| o.segment == d.segment)
+            .count();
         match d.slot {
-            _ if k >= room => out.push(
+            _ if before >= room => out.push(
                 Diagnostic::new(
                     &codes::T212,
-                    format!("no PCI slot is left for device \"{}\": cloud-hypervisor's root bus holds {room} passed-through devices", dev.name.value),
+                    format!("no PCI slot is left for device \"{}\": cloud-hypervisor's bus on segment {} holds {room} passed-through devices", dev.name.value, d.segment),
                     dev.name.span,
                     "no slot",
                 )
@@ -540,7 +553,10 @@ pub fn pci_slots(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
             ),
             None => {}
             Some(s) => {
-                if let Some(first) = l.devices[..k].iter().find(|o| o.slot == Some(s)) {
+                if let Some(first) = l.devices[..k]
+                    .iter()
+                    .find(|o| o.segment == d.segment && o.slot == Some(s))
+                {
                     let span = dev.guest_slot.as_ref().map_or(dev.name.span, |g| g.span);
                     out.push(
                         Diagnostic::new(

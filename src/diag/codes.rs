@@ -176,7 +176,7 @@ codes! {
     T215 = "T215" "ch-address-space" Error Target "The guest does not fit cloud-hypervisor's address space or a KVM memory slot";
     T216 = "T216" "ch-payload" Error Target "A kernel, firmware, initramfs and cmdline combination cloud-hypervisor will not boot as written";
     T217 = "T217" "ch-command-line-too-long" Error Target "A cloud-hypervisor command line longer than execve takes";
-    T218 = "T218" "ch-device-numa-node" Error Target "A device `numa-node` the cloud-hypervisor target cannot place";
+    T218 = "T218" "ch-device-numa-node" Error Target "More nodes with devices than cloud-hypervisor has PCI segments";
 }
 
 /// Looks a code up by its code (`T010`) or its name (`duplicate-node-id`),

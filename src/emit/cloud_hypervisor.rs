@@ -153,6 +153,11 @@ pub fn args_of(t: &Topology, p: &ChProfile, l: &ChLayout) -> Vec<String> {
         if let Some(z) = &n.memory_zone {
             s.push_str(&format!(",memory_zones=[{z}]"));
         }
+        let segments = l.segments_of(n.node);
+        if !segments.is_empty() {
+            let list: Vec<String> = segments.iter().map(u16::to_string).collect();
+            let _ = write!(s, ",pci_segments=[{}]", list.join(","));
+        }
         push("--numa", s);
     }
     for d in &l.devices {
@@ -161,10 +166,19 @@ pub fn args_of(t: &Topology, p: &ChProfile, l: &ChLayout) -> Vec<String> {
             ch_value(&format!("/sys/bus/pci/devices/{}/", d.host)),
             d.id
         );
+        if d.segment != 0 {
+            let _ = write!(s, ",pci_segment={}", d.segment);
+        }
         if let Some(slot) = d.slot {
             s.push_str(&format!(",pci_device_id={slot}"));
         }
         push("--device", s);
+    }
+    if !l.segments.is_empty() {
+        push(
+            "--platform",
+            format!("num_pci_segments={}", l.segments.len() + 1),
+        );
     }
     for (flag, v) in [
         ("--firmware", &p.firmware),

@@ -137,9 +137,11 @@ pub struct ChDevice {
     pub id: String,
     /// The host PCI address, `0000:41:00.0`.
     pub host: String,
-    /// `pci_device_id=`: the slot on segment 0, bus 0; `None` when all slots
-    /// are taken.
+    /// `pci_device_id=`: the slot on bus 0 of its segment; `None` when all
+    /// slots are taken.
     pub slot: Option<u8>,
+    /// `pci_segment=`: 0, or the segment of the node named by `numa-node`.
+    pub segment: u16,
 }
 
 #[derive(Clone, Debug)]
@@ -152,6 +154,10 @@ pub struct ChLayout {
     pub nodes: Vec<ChNode>,
     pub zones: Vec<Zone>,
     pub devices: Vec<ChDevice>,
+    /// PCI segments from 1 on, one per node with devices (`numa-node`), in
+    /// order of their first device: `--platform num_pci_segments=` is one
+    /// more, and each node lists its segment in `--numa pci_segments=`.
+    pub segments: Vec<NodeIx>,
     /// Devices cloud-hypervisor cannot take (emulated stand-ins), left out.
     pub dropped_devices: Vec<DevIx>,
     /// Generic Initiator nodes left with no device once those are out.
@@ -205,6 +211,24 @@ impl ChLayout {
             .iter()
             .find(|c| c.device == d)
             .and_then(|c| c.slot)
+    }
+
+    /// The PCI segment of device `d` (0 when it is not emitted).
+    pub fn segment(&self, d: DevIx) -> u16 {
+        self.devices
+            .iter()
+            .find(|c| c.device == d)
+            .map_or(0, |c| c.segment)
+    }
+
+    /// The segments whose host bridge is node `n`'s.
+    pub fn segments_of(&self, n: NodeIx) -> Vec<u16> {
+        self.segments
+            .iter()
+            .enumerate()
+            .filter(|&(_, &m)| m == n)
+            .map(|(k, _)| u16::try_from(k + 1).unwrap_or(u16::MAX))
+            .collect()
     }
 }
 
@@ -462,27 +486,52 @@ fn bzimage_e820(ram_end: u64) -> Vec<Entry> {
     out
 }
 
-/// Slots for the emitted devices: `guest-slot`, else the next free slot from
-/// [`FIRST_AUTO_SLOT`] to 31, then from 15 down to 1; `None` once every slot
-/// is taken.
-fn place_devices(t: &Topology, devices: &[DevIx]) -> Vec<ChDevice> {
-    let mut used: Vec<u8> = devices
+/// Segments and slots for the emitted devices. A device with `numa-node`
+/// goes on the PCI segment of that node (one per node, from 1 on, in order
+/// of the first device; the segment's host bridge has the node's `_PXM`),
+/// the others on segment 0. Within a segment: `guest-slot`, else the next
+/// free slot from [`FIRST_AUTO_SLOT`] to 31, then from 15 down to 1; `None`
+/// once every slot is taken.
+fn place_devices(t: &Topology, devices: &[DevIx]) -> (Vec<ChDevice>, Vec<NodeIx>) {
+    let mut segments: Vec<NodeIx> = Vec::new();
+    let segment_of: Vec<u16> = devices
         .iter()
-        .filter_map(|&d| t.devices[d].guest_slot.as_ref().map(|s| s.value))
+        .map(|&d| match &t.devices[d].numa_node {
+            None => 0,
+            Some(n) => {
+                let k = match segments.iter().position(|&m| m == n.value) {
+                    Some(k) => k,
+                    None => {
+                        segments.push(n.value);
+                        segments.len() - 1
+                    }
+                };
+                u16::try_from(k + 1).unwrap_or(u16::MAX)
+            }
+        })
+        .collect();
+    let mut used: Vec<(u16, u8)> = devices
+        .iter()
+        .zip(&segment_of)
+        .filter_map(|(&d, &seg)| t.devices[d].guest_slot.as_ref().map(|s| (seg, s.value)))
         .collect();
     let order: Vec<u8> = (FIRST_AUTO_SLOT..=LAST_SLOT)
         .chain((1..FIRST_AUTO_SLOT).rev())
         .collect();
-    devices
+    let placed = devices
         .iter()
-        .map(|&d| {
+        .zip(&segment_of)
+        .map(|(&d, &segment)| {
             let dev = &t.devices[d];
             let slot = match &dev.guest_slot {
                 Some(s) => Some(s.value),
                 None => {
-                    let free = order.iter().copied().find(|s| !used.contains(s));
+                    let free = order
+                        .iter()
+                        .copied()
+                        .find(|s| !used.contains(&(segment, *s)));
                     if let Some(s) = free {
-                        used.push(s);
+                        used.push((segment, s));
                     }
                     free
                 }
@@ -496,9 +545,11 @@ fn place_devices(t: &Topology, devices: &[DevIx]) -> Vec<ChDevice> {
                 id: dev.name.value.clone(),
                 host,
                 slot,
+                segment,
             }
         })
-        .collect()
+        .collect();
+    (placed, segments)
 }
 
 pub fn layout(t: &Topology, derived: &Derived, p: &ChProfile) -> ChLayout {
@@ -566,7 +617,7 @@ pub fn layout(t: &Topology, derived: &Derived, p: &ChProfile) -> ChLayout {
             .iter()
             .all(|&i| emitted.iter().all(|&j| s.matrix[i][j] == s.matrix[j][i]))
     });
-    let placed = place_devices(t, &devices);
+    let (placed, segments) = place_devices(t, &devices);
     let nodes: Vec<ChNode> = emitted
         .iter()
         .enumerate()
@@ -654,6 +705,7 @@ pub fn layout(t: &Topology, derived: &Derived, p: &ChProfile) -> ChLayout {
         nodes,
         zones,
         devices: placed,
+        segments,
         dropped_devices,
         dropped_nodes,
         ram_end,

@@ -559,10 +559,10 @@ pub fn generate_with(nodes: usize, seed: u64, devices_as: Devices) -> Topology {
             toml.push_str(&mem_text[k]);
         }
     }
-    // A third of the machines put their stand-ins behind their sockets' host
-    // bridges (`numa-node`); cloud-hypervisor's host devices stay on the
-    // root bus (T218).
-    let bridged = devices_as == Devices::StandIn && !devices.is_empty() && rng.chance(1, 3);
+    // A third of the machines put their devices behind their sockets' host
+    // bridges (`numa-node`): QEMU's pxb bridges, cloud-hypervisor's PCI
+    // segments.
+    let bridged = !devices.is_empty() && rng.chance(1, 3);
     for (k, d) in devices.iter().enumerate() {
         let mut source = match devices_as {
             Devices::StandIn => "emulate = \"pci-testdev\"".to_string(),

@@ -178,9 +178,9 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// Every `--device path=…,id=X[,pci_device_id=N]` replaced by `--disk
-/// path=<a 1 MiB file>,readonly=on,id=X[,pci_device_id=N]`. Returns the new
-/// arguments and how many devices were replaced.
+/// Every `--device path=…,id=X[,pci_segment=S][,pci_device_id=N]` replaced
+/// by `--disk path=<a 1 MiB file>,readonly=on,id=X[,pci_segment=S][,pci_device_id=N]`.
+/// Returns the new arguments and how many devices were replaced.
 pub fn with_disks(args: &[String], dir: &Path) -> (Vec<String>, usize) {
     let mut out = Vec::new();
     let mut n = 0;
@@ -198,7 +198,11 @@ pub fn with_disks(args: &[String], dir: &Path) -> (Vec<String>, usize) {
         // plain `key=value`s.
         let keep: Vec<&str> = split_top(&value)
             .into_iter()
-            .filter(|kv| kv.starts_with("id=") || kv.starts_with("pci_device_id="))
+            .filter(|kv| {
+                kv.starts_with("id=")
+                    || kv.starts_with("pci_segment=")
+                    || kv.starts_with("pci_device_id=")
+            })
             .collect();
         out.push("--disk".to_string());
         out.push(format!(

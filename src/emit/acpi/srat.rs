@@ -301,11 +301,11 @@ pub fn build_ch(c: &Compiled) -> Option<Srat> {
                 ..X2ApicAffinity::default()
             }));
         }
-        if let Some(slot) = n.device.and_then(|d| l.slot(d)) {
+        if let Some((d, slot)) = n.device.and_then(|d| Some((d, l.slot(d)?))) {
             srat.entries
                 .push(SratEntry::GenericInitiator(GenericAffinity {
                     pxm,
-                    handle: ch_pci_handle(p.version.value.gi_handle(), 0, 0, slot, 0),
+                    handle: ch_pci_handle(p.version.value.gi_handle(), l.segment(d), 0, slot, 0),
                     flags: ENABLED,
                     reserved1: 0,
                     reserved2: 0,
