@@ -8,6 +8,11 @@
 #   cpio, ovmf, acpica-tools  (archives, UEFI firmware, iasl for decoding tables)
 #   apt lists that know linux-image-cloud-amd64
 #   cloud-hypervisor v52-v54, gcc and binutils (scripts/install-cloud-hypervisor.sh)
+#   libvirt >= 11.3 from backports (libvirt-clients, libvirt-daemon-driver-qemu,
+#   libxml2-utils): virt-xml-validate, `virsh domxml-to-native` on an embedded driver
+#   root and virt-qemu-run, for tests/libvirt_oracle.rs. No daemon is installed or
+#   started. On bookworm this pulls systemd-container from backports, which upgrades
+#   systemd to the backports release.
 # The kernel itself is not installed: the test kit (tests/support/guest.rs) resolves it
 # through that metapackage, then downloads and unpacks it into its cache on its own.
 #
@@ -22,6 +27,8 @@ set -euo pipefail
 SOURCES=/etc/apt/sources.list.d/debian.sources
 BACKPORTS_FILE=/etc/apt/sources.list.d/topoc-backports.sources
 QEMU_MIN_MAJOR=10
+LIBVIRT_MIN_MAJOR=11
+LIBVIRT_PKGS=(libvirt-clients libvirt-daemon-driver-qemu libxml2-utils)
 BASE_PKGS=(busybox-static cpio ovmf acpica-tools)
 
 say() { echo "install-guest-deps: $*"; }
@@ -40,6 +47,20 @@ qemu_ok() {
     [ -n "$major" ] && [ "$major" -ge "$QEMU_MIN_MAJOR" ]
 }
 
+libvirt_major() {
+    # "11.3.0" -> 11; empty when virsh is absent.
+    command -v virsh >/dev/null 2>&1 || return 0
+    virsh --version 2>/dev/null | sed -n 's/^\([0-9][0-9]*\)\..*/\1/p' | head -n 1
+}
+
+libvirt_ok() {
+    local major
+    major=$(libvirt_major)
+    [ -n "$major" ] && [ "$major" -ge "$LIBVIRT_MIN_MAJOR" ] \
+        && command -v virt-qemu-run >/dev/null 2>&1 \
+        && command -v virt-xml-validate >/dev/null 2>&1
+}
+
 pkg_installed() {
     [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
 }
@@ -54,6 +75,8 @@ done
 
 need_qemu=0
 qemu_ok || need_qemu=1
+need_libvirt=0
+libvirt_ok || need_libvirt=1
 
 # The test kit resolves the guest kernel through this metapackage with apt-cache and
 # fetches it with apt-get download, so the package lists must know it.
@@ -68,8 +91,8 @@ kernel_known || need_lists=1
 # from ../shared/tools/cloud-hypervisor (see that script for the order it looks in).
 "$(dirname "$0")/install-cloud-hypervisor.sh" >/dev/null
 
-if [ "${#missing[@]}" -eq 0 ] && [ "$need_qemu" -eq 0 ] && [ "$need_lists" -eq 0 ]; then
-    say "nothing to do: $(qemu-system-x86_64 --version | head -n 1); ${BASE_PKGS[*]} installed; $KERNEL_META resolvable"
+if [ "${#missing[@]}" -eq 0 ] && [ "$need_qemu" -eq 0 ] && [ "$need_libvirt" -eq 0 ] && [ "$need_lists" -eq 0 ]; then
+    say "nothing to do: $(qemu-system-x86_64 --version | head -n 1); libvirt $(virsh --version); ${BASE_PKGS[*]} installed; $KERNEL_META resolvable"
     exit 0
 fi
 [ "$need_lists" -eq 0 ] || say "apt lists do not know $KERNEL_META"
@@ -78,6 +101,7 @@ if [ "$need_qemu" -eq 1 ]; then
     cur=$(qemu_major)
     say "need qemu-system-x86 >= ${QEMU_MIN_MAJOR}.0 (have: ${cur:-none})"
 fi
+[ "$need_libvirt" -eq 0 ] || say "need libvirt >= ${LIBVIRT_MIN_MAJOR}.0 with virt-qemu-run and virt-xml-validate (have: $(libvirt_major || true))"
 [ "${#missing[@]}" -eq 0 ] || say "missing packages: ${missing[*]}"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root to install packages or update apt lists (try: sudo $0)"
@@ -85,7 +109,7 @@ command -v apt-get >/dev/null 2>&1 || die "apt-get not found: this script suppor
 
 export DEBIAN_FRONTEND=noninteractive
 
-if [ "$need_qemu" -eq 1 ]; then
+if [ "$need_qemu" -eq 1 ] || [ "$need_libvirt" -eq 1 ]; then
     codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
     [ -n "$codename" ] || die "cannot read VERSION_CODENAME from /etc/os-release"
     suite="${codename}-backports"
@@ -114,21 +138,29 @@ if [ "$need_qemu" -eq 1 ]; then
 fi
 
 say "apt-get update"
-apt-get update -q >/dev/null || die "apt-get update failed"
+apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null || die "apt-get update failed"
 
 kernel_known || die "apt-cache still cannot resolve $KERNEL_META after apt-get update"
 
 if [ "$need_qemu" -eq 1 ]; then
     say "installing qemu-system-x86 from ${suite}"
-    apt-get install -y -q -t "$suite" --no-install-recommends qemu-system-x86 \
+    apt-get -o DPkg::Lock::Timeout=900 install -y -q -t "$suite" --no-install-recommends qemu-system-x86 \
         || die "apt-get install -t $suite qemu-system-x86 failed"
     qemu_ok || die "qemu-system-x86_64 is still older than ${QEMU_MIN_MAJOR}.0 after installing from ${suite}: $(qemu-system-x86_64 --version 2>&1 | head -n 1)"
     say "installed $(qemu-system-x86_64 --version | head -n 1)"
 fi
 
+if [ "$need_libvirt" -eq 1 ]; then
+    say "installing ${LIBVIRT_PKGS[*]} from ${suite}"
+    apt-get -o DPkg::Lock::Timeout=900 install -y -q -t "$suite" --no-install-recommends "${LIBVIRT_PKGS[@]}" \
+        || die "apt-get install -t $suite ${LIBVIRT_PKGS[*]} failed"
+    libvirt_ok || die "libvirt is still older than ${LIBVIRT_MIN_MAJOR}.0 or lacks virt-qemu-run after installing from ${suite}"
+    say "installed libvirt $(virsh --version)"
+fi
+
 if [ "${#missing[@]}" -gt 0 ]; then
     say "installing ${missing[*]}"
-    apt-get install -y -q --no-install-recommends "${missing[@]}" \
+    apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}" \
         || die "apt-get install ${missing[*]} failed"
     for p in "${missing[@]}"; do
         pkg_installed "$p" || die "$p is still not installed"

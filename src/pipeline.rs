@@ -16,7 +16,9 @@ use crate::model::graph::TopologyGraph;
 use crate::model::{Topology, lower::lower};
 use crate::parse::parse_partial;
 use crate::source::SourceFile;
-use crate::target::{ChOverrides, ChProfile, QemuOverrides, Target, TargetKind};
+use crate::target::{
+    ChOverrides, ChProfile, LibvirtOverrides, LibvirtProfile, QemuOverrides, Target, TargetKind,
+};
 
 /// A checked topology, laid out for one target.
 pub struct Compiled {
@@ -36,7 +38,36 @@ impl Compiled {
     pub fn qemu(&self) -> Option<(&crate::target::QemuProfile, &QemuLayout, &GuestE820)> {
         match (&self.target, &self.layout) {
             (Target::Qemu(p), Layout::Qemu { layout, guest }) => Some((p, layout, guest)),
+            (Target::Libvirt(p), Layout::Libvirt { layout, guest, .. }) => {
+                Some((&p.qemu, layout, guest))
+            }
             _ => None,
+        }
+    }
+
+    /// The libvirt profile and what libvirt makes of the topology.
+    pub fn libvirt(&self) -> Option<(&LibvirtProfile, &crate::layout::libvirt::Plan)> {
+        match (&self.target, &self.layout) {
+            (Target::Libvirt(p), Layout::Libvirt { plan, .. }) => Some((p, plan)),
+            _ => None,
+        }
+    }
+
+    /// The SLIT the guest gets: the derived one, unless libvirt writes no
+    /// `-numa dist` for it (every distance 10 or 20).
+    pub fn slit(&self) -> Option<&derive::Slit> {
+        match self.libvirt() {
+            Some((_, plan)) if !plan.distances => None,
+            _ => self.derived.slit.as_ref(),
+        }
+    }
+
+    /// The HMAT the guest gets: the derived one, or on libvirt the one
+    /// libvirt makes QEMU build from the domain XML.
+    pub fn hmat(&self) -> Option<&derive::HmatData> {
+        match self.libvirt() {
+            Some((_, plan)) => plan.hmat.as_ref(),
+            None => self.derived.hmat.as_ref(),
         }
     }
 
@@ -54,6 +85,7 @@ pub struct Options {
     pub target: TargetKind,
     pub qemu: QemuOverrides,
     pub ch: ChOverrides,
+    pub libvirt: LibvirtOverrides,
     /// `--deny warnings`: warnings become errors.
     pub deny_warnings: bool,
     /// OEM revision for emitted ACPI tables.
@@ -66,6 +98,7 @@ impl Default for Options {
             target: TargetKind::Qemu,
             qemu: QemuOverrides::default(),
             ch: ChOverrides::default(),
+            libvirt: LibvirtOverrides::default(),
             deny_warnings: false,
             acpi_oem_revision: 1,
         }
@@ -105,7 +138,7 @@ pub fn compile(source: &SourceFile, opts: &Options) -> Result<Compiled, Vec<Diag
         return Err(diags);
     }
     let graph = TopologyGraph::new(&topo);
-    let target = Target::resolve_with(opts.target, &topo, &opts.qemu, &opts.ch);
+    let target = Target::resolve_all(opts.target, &topo, &opts.qemu, &opts.ch, &opts.libvirt);
     let derived = derive::derive(&topo, &graph);
     let layout = Layout::build(&topo, &derived, &target);
     {

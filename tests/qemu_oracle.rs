@@ -408,6 +408,7 @@ fn options(t: &TargetArgs) -> Options {
             fallback: t.fallback,
             version: t.ch_version,
         },
+        libvirt: Default::default(),
         deny_warnings: false,
         acpi_oem_revision: t.acpi_oem_revision,
     }

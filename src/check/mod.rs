@@ -23,6 +23,7 @@ mod distances;
 mod exec;
 mod graph;
 mod hmat;
+mod libvirt;
 mod memory;
 pub mod parity;
 mod qemu;
@@ -35,7 +36,7 @@ use crate::layout::qemu::QemuLayout;
 use crate::model::derive::{Derived, HmatData};
 use crate::model::graph::TopologyGraph;
 use crate::model::{NodeIx, Topology};
-use crate::target::{ChProfile, QemuProfile, Target};
+use crate::target::{ChProfile, LibvirtProfile, QemuProfile, Target};
 
 /// Everything a rule may look at: the IR, its graph and derived values, the
 /// target profile and the target's layout, built once before any rule runs.
@@ -60,6 +61,11 @@ impl<'a> Context<'a> {
                 layout,
                 guest,
             }),
+            (Target::Libvirt(p), Layout::Libvirt { layout, guest, .. }) => Some(Qemu {
+                profile: &p.qemu,
+                layout,
+                guest,
+            }),
             _ => None,
         }
     }
@@ -70,6 +76,18 @@ impl<'a> Context<'a> {
             (Target::CloudHypervisor(profile), Layout::CloudHypervisor { layout }) => {
                 Some(Ch { profile, layout })
             }
+            _ => None,
+        }
+    }
+
+    /// The libvirt domain being built, when that is the target.
+    pub fn libvirt(&self) -> Option<Libvirt<'a>> {
+        match (self.target, self.layout) {
+            (Target::Libvirt(profile), Layout::Libvirt { layout, plan, .. }) => Some(Libvirt {
+                profile,
+                layout,
+                plan,
+            }),
             _ => None,
         }
     }
@@ -98,6 +116,14 @@ pub struct Ch<'a> {
     pub layout: &'a ChLayout,
 }
 
+/// What a libvirt rule judges: the profile, QEMU's layout and libvirt's plan.
+#[derive(Clone, Copy)]
+pub struct Libvirt<'a> {
+    pub profile: &'a LibvirtProfile,
+    pub layout: &'a QemuLayout,
+    pub plan: &'a crate::layout::libvirt::Plan,
+}
+
 /// A rule: its code, and where it applies with the function that applies it.
 pub struct Rule {
     pub code: &'static Code,
@@ -114,6 +140,8 @@ pub enum Run {
     Qemu(fn(&Context, Qemu, &mut Vec<Diagnostic>)),
     /// cloud-hypervisor.
     Ch(fn(&Context, Ch, &mut Vec<Diagnostic>)),
+    /// libvirt (whose QEMU also gets the `Qemu` rules).
+    Libvirt(fn(&Context, Libvirt, &mut Vec<Diagnostic>)),
     /// Targets that build an HMAT, when the topology has HMAT data.
     Hmat(fn(&Context, &HmatData, &mut Vec<Diagnostic>)),
 }
@@ -125,6 +153,7 @@ impl Run {
             Run::Every(_) => "every target",
             Run::Qemu(_) => "qemu",
             Run::Ch(_) => "cloud-hypervisor",
+            Run::Libvirt(_) => "libvirt",
             Run::Hmat(_) => "targets that build an HMAT",
         }
     }
@@ -140,6 +169,11 @@ impl Run {
             Run::Ch(f) => {
                 if let Some(c) = cx.ch() {
                     f(cx, c, out)
+                }
+            }
+            Run::Libvirt(f) => {
+                if let Some(l) = cx.libvirt() {
+                    f(cx, l, out)
                 }
             }
             Run::Hmat(f) => {
@@ -376,6 +410,42 @@ pub static RULES: &[Rule] = &[
     Rule {
         code: &codes::T119,
         run: Run::Qemu(qemu::command_line_length),
+    },
+    Rule {
+        code: &codes::T140,
+        run: Run::Libvirt(libvirt::initiator),
+    },
+    Rule {
+        code: &codes::T141,
+        run: Run::Libvirt(libvirt::pair),
+    },
+    Rule {
+        code: &codes::T142,
+        run: Run::Libvirt(libvirt::cpuless_initiator),
+    },
+    Rule {
+        code: &codes::T143,
+        run: Run::Libvirt(libvirt::device),
+    },
+    Rule {
+        code: &codes::T144,
+        run: Run::Libvirt(libvirt::memoryless_cell),
+    },
+    Rule {
+        code: &codes::T145,
+        run: Run::Libvirt(libvirt::spm),
+    },
+    Rule {
+        code: &codes::T146,
+        run: Run::Libvirt(libvirt::ids),
+    },
+    Rule {
+        code: &codes::T147,
+        run: Run::Libvirt(libvirt::unsupported),
+    },
+    Rule {
+        code: &codes::T148,
+        run: Run::Libvirt(libvirt::cache_size),
     },
     Rule {
         code: &codes::T200,

@@ -16,7 +16,7 @@ use crate::diag::render::{self, TextStyle};
 use crate::diag::{Diagnostic, codes};
 use crate::pipeline::{self, Compiled, Options};
 use crate::source::{SourceFile, Span, TextProblem};
-use crate::target::{ChOverrides, QemuOverrides};
+use crate::target::{ChOverrides, LibvirtOverrides, QemuOverrides};
 use args::{Cli, ColorChoice, Command, Deny, Format, TargetArgs};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -266,6 +266,15 @@ fn options(t: &TargetArgs, deny: Option<Deny>) -> Options {
             initramfs: t.ch_initramfs.clone(),
             cmdline: t.ch_cmdline.clone(),
             firmware: t.ch_firmware.clone(),
+            fallback: t.fallback,
+        },
+        libvirt: LibvirtOverrides {
+            version: t.libvirt_version,
+            domain_type: t.libvirt_domain_type,
+            kernel: t.libvirt_kernel.clone(),
+            initrd: t.libvirt_initrd.clone(),
+            cmdline: t.libvirt_cmdline.clone(),
+            console: t.libvirt_console.clone(),
             fallback: t.fallback,
         },
         deny_warnings: deny == Some(Deny::Warnings),

@@ -13,6 +13,7 @@ pub mod acpi;
 pub mod cloud_hypervisor;
 pub mod e820;
 pub mod graph;
+pub mod libvirt;
 pub mod qemu;
 pub mod resolved;
 
@@ -70,7 +71,14 @@ impl Artifact {
 
 const QEMU: &[TargetKind] = &[TargetKind::Qemu];
 const CH: &[TargetKind] = &[TargetKind::CloudHypervisor];
-const ALL: &[TargetKind] = &[TargetKind::Qemu, TargetKind::CloudHypervisor];
+const LIBVIRT: &[TargetKind] = &[TargetKind::Libvirt];
+/// What QEMU builds, whether topoc or libvirt starts it.
+const QEMU_GUEST: &[TargetKind] = &[TargetKind::Qemu, TargetKind::Libvirt];
+const ALL: &[TargetKind] = &[
+    TargetKind::Qemu,
+    TargetKind::CloudHypervisor,
+    TargetKind::Libvirt,
+];
 
 fn text(s: String) -> Option<Vec<u8>> {
     Some(s.into_bytes())
@@ -108,28 +116,28 @@ pub static ARTIFACTS: &[Artifact] = &[
         name: "kernel-cmdline",
         file: "kernel-cmdline.txt",
         description: "guest kernel arguments the topology needs (memmap= for SPM)",
-        targets: QEMU,
+        targets: QEMU_GUEST,
         render: Render::Bytes(|c| text(qemu::kernel_cmdline(c))),
     },
     Artifact {
         name: "e820-vmm",
         file: "e820.fw_cfg.bin",
         description: "fw_cfg etc/e820 as QEMU builds it (binary, 20-byte entries)",
-        targets: QEMU,
+        targets: QEMU_GUEST,
         render: Render::Bytes(|c| Some(e820::vmm_binary(c))),
     },
     Artifact {
         name: "e820-vmm-text",
         file: "e820.fw_cfg.txt",
         description: "fw_cfg etc/e820 as text, in QEMU's order",
-        targets: QEMU,
+        targets: QEMU_GUEST,
         render: Render::Bytes(|c| text(e820::vmm_text(c))),
     },
     Artifact {
         name: "e820-vmm-json",
         file: "e820.fw_cfg.json",
         description: "fw_cfg etc/e820 as JSON",
-        targets: QEMU,
+        targets: QEMU_GUEST,
         render: Render::Bytes(|c| text(e820::vmm_json(c))),
     },
     Artifact {
@@ -174,10 +182,31 @@ pub static ARTIFACTS: &[Artifact] = &[
         name: "hmat",
         file: "HMAT.dat",
         description: "ACPI HMAT (binary); absent without HMAT data",
-        targets: QEMU,
+        targets: QEMU_GUEST,
         render: Render::Bytes(|c| {
             table(acpi::hmat::build(c, acpi::Flavor::Qemu).map(crate::acpi::Table::Hmat))
         }),
+    },
+    Artifact {
+        name: "libvirt-xml",
+        file: "domain.xml",
+        description: "the libvirt domain XML",
+        targets: LIBVIRT,
+        render: Render::Bytes(|c| libvirt::domain_xml(c).map(String::into_bytes)),
+    },
+    Artifact {
+        name: "libvirt-fragments",
+        file: "domain-fragments.xml",
+        description: "only the topology's elements, to paste into an existing domain",
+        targets: LIBVIRT,
+        render: Render::Bytes(|c| libvirt::fragments_xml(c).map(String::into_bytes)),
+    },
+    Artifact {
+        name: "libvirt-argv",
+        file: "libvirt.argv",
+        description: "the QEMU arguments libvirt generates from the domain (domxml-to-native), one per line",
+        targets: LIBVIRT,
+        render: Render::Bytes(|c| text(libvirt::argv_file(c))),
     },
     Artifact {
         name: "ch-args",
