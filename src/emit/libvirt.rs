@@ -613,11 +613,11 @@ pub fn argv(c: &Compiled) -> Vec<String> {
         "-audiodev",
         "{\"id\":\"audio1\",\"driver\":\"none\"}".to_string(),
     );
-    match x.p.qemu.machine.value {
-        QemuMachine::Q35 => push(&mut a, "-global", "ICH9-LPC.noreboot=off".to_string()),
-        QemuMachine::Pc => {}
+    // q35's ICH9 LPC has the TCO watchdog; pc has neither (measured).
+    if x.p.qemu.machine.value == QemuMachine::Q35 {
+        push(&mut a, "-global", "ICH9-LPC.noreboot=off".to_string());
+        push(&mut a, "-watchdog-action", "reset".to_string());
     }
-    push(&mut a, "-watchdog-action", "reset".to_string());
     a.extend(passthrough_args(&x));
     a.push("-sandbox".to_string());
     a.push("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny".to_string());
