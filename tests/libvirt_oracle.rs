@@ -27,6 +27,12 @@
 //! about 0.1 s. A missing libvirt or QEMU is a failure naming the install
 //! script; nothing is skipped.
 //!
+//! Random machines from `topoc-testgen` (2 to 12 nodes, q35 or pc) join
+//! them: each compiled for `--target libvirt --fallback`, at least
+//! [`MIN_RANDOM`] distinct domains, with the seed printed
+//! (`LIBVIRT_ORACLE_SEED=<seed>` replays a run). Machines topoc refuses
+//! for libvirt are counted by code in the output.
+//!
 //! `recorded_numa3_argv_is_predicted` needs no libvirt: it holds the
 //! prediction for `tests/libvirt/numa3.toml` to the argv libvirt 11.3
 //! printed for the reference's hand-written domain (`tests/data/libvirt/`).
@@ -38,6 +44,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{data, golden, run::topoc};
+
+/// Random domains each run must reach.
+const MIN_RANDOM: usize = 24;
 
 const INSTALL_HINT: &str = "run `sudo scripts/install-guest-deps.sh` (installs libvirt-clients, \
      libvirt-daemon-driver-qemu and libxml2-utils from backports, and QEMU >= 10)";
@@ -141,6 +150,72 @@ fn data_domains() -> Result<Vec<Domain>, String> {
     } else {
         Err(problems.join("\n"))
     }
+}
+
+fn random_seed() -> u64 {
+    match std::env::var("LIBVIRT_ORACLE_SEED") {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("LIBVIRT_ORACLE_SEED={v} is not a number")),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64),
+    }
+}
+
+/// Random machines compiled for libvirt with the fallback, in process.
+fn random_domains(seed: u64) -> (Vec<Domain>, std::collections::BTreeMap<String, usize>) {
+    use topoc::kinds::QemuMachine;
+    use topoc::pipeline::{Options, compile};
+    use topoc::target::TargetKind;
+    let mut rng = topoc_testgen::Rng::new(seed);
+    let mut v: Vec<Domain> = Vec::new();
+    let mut refused = std::collections::BTreeMap::new();
+    let mut attempts = 0;
+    while v.len() < MIN_RANDOM && attempts < 20 * MIN_RANDOM {
+        attempts += 1;
+        let nodes = 2 + rng.below(11) as usize;
+        let gen_seed = rng.next_u64();
+        let machine = rng.pick(&[QemuMachine::Q35, QemuMachine::Pc]);
+        let t = topoc_testgen::generate(nodes, gen_seed);
+        let mut opts = Options {
+            target: TargetKind::Libvirt,
+            ..Options::default()
+        };
+        opts.qemu.machine = Some(machine);
+        opts.libvirt.fallback = true;
+        let label = format!(
+            "topoc-testgen {nodes} {gen_seed} | topoc build --target libvirt --fallback --machine-type {machine}"
+        );
+        let source = topoc::source::SourceFile::new(
+            format!("gen-{nodes}-{gen_seed:x}.toml"),
+            t.toml.as_str(),
+        );
+        match compile(&source, &opts) {
+            Ok(c) => {
+                let (Some(xml), argv) = (
+                    topoc::emit::libvirt::domain_xml(&c),
+                    topoc::emit::libvirt::argv(&c),
+                ) else {
+                    continue;
+                };
+                if v.iter().any(|d| d.argv == argv) {
+                    continue;
+                }
+                v.push(Domain {
+                    label,
+                    xml: xml.into_bytes(),
+                    argv,
+                });
+            }
+            Err(d) => {
+                for code in d.iter().filter(|d| d.is_error()).map(|d| d.code.code) {
+                    *refused.entry(code.to_string()).or_default() += 1;
+                }
+            }
+        }
+    }
+    (v, refused)
 }
 
 /// libvirt's shell quoting undone: words split at spaces, `'…'` quoted,
@@ -250,7 +325,10 @@ fn qemu_takes(words: &[String], root: &Path, name: &str) -> Result<(), String> {
     let (bin, args) = argv.split_first().ok_or("no binary in libvirt's argv")?;
     // What libvirt would have created before starting QEMU: the domain's
     // directory (monitor socket) and its master key.
-    let dir = root.join("lib/qemu").join(format!("domain--1-{name}"));
+    let dir = root.join("lib/qemu").join(format!(
+        "domain--1-{}",
+        topoc::emit::libvirt::short_name(name)
+    ));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("master-key.aes"), [7u8; 32]).map_err(|e| e.to_string())?;
     let mut child = Command::new(bin.as_str())
@@ -303,6 +381,19 @@ fn libvirt_turns_every_domain_into_the_predicted_argv_and_qemu_takes_it() {
         "expected the examples and tests/libvirt, found {} domains",
         domains.len()
     );
+    let seed = random_seed();
+    let (random, refused) = random_domains(seed);
+    eprintln!(
+        "libvirt oracle: seed {seed} (LIBVIRT_ORACLE_SEED={seed} replays it): {} random domains; \
+         refused by topoc for libvirt, by code: {refused:?}",
+        random.len()
+    );
+    assert!(
+        random.len() >= MIN_RANDOM,
+        "only {} random machines compiled for libvirt (seed {seed}); refusals: {refused:?}",
+        random.len()
+    );
+    domains.extend(random);
     let tmp = tempfile::tempdir().expect("temporary directory");
     let root = tmp.path().join("root");
     std::fs::create_dir_all(root.join("etc")).expect("embed root");
@@ -311,6 +402,7 @@ fn libvirt_turns_every_domain_into_the_predicted_argv_and_qemu_takes_it() {
     let mut failures = Vec::new();
     let (mut converted, mut started) = (0, 0);
     let mut convert_time = Duration::ZERO;
+    let mut times: Vec<Duration> = Vec::new();
     for (i, d) in domains.iter().enumerate() {
         let xml = tmp.path().join(format!("domain{i}.xml"));
         std::fs::write(&xml, &d.xml).expect("write the XML");
@@ -327,6 +419,7 @@ fn libvirt_turns_every_domain_into_the_predicted_argv_and_qemu_takes_it() {
             }
         };
         convert_time += t0.elapsed();
+        times.push(t0.elapsed());
         converted += 1;
         let got = comparable(&words, &root);
         if got != d.argv {
@@ -348,12 +441,17 @@ fn libvirt_turns_every_domain_into_the_predicted_argv_and_qemu_takes_it() {
             Err(e) => failures.push(format!("{}: {e}", d.label)),
         }
     }
+    let first = times.first().copied().unwrap_or_default();
+    times.sort();
+    let median = times.get(times.len() / 2).copied().unwrap_or_default();
     eprintln!(
         "libvirt oracle: {} domains, {} validated and converted to the predicted argv in {:.2} s \
-         (first conversion probes QEMU), {} started by QEMU",
+         (the first, which probes QEMU, {:.2} s; median {:.2} s), {} started by QEMU",
         domains.len(),
         converted,
         convert_time.as_secs_f64(),
+        first.as_secs_f64(),
+        median.as_secs_f64(),
         started
     );
     assert!(

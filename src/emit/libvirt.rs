@@ -54,6 +54,13 @@ fn name(t: &Topology) -> &str {
     &t.machine.name.value
 }
 
+/// The name libvirt gives the domain's directories: the first 20
+/// characters of its name (`virDomainDefGetShortName`,
+/// `VIR_DOMAIN_SHORT_NAME_MAX`; found by the oracle's random machines).
+pub fn short_name(name: &str) -> String {
+    name.chars().take(20).collect()
+}
+
 /// A stable UUID from the machine name (FNV-1a, version 4 and RFC 4122
 /// variant bits), so that libvirt invents none and the argv is the same
 /// every run.
@@ -454,7 +461,7 @@ pub fn argv(c: &Compiled) -> Vec<String> {
         return Vec::new();
     };
     let t = x.t;
-    let dir = format!("{ROOT}/lib/qemu/domain--1-{}", name(t));
+    let dir = format!("{ROOT}/lib/qemu/domain--1-{}", short_name(name(t)));
     let mut a: Vec<String> = vec![EMULATOR.to_string()];
     push(
         &mut a,
