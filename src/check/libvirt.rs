@@ -353,12 +353,14 @@ pub fn unsupported(cx: &Context, lv: Libvirt, out: &mut Vec<Diagnostic>) {
         let Some(m) = &n.memory else { continue };
         let b = &m.backend;
         let s = &b.spans;
+        // A host binding <numatune><memnode> expresses is carried.
+        let bound = crate::emit::libvirt::host_binding(m).is_some();
         let opts = [
             (s.shared, "shared"),
             (s.hugepages, "hugepages"),
             (s.path, "path"),
-            (s.host_nodes, "host-nodes"),
-            (s.policy, "host-policy"),
+            (s.host_nodes.filter(|_| !bound), "host-nodes"),
+            (s.policy.filter(|_| !bound), "host-policy"),
             (s.prealloc, "prealloc"),
             (s.reserve, "reserve"),
         ];
@@ -377,7 +379,7 @@ pub fn unsupported(cx: &Context, lv: Libvirt, out: &mut Vec<Diagnostic>) {
                 what,
             )
             .help("remove it, or compile for qemu")
-            .note("topoc predicts libvirt's QEMU arguments only for the XML it has run through libvirt: plain RAM cells, SeaBIOS, a plain CPU model, no memory hotplug"),
+            .note("topoc predicts libvirt's QEMU arguments only for the XML it has run through libvirt: RAM cells (bound to host nodes or not), SeaBIOS, a plain CPU model, no memory hotplug"),
         );
     }
 }

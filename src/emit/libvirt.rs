@@ -159,6 +159,59 @@ fn vcpu_xml(x: &Parts, out: &mut String, indent: &str) {
     }
 }
 
+/// libvirt's `<memnode mode>` for a host binding it can express, with
+/// QEMU's policy word: strict is `bind`.
+pub fn host_binding(m: &crate::model::Memory) -> Option<(&'static str, &'static str)> {
+    use crate::kinds::HostPolicy;
+    if m.backend.host_nodes.is_empty() {
+        return None;
+    }
+    match m.backend.policy? {
+        HostPolicy::Bind => Some(("strict", "bind")),
+        HostPolicy::Preferred => Some(("preferred", "preferred")),
+        HostPolicy::Interleave => Some(("interleave", "interleave")),
+        HostPolicy::Default => None,
+    }
+}
+
+/// The host binding in a backend's JSON, as libvirt appends it.
+fn host_json(m: &crate::model::Memory) -> String {
+    let Some((_, policy)) = host_binding(m) else {
+        return String::new();
+    };
+    let nodes: Vec<String> = m.backend.host_nodes.iter().map(u32::to_string).collect();
+    format!(
+        ",\"host-nodes\":[{}],\"policy\":\"{policy}\"",
+        nodes.join(",")
+    )
+}
+
+/// `<numatune>` with one `<memnode>` per cell bound to host nodes.
+fn numatune_xml(x: &Parts, out: &mut String, indent: &str) {
+    let bound: Vec<(usize, String, &str)> = x
+        .plan
+        .cells
+        .iter()
+        .enumerate()
+        .filter_map(|(k, &c)| {
+            let m = x.t.nodes[c].memory.as_ref()?;
+            let (mode, _) = host_binding(m)?;
+            Some((k, fmt_cpulist(&m.backend.host_nodes), mode))
+        })
+        .collect();
+    if bound.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{indent}<numatune>");
+    for (k, nodeset, mode) in bound {
+        let _ = writeln!(
+            out,
+            "{indent}  <memnode cellid='{k}' mode='{mode}' nodeset='{nodeset}'/>"
+        );
+    }
+    let _ = writeln!(out, "{indent}</numatune>");
+}
+
 fn cpu_xml(x: &Parts, out: &mut String, indent: &str) {
     let t = x.t;
     let topo = &t.machine.topology;
@@ -293,6 +346,7 @@ pub fn domain_xml(c: &Compiled) -> Option<String> {
         total_memory(&x) / KIB
     );
     vcpu_xml(&x, &mut s, "  ");
+    numatune_xml(&x, &mut s, "  ");
     let _ = writeln!(s, "  <os>");
     let _ = writeln!(
         s,
@@ -349,6 +403,7 @@ pub fn fragments_xml(c: &Compiled) -> Option<String> {
         machine_type(x.p)
     );
     vcpu_xml(&x, &mut s, "");
+    numatune_xml(&x, &mut s, "");
     let _ = writeln!(s, "<features>");
     let _ = writeln!(s, "  <acpi/>");
     let _ = writeln!(s, "</features>");
@@ -526,8 +581,9 @@ pub fn argv(c: &Compiled) -> Vec<String> {
                 &mut a,
                 "-object",
                 format!(
-                    "{{\"qom-type\":\"memory-backend-ram\",\"id\":\"ram-node{k}\",\"size\":{}}}",
-                    n.memory_size()
+                    "{{\"qom-type\":\"memory-backend-ram\",\"id\":\"ram-node{k}\",\"size\":{}{}}}",
+                    n.memory_size(),
+                    n.memory.as_ref().map_or(String::new(), host_json)
                 ),
             );
         }
