@@ -27,6 +27,11 @@
 //! about 0.1 s. A missing libvirt or QEMU is a failure naming the install
 //! script; nothing is skipped.
 //!
+//! Each example's fragments (`domain-fragments.xml`) are pasted, as a user
+//! would, into a bare domain that has only a name, the UUID, `<memory>`,
+//! `<os>` and the devices of topoc's own XML; libvirt must make the same
+//! argv of it.
+//!
 //! Random machines from `topoc-testgen` (2 to 12 nodes, q35 or pc) join
 //! them: each compiled for `--target libvirt --fallback`, at least
 //! [`MIN_RANDOM`] distinct domains, with the seed printed
@@ -104,6 +109,60 @@ fn example_domains() -> Vec<Domain> {
             v.push(Domain {
                 label: format!("{ex} ({variant})"),
                 xml: data::read(&xml),
+                argv: lines(&data::read_text(&dir.join("libvirt.argv"))),
+            });
+        }
+    }
+    v
+}
+
+/// The text between `<tag` … `</tag>` of the first such element, inclusive.
+fn element<'a>(xml: &'a str, tag: &str) -> &'a str {
+    let open = format!("<{tag}");
+    let close = format!("</{tag}>");
+    match (xml.find(&open), xml.find(&close)) {
+        (Some(a), Some(b)) if b > a => &xml[a..b + close.len()],
+        _ => "",
+    }
+}
+
+/// A bare domain with the examples' fragments pasted in.
+fn fragment_domains() -> Vec<Domain> {
+    let mut v = Vec::new();
+    for ex in data::bundled_examples() {
+        for variant in ["libvirt", "libvirt-fallback"] {
+            let dir = data::root().join("tests/golden").join(&ex).join(variant);
+            let frag = dir.join("domain-fragments.xml");
+            if !frag.exists() {
+                continue;
+            }
+            let full = data::read_text(&dir.join("domain.xml"));
+            let fragments: String = data::read_text(&frag)
+                .lines()
+                .filter(|l| !l.starts_with("<!--"))
+                .map(|l| format!("  {l}\n"))
+                .collect();
+            let ty = if full.contains("<domain type='kvm'") {
+                "kvm"
+            } else {
+                "qemu"
+            };
+            let ns = if fragments.contains("<qemu:commandline>") {
+                " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
+            } else {
+                ""
+            };
+            let xml = format!(
+                "<domain type='{ty}'{ns}>\n  {}\n  {}\n  {}\n  {}\n  {}\n{fragments}</domain>\n",
+                element(&full, "name"),
+                element(&full, "uuid"),
+                element(&full, "memory"),
+                element(&full, "os"),
+                element(&full, "devices"),
+            );
+            v.push(Domain {
+                label: format!("{ex} ({variant}, fragments in a bare domain)"),
+                xml: xml.into_bytes(),
                 argv: lines(&data::read_text(&dir.join("libvirt.argv"))),
             });
         }
@@ -372,12 +431,13 @@ fn libvirt_turns_every_domain_into_the_predicted_argv_and_qemu_takes_it() {
         need(tool);
     }
     let mut domains = example_domains();
+    domains.extend(fragment_domains());
     match data_domains() {
         Ok(d) => domains.extend(d),
         Err(e) => panic!("{e}"),
     }
     assert!(
-        domains.len() >= 8,
+        domains.len() >= 14,
         "expected the examples and tests/libvirt, found {} domains",
         domains.len()
     );
