@@ -1,4 +1,4 @@
-//! What libvirt's domain XML cannot express (T140-T148).
+//! What libvirt's domain XML cannot express (T140-T149).
 //!
 //! libvirt starts QEMU, so every QEMU rule applies to the libvirt target as
 //! well; the rules here judge only what stands between the topology and the
@@ -404,4 +404,42 @@ pub fn cache_size(cx: &Context, _lv: Libvirt, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// T149: HMAT data (attached initiators, values from initiators without
+/// CPUs) but no value libvirt can write as an interconnect: libvirt then
+/// writes no `hmat=on` and the guest gets no HMAT.
+pub fn no_hmat(cx: &Context, lv: Libvirt, out: &mut Vec<Diagnostic>) {
+    if !lv.plan.hmat_lost {
+        return;
+    }
+    let fallback = lv.profile.fallback.value;
+    let t = cx.topo;
+    let span = t
+        .nodes
+        .iter()
+        .find_map(|n| n.initiator.as_ref().map(|i| i.span))
+        .or(t.hmat.first().map(|e| e.span))
+        .unwrap_or(t.machine.name.span);
+    let d = if fallback {
+        Diagnostic::new(
+            &codes::T149,
+            "the HMAT is dropped for libvirt (fallback): nothing in it is a value from a node with CPUs",
+            span,
+            "not in the guest",
+        )
+        .help("give a latency or bandwidth from a node with CPUs (e.g. memory `latency`) to keep an HMAT")
+    } else {
+        Diagnostic::new(
+            &codes::T149,
+            "libvirt writes no HMAT for this topology: it has no latency or bandwidth from a node with CPUs",
+            span,
+            "HMAT data",
+        )
+        .help(format!(
+            "give a latency or bandwidth from a node with CPUs, or leave the HMAT data out, {FALLBACK_HELP}"
+        ))
+        .note("libvirt adds hmat=on only for <interconnects>, which take initiators with CPUs; QEMU takes no hmat-lb or initiator= without it")
+    };
+    out.push(capability(d, fallback));
 }

@@ -448,6 +448,10 @@ pub static RULES: &[Rule] = &[
         run: Run::Libvirt(libvirt::cache_size),
     },
     Rule {
+        code: &codes::T149,
+        run: Run::Libvirt(libvirt::no_hmat),
+    },
+    Rule {
         code: &codes::T200,
         run: Run::Ch(cloud_hypervisor::hmat),
     },

@@ -142,6 +142,7 @@ codes! {
     T146 = "T146" "libvirt-node-ids" Error Target "Node ids libvirt's cell numbering cannot keep";
     T147 = "T147" "libvirt-unsupported-setting" Error Target "A setting the libvirt target does not carry";
     T148 = "T148" "libvirt-cache-size" Error Target "A memory-side cache size that is not whole KiB";
+    T149 = "T149" "libvirt-no-hmat" Error Target "HMAT data without a value libvirt can write as an interconnect";
     T160 = "T160" "import-malformed-table" Error Import "An ACPI table to import does not decode";
     T161 = "T161" "import-table-checksum" Warning Import "An ACPI table to import has a wrong checksum";
     T162 = "T162" "import-wrong-table" Error Import "A table file given for one table holds another";

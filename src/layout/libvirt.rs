@@ -69,6 +69,9 @@ pub struct Plan {
     pub initiators: Vec<Option<NodeIx>>,
     /// The HMAT the guest gets.
     pub hmat: Option<HmatData>,
+    /// The topology has HMAT data but nothing libvirt can write as an
+    /// interconnect, so the guest gets no HMAT.
+    pub hmat_lost: bool,
 }
 
 /// Rounds a bandwidth up to whole KiB/s, as libvirt writes it.
@@ -145,7 +148,14 @@ pub fn plan(t: &Topology, derived: &Derived, _p: &LibvirtProfile) -> Plan {
         }
     }
 
-    if !plan.interconnects.is_empty() {
+    // Without an interconnect libvirt writes no `hmat=on`, and QEMU takes
+    // no `hmat-lb` without it: the guest gets no HMAT at all (T149).
+    if plan.interconnects.is_empty() {
+        plan.passthrough_lb.clear();
+        plan.hmat_lost = true;
+        return plan;
+    }
+    {
         let first_cpu = plan.cells.iter().copied().find(|&c| cpu(c));
         for &c in &plan.cells {
             plan.initiators[c] = if cpu(c) {
