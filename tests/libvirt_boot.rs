@@ -2,7 +2,8 @@
 //! the real libvirt 11.3, which starts QEMU 10.0 itself, and `topoc verify`
 //! must pass on what the guest saw.
 //!
-//! Booted: `tests/libvirt/numa3.toml` (the reference's domain) and every
+//! Booted: every `tests/libvirt/*.toml` with the arguments of its `# args:`
+//! header (`numa3.toml` is the reference's domain) and every
 //! bundled example with `--target libvirt --fallback` (so Generic
 //! Initiators, devices and CPU-less initiators go through
 //! `<qemu:commandline>`, Specific Purpose Memory through `memmap=`, and
@@ -40,20 +41,41 @@ const BOOT_BOUND: Duration = Duration::from_secs(240);
 struct Case {
     label: String,
     file: String,
-    args: Vec<&'static str>,
+    args: Vec<String>,
+}
+
+fn header_args(path: &Path) -> Vec<String> {
+    data::read_text(path)
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .find_map(|l| l.strip_prefix("# args:"))
+        .map(|a| a.split_whitespace().map(String::from).collect())
+        .unwrap_or_default()
 }
 
 fn cases() -> Vec<Case> {
-    let mut v = vec![Case {
-        label: "tests/libvirt/numa3.toml".into(),
-        file: "tests/libvirt/numa3.toml".into(),
-        args: vec!["--target", "libvirt"],
-    }];
+    let mut v: Vec<Case> = data::files_with_ext("tests/libvirt", "toml")
+        .into_iter()
+        .map(|path| {
+            let rel = path
+                .strip_prefix(data::root())
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .into_owned();
+            Case {
+                label: rel.clone(),
+                file: rel,
+                args: header_args(&path),
+            }
+        })
+        .collect();
     for ex in data::bundled_examples() {
         v.push(Case {
             label: format!("{ex} (--fallback)"),
             file: format!("examples/{ex}.toml"),
-            args: vec!["--target", "libvirt", "--fallback"],
+            args: ["--target", "libvirt", "--fallback"]
+                .map(String::from)
+                .to_vec(),
         });
     }
     v
@@ -102,7 +124,7 @@ fn boot(
     let initrd = kit.initramfs.to_string_lossy().into_owned();
     let console_s = console.to_string_lossy().into_owned();
     let mut args = vec!["build", "-q", "--emit", "libvirt-xml"];
-    args.extend(case.args.iter().copied());
+    args.extend(case.args.iter().map(String::as_str));
     args.extend([
         "--libvirt-kernel",
         &vmlinuz,
@@ -166,7 +188,7 @@ fn boot(
 fn verify(case: &Case, dump: &Path) -> Result<String, String> {
     let dump_s = dump.to_string_lossy().into_owned();
     let mut args = vec!["verify", "--color", "never"];
-    args.extend(case.args.iter().copied());
+    args.extend(case.args.iter().map(String::as_str));
     args.extend(["--guest", &dump_s, &case.file]);
     let r = topoc(&args).run();
     let out = r.out();
