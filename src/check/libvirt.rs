@@ -46,10 +46,10 @@ pub fn initiator(cx: &Context, lv: Libvirt, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let (span, wanted) = match (&n.initiator, h.attached[ti]) {
-            (Some(i), _) => (i.span, format!("initiator {}", id(cx, i.value))),
+            (Some(i), _) => (i.span, format!("the file's initiator {}", id(cx, i.value))),
             (None, _) => (
                 n.memory.as_ref().map_or(n.span, |mm| mm.span),
-                "no attached initiator".to_string(),
+                "the file's \"no attached initiator\"".to_string(),
             ),
         };
         let d = if fallback {
@@ -72,7 +72,7 @@ pub fn initiator(cx: &Context, lv: Libvirt, out: &mut Vec<Diagnostic>) {
             Diagnostic::new(
                 &codes::T140,
                 format!(
-                    "libvirt gives {} initiator {}, not {wanted}",
+                    "libvirt gives {} initiator {}, instead of {wanted}",
                     n.label(),
                     id(cx, libvirt)
                 ),
