@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # test.sh — the whole test suite, guest boots included.
 #
-# Installs what the guest-boot tests need when it is missing (QEMU 10 from
-# bookworm-backports, busybox-static, cpio, ovmf, acpica-tools; needs root
-# for apt), then runs every test. The guest tests boot real Linux kernels
-# under QEMU/TCG; they are part of every run, never skipped.
+# Installs what the guest-boot tests need when it is missing (QEMU 10 and
+# libvirt 11.3 from bookworm-backports, busybox-static, cpio, ovmf,
+# acpica-tools; needs root for apt), then runs every test. The guest tests
+# boot real Linux kernels under QEMU/TCG, directly and through libvirt
+# (tests/libvirt_boot.rs, no daemon); they are part of every run, never
+# skipped.
 #
 # Then it runs each fuzz target for 20 s (scripts/fuzz.sh), and builds the
 # book with mdbook (installed when missing): the tests have already proved
