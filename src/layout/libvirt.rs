@@ -25,7 +25,6 @@
 
 use crate::model::derive::{Derived, HmatData};
 use crate::model::{DataType, NodeIx, Topology};
-use crate::target::LibvirtProfile;
 use crate::units::KIB;
 
 /// One HMAT value as a `<latency>`/`<bandwidth>` element or `-numa hmat-lb`.
@@ -79,7 +78,7 @@ pub fn kib_per_s(bytes_per_s: u64) -> u64 {
     bytes_per_s.div_ceil(KIB)
 }
 
-pub fn plan(t: &Topology, derived: &Derived, _p: &LibvirtProfile) -> Plan {
+pub fn plan(t: &Topology, derived: &Derived) -> Plan {
     let n = t.nodes.len();
     let cells: Vec<NodeIx> = (0..n)
         .filter(|&i| t.nodes[i].has_cpus() || t.nodes[i].has_memory())

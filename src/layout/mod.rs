@@ -54,7 +54,7 @@ impl Layout {
             Target::Libvirt(p) => {
                 let layout = qemu::layout(topo, &p.qemu);
                 let guest = firmware::guest_e820(topo, &p.qemu, &layout);
-                let plan = Box::new(libvirt::plan(topo, derived, p));
+                let plan = Box::new(libvirt::plan(topo, derived));
                 Layout::Libvirt {
                     layout,
                     guest,
