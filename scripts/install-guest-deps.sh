@@ -18,6 +18,11 @@
 #                             breaks guest NUMA; fetched through a private apt configuration
 #                             whose source is the system's own first stanza with Suites: bullseye)
 #   cloud-hypervisor v52-v54, gcc and binutils (scripts/install-cloud-hypervisor.sh)
+#   libvirt >= 11.3 from backports (libvirt-clients, libvirt-daemon-driver-qemu,
+#   libxml2-utils): virt-xml-validate, `virsh domxml-to-native` on an embedded driver
+#   root and virt-qemu-run, for tests/libvirt_oracle.rs. No daemon is installed or
+#   started. On bookworm this pulls systemd-container from backports, which upgrades
+#   systemd to the backports release.
 # The kernel itself is not installed: the test kit (tests/support/guest.rs) resolves it
 # through that metapackage, then downloads and unpacks it into its cache on its own.
 #
@@ -32,6 +37,8 @@ set -euo pipefail
 SOURCES=/etc/apt/sources.list.d/debian.sources
 BACKPORTS_FILE=/etc/apt/sources.list.d/topoc-backports.sources
 QEMU_MIN_MAJOR=10
+LIBVIRT_MIN_MAJOR=11
+LIBVIRT_PKGS=(libvirt-clients libvirt-daemon-driver-qemu libxml2-utils)
 BASE_PKGS=(busybox-static cpio ovmf acpica-tools qemu-efi-aarch64)
 
 say() { echo "install-guest-deps: $*"; }
@@ -49,6 +56,20 @@ qemu_ok() {
     local major
     major=$(qemu_major "${1:-qemu-system-x86_64}")
     [ -n "$major" ] && [ "$major" -ge "$QEMU_MIN_MAJOR" ]
+}
+
+libvirt_major() {
+    # "11.3.0" -> 11; empty when virsh is absent.
+    command -v virsh >/dev/null 2>&1 || return 0
+    virsh --version 2>/dev/null | sed -n 's/^\([0-9][0-9]*\)\..*/\1/p' | head -n 1
+}
+
+libvirt_ok() {
+    local major
+    major=$(libvirt_major)
+    [ -n "$major" ] && [ "$major" -ge "$LIBVIRT_MIN_MAJOR" ] \
+        && command -v virt-qemu-run >/dev/null 2>&1 \
+        && command -v virt-xml-validate >/dev/null 2>&1
 }
 
 pkg_installed() {
@@ -73,6 +94,8 @@ for i in "${!QEMU_BINS[@]}"; do
     qemu_ok "${QEMU_BINS[$i]}" || qemu_missing+=("${QEMU_PKGS[$i]}")
 done
 [ "${#qemu_missing[@]}" -eq 0 ] || need_qemu=1
+need_libvirt=0
+libvirt_ok || need_libvirt=1
 
 # The test kit resolves the guest kernel through this metapackage with apt-cache and
 # fetches it with apt-get download, so the package lists must know it.
@@ -101,9 +124,9 @@ need_edk2=0
 # from ../shared/tools/cloud-hypervisor (see that script for the order it looks in).
 "$(dirname "$0")/install-cloud-hypervisor.sh" >/dev/null
 
-if [ "${#missing[@]}" -eq 0 ] && [ "$need_qemu" -eq 0 ] && [ "$need_lists" -eq 0 ] \
-    && [ "$need_arm" -eq 0 ] && [ "$need_edk2" -eq 0 ]; then
-    say "nothing to do: $(qemu-system-x86_64 --version | head -n 1) (x86_64 and aarch64); ${BASE_PKGS[*]} installed; $KERNEL_META resolvable"
+if [ "${#missing[@]}" -eq 0 ] && [ "$need_qemu" -eq 0 ] && [ "$need_libvirt" -eq 0 ] \
+    && [ "$need_lists" -eq 0 ] && [ "$need_arm" -eq 0 ] && [ "$need_edk2" -eq 0 ]; then
+    say "nothing to do: $(qemu-system-x86_64 --version | head -n 1) (x86_64 and aarch64); libvirt $(virsh --version); ${BASE_PKGS[*]} installed; $KERNEL_META resolvable"
     exit 0
 fi
 [ "$need_lists" -eq 0 ] || say "apt lists do not know $KERNEL_META or $ARM_KERNEL_META"
@@ -111,6 +134,7 @@ fi
 if [ "$need_qemu" -eq 1 ]; then
     say "need ${qemu_missing[*]} >= ${QEMU_MIN_MAJOR}.0 (have: x86_64 $(qemu_major qemu-system-x86_64 || true), aarch64 $(qemu_major qemu-system-aarch64 || true))"
 fi
+[ "$need_libvirt" -eq 0 ] || say "need libvirt >= ${LIBVIRT_MIN_MAJOR}.0 with virt-qemu-run and virt-xml-validate (have: $(libvirt_major || true))"
 [ "${#missing[@]}" -eq 0 ] || say "missing packages: ${missing[*]}"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root to install packages or update apt lists (try: sudo $0)"
@@ -118,7 +142,7 @@ command -v apt-get >/dev/null 2>&1 || die "apt-get not found: this script suppor
 
 export DEBIAN_FRONTEND=noninteractive
 
-if [ "$need_qemu" -eq 1 ]; then
+if [ "$need_qemu" -eq 1 ] || [ "$need_libvirt" -eq 1 ]; then
     codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
     [ -n "$codename" ] || die "cannot read VERSION_CODENAME from /etc/os-release"
     suite="${codename}-backports"
@@ -193,6 +217,14 @@ if [ "$need_qemu" -eq 1 ]; then
         qemu_ok "$bin" || die "$bin is still older than ${QEMU_MIN_MAJOR}.0 after installing from ${suite}: $("$bin" --version 2>&1 | head -n 1)"
         say "installed $("$bin" --version | head -n 1) ($bin)"
     done
+fi
+
+if [ "$need_libvirt" -eq 1 ]; then
+    say "installing ${LIBVIRT_PKGS[*]} from ${suite}"
+    apt-get -o DPkg::Lock::Timeout=900 install -y -q -t "$suite" --no-install-recommends "${LIBVIRT_PKGS[@]}" \
+        || die "apt-get install -t $suite ${LIBVIRT_PKGS[*]} failed"
+    libvirt_ok || die "libvirt is still older than ${LIBVIRT_MIN_MAJOR}.0 or lacks virt-qemu-run after installing from ${suite}"
+    say "installed libvirt $(virsh --version)"
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -182,6 +182,30 @@ impl ChVersion {
 }
 
 keywords! {
+    /// The libvirt releases the libvirt target knows: what their domain XML
+    /// can say about NUMA and the QEMU arguments they make of it
+    /// (`book/src/targets/libvirt.md`).
+    pub enum LibvirtVersion {
+        /// 11.3.0 (bookworm-backports): the release topoc's tests run. No
+        /// Generic Initiator, no `memory='0'` cell QEMU takes.
+        V11_3 = "11.3",
+        /// 11.8.0: Generic Initiators (`<hostdev><acpi nodeset/>`) and
+        /// memory-less cells. Read from libvirt's NEWS, not run here.
+        V11_8 = "11.8",
+    }
+}
+
+keywords! {
+    /// The domain type libvirt starts: QEMU's TCG or KVM.
+    pub enum LibvirtDomainType {
+        /// `<domain type='qemu'>`: `-accel tcg`.
+        Qemu = "qemu",
+        /// `<domain type='kvm'>`: `-accel kvm`.
+        Kvm = "kvm",
+    }
+}
+
+keywords! {
     /// How cloud-hypervisor enters the guest, which decides the E820 map the
     /// guest kernel receives (`arch/src/x86_64/mod.rs` `configure_system`).
     pub enum ChBoot {

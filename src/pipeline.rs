@@ -18,7 +18,9 @@ use crate::model::graph::TopologyGraph;
 use crate::model::{Topology, lower::lower};
 use crate::parse::parse_partial;
 use crate::source::SourceFile;
-use crate::target::{ChOverrides, ChProfile, QemuOverrides, Target, TargetKind};
+use crate::target::{
+    ChOverrides, ChProfile, LibvirtOverrides, LibvirtProfile, QemuOverrides, Target, TargetKind,
+};
 
 /// A checked topology, laid out for one target.
 pub struct Compiled {
@@ -38,6 +40,9 @@ impl Compiled {
     pub fn qemu(&self) -> Option<(&crate::target::QemuProfile, &QemuLayout, &GuestE820)> {
         match (&self.target, &self.layout) {
             (Target::Qemu(p), Layout::Qemu { layout, guest }) => Some((p, layout, guest)),
+            (Target::Libvirt(p), Layout::Libvirt { layout, guest, .. }) => {
+                Some((&p.qemu, layout, guest))
+            }
             _ => None,
         }
     }
@@ -50,12 +55,39 @@ impl Compiled {
         }
     }
 
+    /// The libvirt profile and what libvirt makes of the topology.
+    pub fn libvirt(&self) -> Option<(&LibvirtProfile, &crate::layout::libvirt::Plan)> {
+        match (&self.target, &self.layout) {
+            (Target::Libvirt(p), Layout::Libvirt { plan, .. }) => Some((p, plan)),
+            _ => None,
+        }
+    }
+
     /// The RAM of each node with memory, on either QEMU machine.
     pub fn qemu_ram(&self) -> Option<&[crate::layout::qemu::NodeRam]> {
         match &self.layout {
             Layout::Qemu { layout, .. } => Some(&layout.nodes),
             Layout::QemuVirt { layout } => Some(&layout.nodes),
+            Layout::Libvirt { layout, .. } => Some(&layout.nodes),
             Layout::CloudHypervisor { .. } => None,
+        }
+    }
+
+    /// The SLIT the guest gets: the derived one, unless libvirt writes no
+    /// `-numa dist` for it (every distance 10 or 20).
+    pub fn slit(&self) -> Option<&derive::Slit> {
+        match self.libvirt() {
+            Some((_, plan)) if !plan.distances => None,
+            _ => self.derived.slit.as_ref(),
+        }
+    }
+
+    /// The HMAT the guest gets: the derived one, or on libvirt the one
+    /// libvirt makes QEMU build from the domain XML.
+    pub fn hmat(&self) -> Option<&derive::HmatData> {
+        match self.libvirt() {
+            Some((_, plan)) => plan.hmat.as_ref(),
+            None => self.derived.hmat.as_ref(),
         }
     }
 
@@ -76,6 +108,7 @@ pub struct Options {
     /// Lint levels from the command line (`--allow/--warn/--deny`), which
     /// win over the file's `[lints]`.
     pub lints: Vec<Setting>,
+    pub libvirt: LibvirtOverrides,
     /// OEM revision for emitted ACPI tables.
     pub acpi_oem_revision: u32,
 }
@@ -87,6 +120,7 @@ impl Default for Options {
             qemu: QemuOverrides::default(),
             ch: ChOverrides::default(),
             lints: Vec::new(),
+            libvirt: LibvirtOverrides::default(),
             acpi_oem_revision: 1,
         }
     }
@@ -154,7 +188,7 @@ pub fn compile_linted(
         return (Err(diags), report);
     }
     let graph = TopologyGraph::new(&topo);
-    let target = Target::resolve_with(opts.target, &topo, &opts.qemu, &opts.ch);
+    let target = Target::resolve_all(opts.target, &topo, &opts.qemu, &opts.ch, &opts.libvirt);
     let derived = derive::derive(&topo, &graph);
     let layout = Layout::build(&topo, &derived, &target);
     {

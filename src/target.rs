@@ -18,6 +18,8 @@ pub enum TargetKind {
     Qemu,
     /// cloud-hypervisor (x86_64, KVM), v52 or later.
     CloudHypervisor,
+    /// libvirt domain XML (libvirt 11.3 or 11.8), for the QEMU of [target.qemu].
+    Libvirt,
 }
 
 /// Command-line overrides for the qemu target; `None` keeps the file's value.
@@ -103,10 +105,40 @@ pub struct ChProfile {
     pub fallback: Sp<bool>,
 }
 
+/// Command-line overrides for the libvirt target; `None` keeps the file's
+/// value.
+#[derive(Clone, Debug, Default)]
+pub struct LibvirtOverrides {
+    pub version: Option<LibvirtVersion>,
+    pub domain_type: Option<LibvirtDomainType>,
+    pub kernel: Option<String>,
+    pub initrd: Option<String>,
+    pub cmdline: Option<String>,
+    pub console: Option<String>,
+    /// `--fallback`: only ever turns the fallback on.
+    pub fallback: bool,
+}
+
+/// The libvirt target: the QEMU libvirt starts (a whole [`QemuProfile`],
+/// because libvirt lays the guest out exactly as that QEMU does), the libvirt
+/// release, which decides what its domain XML can express, and the payload.
+#[derive(Clone, Debug)]
+pub struct LibvirtProfile {
+    pub qemu: QemuProfile,
+    pub version: Sp<LibvirtVersion>,
+    pub domain_type: Sp<LibvirtDomainType>,
+    pub kernel: Option<Sp<String>>,
+    pub initrd: Option<Sp<String>>,
+    pub cmdline: Option<Sp<String>>,
+    pub console: Option<Sp<String>>,
+    pub fallback: Sp<bool>,
+}
+
 #[derive(Clone, Debug)]
 pub enum Target {
     Qemu(QemuProfile),
     CloudHypervisor(ChProfile),
+    Libvirt(LibvirtProfile),
 }
 
 impl Target {
@@ -114,13 +146,24 @@ impl Target {
         match self {
             Target::Qemu(_) => TargetKind::Qemu,
             Target::CloudHypervisor(_) => TargetKind::CloudHypervisor,
+            Target::Libvirt(_) => TargetKind::Libvirt,
         }
     }
 
+    /// The QEMU that runs the guest: the qemu target's, or the one libvirt
+    /// starts.
     pub fn qemu(&self) -> Option<&QemuProfile> {
         match self {
             Target::Qemu(q) => Some(q),
+            Target::Libvirt(l) => Some(&l.qemu),
             Target::CloudHypervisor(_) => None,
+        }
+    }
+
+    pub fn libvirt(&self) -> Option<&LibvirtProfile> {
+        match self {
+            Target::Libvirt(l) => Some(l),
+            _ => None,
         }
     }
 
@@ -128,19 +171,25 @@ impl Target {
     /// builder, so HMAT-only rules have nothing to judge there (T200 refuses
     /// HMAT data, or the fallback drops it).
     pub fn builds_hmat(&self) -> bool {
-        matches!(self, Target::Qemu(_))
+        matches!(self, Target::Qemu(_) | Target::Libvirt(_))
     }
 
     pub fn ch(&self) -> Option<&ChProfile> {
         match self {
             Target::CloudHypervisor(p) => Some(p),
-            Target::Qemu(_) => None,
+            Target::Qemu(_) | Target::Libvirt(_) => None,
         }
     }
 
     /// Combines the file's settings with overrides.
     pub fn resolve(kind: TargetKind, topo: &Topology, o: &QemuOverrides) -> Target {
-        Target::resolve_with(kind, topo, o, &ChOverrides::default())
+        Target::resolve_all(
+            kind,
+            topo,
+            o,
+            &ChOverrides::default(),
+            &LibvirtOverrides::default(),
+        )
     }
 
     /// [`Target::resolve`] with the cloud-hypervisor overrides too.
@@ -150,9 +199,21 @@ impl Target {
         qemu: &QemuOverrides,
         ch: &ChOverrides,
     ) -> Target {
+        Target::resolve_all(kind, topo, qemu, ch, &LibvirtOverrides::default())
+    }
+
+    /// [`Target::resolve_with`] with the libvirt overrides too.
+    pub fn resolve_all(
+        kind: TargetKind,
+        topo: &Topology,
+        qemu: &QemuOverrides,
+        ch: &ChOverrides,
+        libvirt: &LibvirtOverrides,
+    ) -> Target {
         match kind {
             TargetKind::Qemu => Target::Qemu(qemu_profile(topo, qemu)),
             TargetKind::CloudHypervisor => Target::CloudHypervisor(ch_profile(topo, ch)),
+            TargetKind::Libvirt => Target::Libvirt(libvirt_profile(topo, qemu, libvirt)),
         }
     }
 }
@@ -162,6 +223,31 @@ fn pick_opt(flag: &Option<String>, file: &Option<Sp<String>>) -> Option<Sp<Strin
     match (flag, file) {
         (Some(v), _) => Some(Sp::detached(v.clone())),
         (None, f) => f.clone(),
+    }
+}
+
+fn libvirt_profile(topo: &Topology, q: &QemuOverrides, o: &LibvirtOverrides) -> LibvirtProfile {
+    let s = &topo.libvirt;
+    let mut qemu = qemu_profile(topo, q);
+    // libvirt has no Specific Purpose Memory: the one path it has is the
+    // guest kernel's `memmap=` through `<os><cmdline>` (the check stage
+    // refuses that without the fallback, T145), so QEMU lays the guest out
+    // as for that dialect.
+    qemu.spm = Sp::detached(SpmDialect::KernelMemmap);
+    let fallback = if o.fallback {
+        Sp::detached(true)
+    } else {
+        s.fallback.clone().unwrap_or(Sp::detached(false))
+    };
+    LibvirtProfile {
+        qemu,
+        version: pick(&o.version, &s.version, LibvirtVersion::V11_3),
+        domain_type: pick(&o.domain_type, &s.domain_type, LibvirtDomainType::Qemu),
+        kernel: pick_opt(&o.kernel, &s.kernel),
+        initrd: pick_opt(&o.initrd, &s.initrd),
+        cmdline: pick_opt(&o.cmdline, &s.cmdline),
+        console: pick_opt(&o.console, &s.console),
+        fallback,
     }
 }
 

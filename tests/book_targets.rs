@@ -1,7 +1,9 @@
 //! The side-by-side in `book/src/targets/cloud-hypervisor.md` is real
 //! output: this test builds `examples/two-socket.toml` for both targets with
 //! the topoc binary and requires the section between the markers to be
-//! exactly what it printed. `UPDATE_GOLDEN=1` rewrites the section.
+//! exactly what it printed. `UPDATE_GOLDEN=1` rewrites the section. The
+//! libvirt chapter's side-by-side is made the same way from
+//! `tests/libvirt/numa3.toml`.
 
 mod support;
 
@@ -98,6 +100,75 @@ fn cloud_hypervisor_chapter_side_by_side_is_current() {
     if let Err(e) = golden::check(CHAPTER, current) {
         panic!(
             "{CHAPTER}'s side-by-side is stale: {e}\nrun UPDATE_GOLDEN=1 cargo test --test book_targets"
+        );
+    }
+}
+
+const LV_CHAPTER: &str = "book/src/targets/libvirt.md";
+const LV_EXAMPLE: &str = "tests/libvirt/numa3.toml";
+
+fn lv_emit(artifact: &str) -> String {
+    topoc(&[
+        "build", "-q", LV_EXAMPLE, "--target", "libvirt", "--emit", artifact, "-o", "-",
+    ])
+    .0
+}
+
+fn lv_inspect(artifact: &str, file: &str) -> String {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let path = dir.path().join(file);
+    let p = path.to_string_lossy().into_owned();
+    topoc(&[
+        "build", "-q", LV_EXAMPLE, "--target", "libvirt", "--emit", artifact, "-o", &p,
+    ]);
+    let (out, _) = topoc(&["inspect", &p]);
+    out.replace(&p, file)
+}
+
+fn lv_generate() -> String {
+    let toml = data::read_text(&data::root().join(LV_EXAMPLE));
+    let argv = lv_emit("libvirt-argv");
+    let numa: Vec<String> = argv
+        .lines()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .filter(|w| {
+            matches!(w[0], "-machine" | "-m" | "-smp" | "-numa") || w[1].contains("memory-backend")
+        })
+        .map(|w| format!("{} {}", w[0], w[1]))
+        .collect();
+    let mut s = String::new();
+    s.push_str(BEGIN);
+    s.push_str("\n\n");
+    s.push_str(&format!(
+        "`{LV_EXAMPLE}` (the reference's three-node domain) as topoc reads it, the domain XML \
+`topoc build {LV_EXAMPLE} --target libvirt --emit libvirt-xml` writes, the topology part of the \
+argv topoc predicts libvirt 11.3 makes of it (`--emit libvirt-argv`; `tests/libvirt_oracle.rs` \
+compares the whole of it with libvirt's), and the HMAT the guest gets (`tests/libvirt_boot.rs` \
+boots it through libvirt and `topoc verify` compares it byte for byte).\n\n### The topology\n\n"
+    ));
+    s.push_str(&block("toml", &toml));
+    s.push_str("\n### The domain XML\n\n");
+    s.push_str(&block("xml", &lv_emit("libvirt-xml")));
+    s.push_str("\n### What libvirt passes to QEMU (the topology's arguments)\n\n");
+    s.push_str(&block("text", &numa.join("\n")));
+    s.push_str("\n### The guest's HMAT\n\n");
+    s.push_str(&block("text", &lv_inspect("hmat", "HMAT.dat")));
+    s.push('\n');
+    s.push_str(END);
+    s
+}
+
+#[test]
+fn libvirt_chapter_side_by_side_is_current() {
+    let text = data::read_text(&data::root().join(LV_CHAPTER));
+    let (Some(b), Some(e)) = (text.find(BEGIN), text.find(END)) else {
+        panic!("{LV_CHAPTER} lacks the side-by-side markers");
+    };
+    let current = format!("{}{}{}", &text[..b], lv_generate(), &text[e + END.len()..]);
+    if let Err(e) = golden::check(LV_CHAPTER, current) {
+        panic!(
+            "{LV_CHAPTER}'s side-by-side is stale: {e}\nrun UPDATE_GOLDEN=1 cargo test --test book_targets"
         );
     }
 }

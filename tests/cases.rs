@@ -7,7 +7,7 @@
 //! | suite | input | expected outputs | runs |
 //! | --- | --- | --- | --- |
 //! | check | `tests/cases/<CODE>-<name>.toml` | `<case>.out`, `<case>.json` | `topoc check` |
-//! | examples | `examples/<name>.toml` | `tests/golden/<name>/` (qemu), `…/cloud-hypervisor/`, `…/cloud-hypervisor-fallback/` | `topoc build`, `check` |
+//! | examples | `examples/<name>.toml` | `tests/golden/<name>/` (qemu), `…/cloud-hypervisor/`, `…/cloud-hypervisor-fallback/`, `…/libvirt/`, `…/libvirt-fallback/` | `topoc build`, `check` |
 //! | dumps | `tests/verify-data/<machine>.<boot>.dump` and `<machine>.toml` | `<machine>.<boot>.out`, `.json` | `topoc verify` |
 //! | inspect | `tests/inspect/<name>.args` | `<name>.out`, `<name>.json` | `topoc inspect` |
 //! | import | `tests/import/<name>.args` | `<name>.out`, `<name>.toml` | `topoc import` |
@@ -200,9 +200,9 @@ fn registry() -> Result<(), Failed> {
 // exactly the golden files, byte for byte, twice in a row, and `--emit` of
 // each artifact (`topoc::emit::ARTIFACTS`) must equal its file.
 // - qemu: the files under `tests/golden/<example>/`.
-// - cloud-hypervisor, plain and with `--fallback`: under
-//   `tests/golden/<example>/cloud-hypervisor/` and
-//   `…/cloud-hypervisor-fallback/`. Each holds `check.out` (the exit status
+// - cloud-hypervisor and libvirt, plain and with `--fallback`: under
+//   `tests/golden/<example>/cloud-hypervisor/`,
+//   `…/cloud-hypervisor-fallback/`, `…/libvirt/` and `…/libvirt-fallback/`. Each holds `check.out` (the exit status
 //   and the diagnostics of `topoc check`, so a refusal and its codes are
 //   pinned too) and, when the example compiles, every artifact.
 
@@ -226,6 +226,14 @@ const VARIANTS: &[Variant] = &[
     Variant {
         dir: Some("cloud-hypervisor-fallback"),
         args: &["--target", "cloud-hypervisor", "--fallback"],
+    },
+    Variant {
+        dir: Some("libvirt"),
+        args: &["--target", "libvirt"],
+    },
+    Variant {
+        dir: Some("libvirt-fallback"),
+        args: &["--target", "libvirt", "--fallback"],
     },
 ];
 

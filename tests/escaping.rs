@@ -53,6 +53,10 @@ const FIELDS: &[&str] = &[
     "target.cloud-hypervisor.initramfs",
     "target.cloud-hypervisor.cmdline",
     "target.cloud-hypervisor.firmware",
+    "target.libvirt.kernel",
+    "target.libvirt.initrd",
+    "target.libvirt.cmdline",
+    "target.libvirt.console",
 ];
 
 /// Keys whose value names a file, so an empty one is refused (T181).
@@ -549,6 +553,9 @@ fn one_case(v: &Values) {
         match target {
             TargetKind::Qemu => qemu_reads_back(&c, v),
             TargetKind::CloudHypervisor => ch_reads_back(&c, v),
+            // Not in the loop: the libvirt target's strings are XML text,
+            // checked by `libvirt_strings_are_xml_text`.
+            TargetKind::Libvirt => {}
         }
         let texts = xml_texts(&artifact(&c, "graph-svg"));
         if !v.description.is_empty() {
@@ -640,6 +647,96 @@ proptest! {
     fn free_text_is_one_value_in_every_form(v in values()) {
         one_case(&v);
     }
+}
+
+/// The libvirt target: its strings are XML text and attribute values of the
+/// domain, and arguments (or option values, commas doubled) of the argv it
+/// predicts.
+fn libvirt_case(kernel: &str, initrd: &str, cmdline: &str, console: &str) {
+    let toml = format!(
+        "topoc = 1\n[machine]\nname = \"lv\"\n[[node]]\nid = 0\ncpus = \"0\"\nmemory = {{ size = \"1GiB\" }}\n[target.libvirt]\nkernel = {}\ninitrd = {}\ncmdline = {}\nconsole = {}\n",
+        toml_string(kernel),
+        toml_string(initrd),
+        toml_string(cmdline),
+        toml_string(console)
+    );
+    let c = compile(&toml, TargetKind::Libvirt).unwrap_or_else(|d| {
+        panic!(
+            "{toml}\n{:?}",
+            d.iter().map(|d| &d.message).collect::<Vec<_>>()
+        )
+    });
+    let xml = artifact(&c, "libvirt-xml");
+    let texts = xml_texts(&xml);
+    for v in [kernel, initrd, cmdline] {
+        assert!(
+            texts.iter().any(|t| t == v),
+            "{v:?} is not a text of the domain:\n{xml}"
+        );
+    }
+    let at = xml.find("<source path='").expect("the console's <source>") + "<source path='".len();
+    let end = at + xml[at..].find('\'').expect("the attribute ends");
+    assert_eq!(xml_unescape(&xml[at..end]), console, "the console path");
+    let argv: Vec<&str> = artifact_lines(&c);
+    let after = |flag: &str| {
+        argv.iter()
+            .position(|a| *a == flag)
+            .and_then(|i| argv.get(i + 1))
+            .map(|s| s.to_string())
+    };
+    assert_eq!(after("-kernel").as_deref(), Some(kernel));
+    assert_eq!(after("-initrd").as_deref(), Some(initrd));
+    if !cmdline.is_empty() {
+        assert_eq!(after("-append").as_deref(), Some(cmdline));
+    }
+    let chardev = argv
+        .windows(2)
+        .find(|w| w[0] == "-chardev" && w[1].starts_with("file,"))
+        .map(|w| w[1])
+        .expect("the console's -chardev file,…");
+    let kv = keyval(chardev, "backend");
+    assert_eq!(
+        kv.iter()
+            .find(|(k, _)| k == "path")
+            .map(|(_, v)| v.as_str()),
+        Some(console),
+        "{chardev}"
+    );
+    assert_eq!(kv.len(), 3, "no option added: {kv:?}");
+}
+
+fn artifact_lines(c: &Compiled) -> Vec<&'static str> {
+    let s: &'static str = Box::leak(artifact(c, "libvirt-argv").into_boxed_str());
+    s.lines().collect()
+}
+
+/// A string of `plain_char`s, never empty.
+fn plain_text(max: usize) -> impl Strategy<Value = String> {
+    prop::collection::vec(plain_char(), 1..max).prop_map(|cs| cs.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    #[test]
+    fn libvirt_strings_are_xml_text(
+        kernel in plain_text(16),
+        initrd in plain_text(16),
+        cmdline in plain_text(24),
+        console in plain_text(16),
+    ) {
+        libvirt_case(&kernel, &initrd, &cmdline, &console);
+    }
+}
+
+#[test]
+fn libvirt_chosen_strings() {
+    libvirt_case(
+        "/k,share=on",
+        "a&b<c>'\"",
+        "console=ttyS0 a,,b",
+        "/tmp/a,b,path=x",
+    );
 }
 
 /// Hand-picked strings the random ones may miss.

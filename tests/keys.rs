@@ -147,6 +147,7 @@ fn base() -> Vec<Block> {
         block("target", "[target]", &[]),
         block("target.qemu", "[target.qemu]", &[]),
         block("target.cloud-hypervisor", "[target.cloud-hypervisor]", &[]),
+        block("target.libvirt", "[target.libvirt]", &[]),
     ]
 }
 
@@ -193,12 +194,18 @@ fn outputs(text: &str) -> Vec<String> {
         (TargetKind::Qemu, false),
         (TargetKind::CloudHypervisor, false),
         (TargetKind::CloudHypervisor, true),
+        (TargetKind::Libvirt, false),
+        (TargetKind::Libvirt, true),
     ] {
         let opts = Options {
             target: kind,
             ch: ChOverrides {
                 fallback,
                 ..ChOverrides::default()
+            },
+            libvirt: topoc::target::LibvirtOverrides {
+                fallback,
+                ..Default::default()
             },
             ..Options::default()
         };

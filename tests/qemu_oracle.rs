@@ -207,7 +207,9 @@ struct Plan {
 impl Plan {
     /// Adds a compiled machine, or records why it is not started.
     fn add(&mut self, source: Source, name: String, c: &Compiled) {
-        let Some(p) = c.target.qemu() else {
+        // libvirt writes its own QEMU line, which tests/libvirt_oracle.rs
+        // starts; topoc's QEMU line is not what runs there.
+        let Some(p) = c.target.qemu().filter(|_| c.libvirt().is_none()) else {
             self.other_target.push(name);
             return;
         };
@@ -458,6 +460,7 @@ fn options(t: &TargetArgs) -> Options {
             version: t.ch_version,
         },
         lints: Vec::new(),
+        libvirt: Default::default(),
         acpi_oem_revision: t.acpi_oem_revision,
     }
 }

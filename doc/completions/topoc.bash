@@ -68,14 +68,14 @@ _topoc() {
             return 0
             ;;
         topoc__subcmd__build)
-            opts="-o -q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --out --emit --output --format --allow --warn --deny --list --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --libvirt-version --libvirt-domain-type --libvirt-kernel --libvirt-initrd --libvirt-cmdline --libvirt-console --fallback --acpi-oem-revision --out --emit --output --format --allow --warn --deny --list --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --target)
-                    COMPREPLY=($(compgen -W "qemu cloud-hypervisor" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "qemu cloud-hypervisor libvirt" -- "${cur}"))
                     return 0
                     ;;
                 --qemu-version)
@@ -119,6 +119,30 @@ _topoc() {
                     return 0
                     ;;
                 --ch-firmware)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-domain-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-kernel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-initrd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-cmdline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-console)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -170,14 +194,14 @@ _topoc() {
             return 0
             ;;
         topoc__subcmd__check)
-            opts="-q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --format --allow --warn --deny --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --libvirt-version --libvirt-domain-type --libvirt-kernel --libvirt-initrd --libvirt-cmdline --libvirt-console --fallback --acpi-oem-revision --format --allow --warn --deny --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --target)
-                    COMPREPLY=($(compgen -W "qemu cloud-hypervisor" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "qemu cloud-hypervisor libvirt" -- "${cur}"))
                     return 0
                     ;;
                 --qemu-version)
@@ -221,6 +245,30 @@ _topoc() {
                     return 0
                     ;;
                 --ch-firmware)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-domain-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-kernel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-initrd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-cmdline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-console)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -274,14 +322,14 @@ _topoc() {
             return 0
             ;;
         topoc__subcmd__graph)
-            opts="-o -q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --format --output --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --libvirt-version --libvirt-domain-type --libvirt-kernel --libvirt-initrd --libvirt-cmdline --libvirt-console --fallback --acpi-oem-revision --format --output --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --target)
-                    COMPREPLY=($(compgen -W "qemu cloud-hypervisor" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "qemu cloud-hypervisor libvirt" -- "${cur}"))
                     return 0
                     ;;
                 --qemu-version)
@@ -328,6 +376,30 @@ _topoc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --libvirt-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-domain-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-kernel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-initrd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-cmdline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-console)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --acpi-oem-revision)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -356,7 +428,7 @@ _topoc() {
             return 0
             ;;
         topoc__subcmd__import)
-            opts="-o -q -v -h -V --srat --slit --hmat --dump --host --root --output --name --memory-scale --memory --nodes --cpus --devices --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --srat --slit --hmat --dump --host --root --output --name --memory-scale --memory --nodes --cpus --devices --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --libvirt-version --libvirt-domain-type --libvirt-kernel --libvirt-initrd --libvirt-cmdline --libvirt-console --fallback --acpi-oem-revision --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -415,7 +487,7 @@ _topoc() {
                     return 0
                     ;;
                 --target)
-                    COMPREPLY=($(compgen -W "qemu cloud-hypervisor" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "qemu cloud-hypervisor libvirt" -- "${cur}"))
                     return 0
                     ;;
                 --qemu-version)
@@ -459,6 +531,30 @@ _topoc() {
                     return 0
                     ;;
                 --ch-firmware)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-domain-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-kernel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-initrd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-cmdline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-console)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -536,14 +632,14 @@ _topoc() {
             return 0
             ;;
         topoc__subcmd__verify)
-            opts="-q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --fallback --acpi-oem-revision --guest --format --all --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --target --qemu-version --machine-type --spm-dialect --firmware --cpu-model --ch-version --ch-boot --ch-kernel --ch-initramfs --ch-cmdline --ch-firmware --libvirt-version --libvirt-domain-type --libvirt-kernel --libvirt-initrd --libvirt-cmdline --libvirt-console --fallback --acpi-oem-revision --guest --format --all --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --target)
-                    COMPREPLY=($(compgen -W "qemu cloud-hypervisor" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "qemu cloud-hypervisor libvirt" -- "${cur}"))
                     return 0
                     ;;
                 --qemu-version)
@@ -587,6 +683,30 @@ _topoc() {
                     return 0
                     ;;
                 --ch-firmware)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-domain-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-kernel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-initrd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-cmdline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --libvirt-console)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

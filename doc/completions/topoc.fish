@@ -41,7 +41,8 @@ complete -c topoc -n "__fish_topoc_needs_command" -f -a "schema" -d 'Print a JSO
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "import" -d 'Write a topology file from a machine: its ACPI tables, the host, or a guest dump'
 complete -c topoc -n "__fish_topoc_needs_command" -f -a "graph" -d 'Draw a topology: nodes with their CPUs and memory, devices, links'
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
-cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'"
+cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'
+libvirt\t'libvirt domain XML (libvirt 11.3 or 11.8), for the QEMU of [target.qemu]'"
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l qemu-version -d 'QEMU release (overrides `[target.qemu] version`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l machine-type -d 'QEMU machine type (overrides `[target.qemu] machine`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l spm-dialect -d 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)' -r
@@ -53,6 +54,12 @@ complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-kernel -d 'clou
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-initramfs -d 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-cmdline -d 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l ch-firmware -d 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l libvirt-version -d 'libvirt release (overrides `[target.libvirt] version`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l libvirt-domain-type -d 'libvirt `<domain type>` (overrides `[target.libvirt] domain-type`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l libvirt-kernel -d 'libvirt `<os><kernel>` (overrides `[target.libvirt] kernel`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l libvirt-initrd -d 'libvirt `<os><initrd>` (overrides `[target.libvirt] initrd`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l libvirt-cmdline -d 'libvirt `<os><cmdline>` (overrides `[target.libvirt] cmdline`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l libvirt-console -d 'A file for the guest\'s serial console (overrides `[target.libvirt] console`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l acpi-oem-revision -d 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one' -r
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l format -d 'Output format for diagnostics: `json` is one versioned report on standard output' -r -f -a "text\t''
 json\t''"
@@ -62,13 +69,14 @@ complete -c topoc -n "__fish_topoc_using_subcommand check" -l deny -d 'Report th
 complete -c topoc -n "__fish_topoc_using_subcommand check" -l color -d 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c topoc -n "__fish_topoc_using_subcommand check" -l fallback -d 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)'
+complete -c topoc -n "__fish_topoc_using_subcommand check" -l fallback -d 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped; libvirt: libvirt\'s initiators, one direction of each HMAT pair, devices through `<qemu:commandline>`, SPM through `memmap=`)'
 complete -c topoc -n "__fish_topoc_using_subcommand check" -s q -l quiet -d 'Print nothing but errors'
 complete -c topoc -n "__fish_topoc_using_subcommand check" -s v -l verbose -d 'Say more about what is done'
 complete -c topoc -n "__fish_topoc_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c topoc -n "__fish_topoc_using_subcommand check" -s V -l version -d 'Print version'
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
-cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'"
+cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'
+libvirt\t'libvirt domain XML (libvirt 11.3 or 11.8), for the QEMU of [target.qemu]'"
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l qemu-version -d 'QEMU release (overrides `[target.qemu] version`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l machine-type -d 'QEMU machine type (overrides `[target.qemu] machine`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l spm-dialect -d 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)' -r
@@ -80,6 +88,12 @@ complete -c topoc -n "__fish_topoc_using_subcommand build" -l ch-kernel -d 'clou
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l ch-initramfs -d 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l ch-cmdline -d 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l ch-firmware -d 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l libvirt-version -d 'libvirt release (overrides `[target.libvirt] version`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l libvirt-domain-type -d 'libvirt `<domain type>` (overrides `[target.libvirt] domain-type`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l libvirt-kernel -d 'libvirt `<os><kernel>` (overrides `[target.libvirt] kernel`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l libvirt-initrd -d 'libvirt `<os><initrd>` (overrides `[target.libvirt] initrd`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l libvirt-cmdline -d 'libvirt `<os><cmdline>` (overrides `[target.libvirt] cmdline`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l libvirt-console -d 'A file for the guest\'s serial console (overrides `[target.libvirt] console`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l acpi-oem-revision -d 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one' -r
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l out -d 'Write every artifact of the target into this directory' -r -F
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l emit -d 'Write one artifact' -r
@@ -92,7 +106,7 @@ complete -c topoc -n "__fish_topoc_using_subcommand build" -l deny -d 'Report th
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l color -d 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c topoc -n "__fish_topoc_using_subcommand build" -l fallback -d 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)'
+complete -c topoc -n "__fish_topoc_using_subcommand build" -l fallback -d 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped; libvirt: libvirt\'s initiators, one direction of each HMAT pair, devices through `<qemu:commandline>`, SPM through `memmap=`)'
 complete -c topoc -n "__fish_topoc_using_subcommand build" -l list -d 'List the artifacts and exit'
 complete -c topoc -n "__fish_topoc_using_subcommand build" -s q -l quiet -d 'Print nothing but errors'
 complete -c topoc -n "__fish_topoc_using_subcommand build" -s v -l verbose -d 'Say more about what is done'
@@ -123,7 +137,8 @@ complete -c topoc -n "__fish_topoc_using_subcommand probe-script" -s v -l verbos
 complete -c topoc -n "__fish_topoc_using_subcommand probe-script" -s h -l help -d 'Print help'
 complete -c topoc -n "__fish_topoc_using_subcommand probe-script" -s V -l version -d 'Print version'
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
-cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'"
+cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'
+libvirt\t'libvirt domain XML (libvirt 11.3 or 11.8), for the QEMU of [target.qemu]'"
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l qemu-version -d 'QEMU release (overrides `[target.qemu] version`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l machine-type -d 'QEMU machine type (overrides `[target.qemu] machine`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l spm-dialect -d 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)' -r
@@ -135,6 +150,12 @@ complete -c topoc -n "__fish_topoc_using_subcommand verify" -l ch-kernel -d 'clo
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l ch-initramfs -d 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l ch-cmdline -d 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l ch-firmware -d 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand verify" -l libvirt-version -d 'libvirt release (overrides `[target.libvirt] version`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand verify" -l libvirt-domain-type -d 'libvirt `<domain type>` (overrides `[target.libvirt] domain-type`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand verify" -l libvirt-kernel -d 'libvirt `<os><kernel>` (overrides `[target.libvirt] kernel`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand verify" -l libvirt-initrd -d 'libvirt `<os><initrd>` (overrides `[target.libvirt] initrd`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand verify" -l libvirt-cmdline -d 'libvirt `<os><cmdline>` (overrides `[target.libvirt] cmdline`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand verify" -l libvirt-console -d 'A file for the guest\'s serial console (overrides `[target.libvirt] console`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l acpi-oem-revision -d 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one' -r
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l guest -d 'The guest dump (`-` for standard input)' -r -F
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l format -d 'Report format' -r -f -a "text\t''
@@ -142,7 +163,7 @@ json\t''"
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l color -d 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c topoc -n "__fish_topoc_using_subcommand verify" -l fallback -d 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)'
+complete -c topoc -n "__fish_topoc_using_subcommand verify" -l fallback -d 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped; libvirt: libvirt\'s initiators, one direction of each HMAT pair, devices through `<qemu:commandline>`, SPM through `memmap=`)'
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -l all -d 'Also list what each passing check expected'
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors'
 complete -c topoc -n "__fish_topoc_using_subcommand verify" -s v -l verbose -d 'Say more about what is done'
@@ -170,7 +191,8 @@ complete -c topoc -n "__fish_topoc_using_subcommand import" -l devices -d 'How t
 vfio\t'Pass each device through with VFIO at its PCI address'
 none\t'Leave the devices and their Generic Initiator nodes out'"
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
-cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'"
+cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'
+libvirt\t'libvirt domain XML (libvirt 11.3 or 11.8), for the QEMU of [target.qemu]'"
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l qemu-version -d 'QEMU release (overrides `[target.qemu] version`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l machine-type -d 'QEMU machine type (overrides `[target.qemu] machine`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l spm-dialect -d 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)' -r
@@ -182,18 +204,25 @@ complete -c topoc -n "__fish_topoc_using_subcommand import" -l ch-kernel -d 'clo
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l ch-initramfs -d 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l ch-cmdline -d 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l ch-firmware -d 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l libvirt-version -d 'libvirt release (overrides `[target.libvirt] version`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l libvirt-domain-type -d 'libvirt `<domain type>` (overrides `[target.libvirt] domain-type`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l libvirt-kernel -d 'libvirt `<os><kernel>` (overrides `[target.libvirt] kernel`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l libvirt-initrd -d 'libvirt `<os><initrd>` (overrides `[target.libvirt] initrd`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l libvirt-cmdline -d 'libvirt `<os><cmdline>` (overrides `[target.libvirt] cmdline`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l libvirt-console -d 'A file for the guest\'s serial console (overrides `[target.libvirt] console`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l acpi-oem-revision -d 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one' -r
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l color -d 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c topoc -n "__fish_topoc_using_subcommand import" -l host -d 'The host this runs on'
-complete -c topoc -n "__fish_topoc_using_subcommand import" -l fallback -d 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)'
+complete -c topoc -n "__fish_topoc_using_subcommand import" -l fallback -d 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped; libvirt: libvirt\'s initiators, one direction of each HMAT pair, devices through `<qemu:commandline>`, SPM through `memmap=`)'
 complete -c topoc -n "__fish_topoc_using_subcommand import" -s q -l quiet -d 'Print nothing but errors'
 complete -c topoc -n "__fish_topoc_using_subcommand import" -s v -l verbose -d 'Say more about what is done'
 complete -c topoc -n "__fish_topoc_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c topoc -n "__fish_topoc_using_subcommand import" -s V -l version -d 'Print version'
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l target -d 'The VMM to compile for' -r -f -a "qemu\t'QEMU (x86_64 q35 or pc)'
-cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'"
+cloud-hypervisor\t'cloud-hypervisor (x86_64, KVM), v52 or later'
+libvirt\t'libvirt domain XML (libvirt 11.3 or 11.8), for the QEMU of [target.qemu]'"
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l qemu-version -d 'QEMU release (overrides `[target.qemu] version`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l machine-type -d 'QEMU machine type (overrides `[target.qemu] machine`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l spm-dialect -d 'How Specific Purpose Memory reaches a QEMU guest (overrides `[target.qemu] spm`)' -r
@@ -205,6 +234,12 @@ complete -c topoc -n "__fish_topoc_using_subcommand graph" -l ch-kernel -d 'clou
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l ch-initramfs -d 'cloud-hypervisor `--initramfs` (overrides `[target.cloud-hypervisor] initramfs`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l ch-cmdline -d 'cloud-hypervisor `--cmdline` (overrides `[target.cloud-hypervisor] cmdline`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l ch-firmware -d 'cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand graph" -l libvirt-version -d 'libvirt release (overrides `[target.libvirt] version`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand graph" -l libvirt-domain-type -d 'libvirt `<domain type>` (overrides `[target.libvirt] domain-type`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand graph" -l libvirt-kernel -d 'libvirt `<os><kernel>` (overrides `[target.libvirt] kernel`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand graph" -l libvirt-initrd -d 'libvirt `<os><initrd>` (overrides `[target.libvirt] initrd`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand graph" -l libvirt-cmdline -d 'libvirt `<os><cmdline>` (overrides `[target.libvirt] cmdline`)' -r
+complete -c topoc -n "__fish_topoc_using_subcommand graph" -l libvirt-console -d 'A file for the guest\'s serial console (overrides `[target.libvirt] console`)' -r
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l acpi-oem-revision -d 'OEM revision in emitted ACPI table headers. QEMU writes 1; a guest kernel replaces firmware tables from its initrd only with a higher one' -r
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l format -d 'Picture format' -r -f -a "svg\t'A self-contained SVG picture'
 dot\t'Graphviz dot'
@@ -213,7 +248,7 @@ complete -c topoc -n "__fish_topoc_using_subcommand graph" -s o -l output -d 'Wh
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -l color -d 'When to use colour in diagnostics. `auto` colours only a terminal and respects NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c topoc -n "__fish_topoc_using_subcommand graph" -l fallback -d 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped)'
+complete -c topoc -n "__fish_topoc_using_subcommand graph" -l fallback -d 'Compile what the target cannot express into its closest faithful form, with a warning for each, instead of refusing it (cloud-hypervisor: HMAT dropped, SPM as ordinary RAM, stand-in devices dropped; libvirt: libvirt\'s initiators, one direction of each HMAT pair, devices through `<qemu:commandline>`, SPM through `memmap=`)'
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -s q -l quiet -d 'Print nothing but errors'
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -s v -l verbose -d 'Say more about what is done'
 complete -c topoc -n "__fish_topoc_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'

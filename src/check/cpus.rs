@@ -254,6 +254,15 @@ fn sorted(mut v: Vec<u32>) -> Vec<u32> {
 /// T091: cloud-hypervisor builds x86_64 guests only; aarch64 is QEMU's
 /// `virt` machine.
 pub fn arch(cx: &Context, _: Ch, out: &mut Vec<Diagnostic>) {
+    x86_only(cx, "cloud-hypervisor", out);
+}
+
+/// T091 on libvirt: the libvirt target writes x86_64 domains only.
+pub fn arch_libvirt(cx: &Context, _: super::Libvirt, out: &mut Vec<Diagnostic>) {
+    x86_only(cx, "libvirt", out);
+}
+
+fn x86_only(cx: &Context, target: &str, out: &mut Vec<Diagnostic>) {
     let a = &cx.topo.machine.arch;
     if a.value == crate::kinds::Arch::X86_64 {
         return;
@@ -261,11 +270,11 @@ pub fn arch(cx: &Context, _: Ch, out: &mut Vec<Diagnostic>) {
     out.push(
         Diagnostic::new(
             &codes::T091,
-            format!("the cloud-hypervisor target compiles x86_64 guests only, not `arch = \"{}\"`", a.value),
+            format!("the {target} target compiles x86_64 guests only, not `arch = \"{}\"`", a.value),
             a.span,
-            "not compiled for cloud-hypervisor",
+            format!("not compiled for {target}"),
         )
         .help("compile it for QEMU (`--target qemu`, the aarch64 `virt` machine), or remove `arch` for an x86_64 guest")
-        .note("topoc's cloud-hypervisor target lays out and writes tables for its x86_64 VMs (E820, x2APIC affinity); its aarch64 VMs are not modelled"),
+        .note(format!("topoc's {target} target lays out and writes tables for x86_64 VMs (E820, x2APIC affinity); its aarch64 VMs are not modelled")),
     );
 }

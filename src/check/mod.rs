@@ -23,6 +23,7 @@ mod distances;
 mod exec;
 mod graph;
 mod hmat;
+mod libvirt;
 mod memory;
 pub mod parity;
 mod qemu;
@@ -37,7 +38,7 @@ use crate::layout::virt::VirtLayout;
 use crate::model::derive::{Derived, HmatData};
 use crate::model::graph::TopologyGraph;
 use crate::model::{NodeIx, Topology};
-use crate::target::{ChProfile, QemuProfile, Target};
+use crate::target::{ChProfile, LibvirtProfile, QemuProfile, Target};
 
 /// Everything a rule may look at: the IR, its graph and derived values, the
 /// target profile and the target's layout, built once before any rule runs.
@@ -62,6 +63,11 @@ impl<'a> Context<'a> {
                 layout,
                 guest,
             }),
+            (Target::Libvirt(p), Layout::Libvirt { layout, guest, .. }) => Some(Qemu {
+                profile: &p.qemu,
+                layout,
+                guest,
+            }),
             _ => None,
         }
     }
@@ -80,6 +86,18 @@ impl<'a> Context<'a> {
             (Target::CloudHypervisor(profile), Layout::CloudHypervisor { layout }) => {
                 Some(Ch { profile, layout })
             }
+            _ => None,
+        }
+    }
+
+    /// The libvirt domain being built, when that is the target.
+    pub fn libvirt(&self) -> Option<Libvirt<'a>> {
+        match (self.target, self.layout) {
+            (Target::Libvirt(profile), Layout::Libvirt { layout, plan, .. }) => Some(Libvirt {
+                profile,
+                layout,
+                plan,
+            }),
             _ => None,
         }
     }
@@ -116,6 +134,14 @@ pub struct Ch<'a> {
     pub layout: &'a ChLayout,
 }
 
+/// What a libvirt rule judges: the profile, QEMU's layout and libvirt's plan.
+#[derive(Clone, Copy)]
+pub struct Libvirt<'a> {
+    pub profile: &'a LibvirtProfile,
+    pub layout: &'a QemuLayout,
+    pub plan: &'a crate::layout::libvirt::Plan,
+}
+
 /// A rule: its code, and where it applies with the function that applies it.
 pub struct Rule {
     pub code: &'static Code,
@@ -137,6 +163,8 @@ pub enum Run {
     Virt(fn(&Context, Virt, &mut Vec<Diagnostic>)),
     /// cloud-hypervisor.
     Ch(fn(&Context, Ch, &mut Vec<Diagnostic>)),
+    /// libvirt (whose QEMU also gets the `Qemu` rules).
+    Libvirt(fn(&Context, Libvirt, &mut Vec<Diagnostic>)),
     /// Targets that build an HMAT, when the topology has HMAT data.
     Hmat(fn(&Context, &HmatData, &mut Vec<Diagnostic>)),
 }
@@ -150,6 +178,7 @@ impl Run {
             Run::Qemu(_) => "qemu (q35, pc)",
             Run::Virt(_) => "qemu (virt)",
             Run::Ch(_) => "cloud-hypervisor",
+            Run::Libvirt(_) => "libvirt",
             Run::Hmat(_) => "targets that build an HMAT",
         }
     }
@@ -175,6 +204,11 @@ impl Run {
             Run::Ch(f) => {
                 if let Some(c) = cx.ch() {
                     f(cx, c, out)
+                }
+            }
+            Run::Libvirt(f) => {
+                if let Some(l) = cx.libvirt() {
+                    f(cx, l, out)
                 }
             }
             Run::Hmat(f) => {
@@ -337,12 +371,20 @@ pub static RULES: &[Rule] = &[
         run: Run::Virt(virt::device_numa_node),
     },
     Rule {
+        code: &codes::T083,
+        run: Run::Libvirt(libvirt::device_numa_node),
+    },
+    Rule {
         code: &codes::T090,
         run: Run::Qemu(qemu::settings_without_effect),
     },
     Rule {
         code: &codes::T091,
         run: Run::Ch(cpus::arch),
+    },
+    Rule {
+        code: &codes::T091,
+        run: Run::Libvirt(cpus::arch_libvirt),
     },
     Rule {
         code: &codes::T100,
@@ -443,6 +485,46 @@ pub static RULES: &[Rule] = &[
     Rule {
         code: &codes::T125,
         run: Run::Virt(virt::firmware_numa),
+    },
+    Rule {
+        code: &codes::T140,
+        run: Run::Libvirt(libvirt::initiator),
+    },
+    Rule {
+        code: &codes::T141,
+        run: Run::Libvirt(libvirt::pair),
+    },
+    Rule {
+        code: &codes::T142,
+        run: Run::Libvirt(libvirt::cpuless_initiator),
+    },
+    Rule {
+        code: &codes::T143,
+        run: Run::Libvirt(libvirt::device),
+    },
+    Rule {
+        code: &codes::T144,
+        run: Run::Libvirt(libvirt::memoryless_cell),
+    },
+    Rule {
+        code: &codes::T145,
+        run: Run::Libvirt(libvirt::spm),
+    },
+    Rule {
+        code: &codes::T146,
+        run: Run::Libvirt(libvirt::ids),
+    },
+    Rule {
+        code: &codes::T147,
+        run: Run::Libvirt(libvirt::unsupported),
+    },
+    Rule {
+        code: &codes::T148,
+        run: Run::Libvirt(libvirt::cache_size),
+    },
+    Rule {
+        code: &codes::T149,
+        run: Run::Libvirt(libvirt::no_hmat),
     },
     Rule {
         code: &codes::T200,

@@ -2,7 +2,10 @@
 //! shell completions are all generated from these types.
 
 use crate::diag::lint::{Level, Lint};
-use crate::kinds::{ChBoot, ChVersion, Firmware, QemuMachine, QemuVersion, SpmDialect};
+use crate::kinds::{
+    ChBoot, ChVersion, Firmware, LibvirtDomainType, LibvirtVersion, QemuMachine, QemuVersion,
+    SpmDialect,
+};
 use crate::target::TargetKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -136,9 +139,29 @@ pub struct TargetArgs {
     /// cloud-hypervisor `--firmware` (overrides `[target.cloud-hypervisor] firmware`).
     #[arg(long, value_parser = parse_path, value_name = "PATH")]
     pub ch_firmware: Option<String>,
+    /// libvirt release (overrides `[target.libvirt] version`).
+    #[arg(long, value_parser = parse_libvirt_version, value_name = "X.Y")]
+    pub libvirt_version: Option<LibvirtVersion>,
+    /// libvirt `<domain type>` (overrides `[target.libvirt] domain-type`).
+    #[arg(long, value_parser = parse_libvirt_domain_type, value_name = "qemu|kvm")]
+    pub libvirt_domain_type: Option<LibvirtDomainType>,
+    /// libvirt `<os><kernel>` (overrides `[target.libvirt] kernel`).
+    #[arg(long, value_parser = parse_path, value_name = "PATH")]
+    pub libvirt_kernel: Option<String>,
+    /// libvirt `<os><initrd>` (overrides `[target.libvirt] initrd`).
+    #[arg(long, value_parser = parse_path, value_name = "PATH")]
+    pub libvirt_initrd: Option<String>,
+    /// libvirt `<os><cmdline>` (overrides `[target.libvirt] cmdline`).
+    #[arg(long, value_parser = parse_text, value_name = "TEXT", allow_hyphen_values = true)]
+    pub libvirt_cmdline: Option<String>,
+    /// A file for the guest's serial console (overrides `[target.libvirt] console`).
+    #[arg(long, value_parser = parse_path, value_name = "PATH")]
+    pub libvirt_console: Option<String>,
     /// Compile what the target cannot express into its closest faithful form,
     /// with a warning for each, instead of refusing it (cloud-hypervisor:
-    /// HMAT dropped, SPM as ordinary RAM, stand-in devices dropped).
+    /// HMAT dropped, SPM as ordinary RAM, stand-in devices dropped; libvirt:
+    /// libvirt's initiators, one direction of each HMAT pair, devices through
+    /// `<qemu:commandline>`, SPM through `memmap=`).
     #[arg(long)]
     pub fallback: bool,
     /// OEM revision in emitted ACPI table headers. QEMU writes 1; a guest
@@ -165,6 +188,12 @@ fn parse_firmware(s: &str) -> Result<Firmware, String> {
 }
 fn parse_ch_version(s: &str) -> Result<ChVersion, String> {
     keyword(s, ChVersion::parse, ChVersion::KEYWORDS)
+}
+fn parse_libvirt_version(s: &str) -> Result<LibvirtVersion, String> {
+    keyword(s, LibvirtVersion::parse, LibvirtVersion::KEYWORDS)
+}
+fn parse_libvirt_domain_type(s: &str) -> Result<LibvirtDomainType, String> {
+    keyword(s, LibvirtDomainType::parse, LibvirtDomainType::KEYWORDS)
 }
 fn parse_ch_boot(s: &str) -> Result<ChBoot, String> {
     keyword(s, ChBoot::parse, ChBoot::KEYWORDS)

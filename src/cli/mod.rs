@@ -17,7 +17,7 @@ use crate::diag::render::{self, FailureKind, TextStyle};
 use crate::diag::{Diagnostic, codes};
 use crate::pipeline::{self, Compiled, Options};
 use crate::source::{SourceFile, Span, TextProblem};
-use crate::target::{ChOverrides, QemuOverrides};
+use crate::target::{ChOverrides, LibvirtOverrides, QemuOverrides};
 use crate::text::{ShowPath, escaped};
 use args::{Cli, ColorChoice, Command, Format, LintArgs, TargetArgs};
 use std::cell::RefCell;
@@ -469,6 +469,15 @@ fn options(t: &TargetArgs, lints: Vec<Setting>) -> Options {
             fallback: t.fallback,
         },
         lints,
+        libvirt: LibvirtOverrides {
+            version: t.libvirt_version,
+            domain_type: t.libvirt_domain_type,
+            kernel: t.libvirt_kernel.clone(),
+            initrd: t.libvirt_initrd.clone(),
+            cmdline: t.libvirt_cmdline.clone(),
+            console: t.libvirt_console.clone(),
+            fallback: t.fallback,
+        },
         acpi_oem_revision: t.acpi_oem_revision,
     }
 }

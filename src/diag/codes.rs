@@ -8,9 +8,10 @@
 //! Codes are stable: once released, a code keeps its meaning. Ranges:
 //! T00x input syntax and `[lints]`, T01x identity and references, T02x CPUs,
 //! T03x memory, T04x SPM, T05x distances, T06x HMAT, T07x devices, T08x graph,
-//! T1xx qemu target capabilities, T160-T179 `import` (reading a machine's
-//! tables, host files or guest dump), T180-T189 strings that reach a command
-//! line, a file, an SVG or a terminal, T2xx cloud-hypervisor target
+//! T1xx qemu target capabilities, T140-T159 libvirt target capabilities,
+//! T160-T179 `import` (reading a machine's tables, host files or guest dump),
+//! T180-T189 strings that reach a command line, a file, an SVG or a
+//! terminal, T2xx cloud-hypervisor target
 //! capabilities and the cloud-hypervisor rules topoc mirrors.
 
 use super::Severity;
@@ -143,6 +144,16 @@ codes! {
     T123 = "T123" "virt-no-spm" Error Target "Specific Purpose Memory on the aarch64 virt machine, which cannot carry it";
     T124 = "T124" "arm64-guest-node-limit" Error Target "More proximity domains than Debian's arm64 kernels take";
     T125 = "T125" "virt-firmware-numa" Error Target "Firmware under which the arm64 guest fakes one NUMA node";
+    T140 = "T140" "libvirt-initiator" Error Target "A CPU-less node whose initiator libvirt picks otherwise";
+    T141 = "T141" "libvirt-hmat-pair" Error Target "HMAT values in both directions of a node pair";
+    T142 = "T142" "libvirt-cpuless-initiator" Error Target "HMAT values from an initiator without CPUs";
+    T143 = "T143" "libvirt-device" Error Target "A device the libvirt domain XML cannot describe";
+    T144 = "T144" "libvirt-memoryless-cell" Error Target "A node with CPUs and no memory, on libvirt 11.3";
+    T145 = "T145" "libvirt-no-spm" Error Target "Specific Purpose Memory libvirt cannot mark";
+    T146 = "T146" "libvirt-node-ids" Error Target "Node ids libvirt's cell numbering cannot keep";
+    T147 = "T147" "libvirt-unsupported-setting" Error Target "A setting the libvirt target does not carry";
+    T148 = "T148" "libvirt-cache-size" Error Target "A memory-side cache size that is not whole KiB";
+    T149 = "T149" "libvirt-no-hmat" Error Target "HMAT data without a value libvirt can write as an interconnect";
     T160 = "T160" "import-malformed-table" Error Import "An ACPI table to import does not decode";
     T161 = "T161" "import-table-checksum" Warning Import "An ACPI table to import has a wrong checksum";
     T162 = "T162" "import-wrong-table" Error Import "A table file given for one table holds another";

@@ -13,6 +13,7 @@ pub mod acpi;
 pub mod cloud_hypervisor;
 pub mod e820;
 pub mod graph;
+pub mod libvirt;
 pub mod qemu;
 pub mod resolved;
 
@@ -80,9 +81,16 @@ impl Artifact {
 
 const QEMU: &[TargetKind] = &[TargetKind::Qemu];
 const CH: &[TargetKind] = &[TargetKind::CloudHypervisor];
-const ALL: &[TargetKind] = &[TargetKind::Qemu, TargetKind::CloudHypervisor];
 const X86: &[Arch] = &[Arch::X86_64];
 const ANY_ARCH: &[Arch] = &[Arch::X86_64, Arch::Aarch64];
+const LIBVIRT: &[TargetKind] = &[TargetKind::Libvirt];
+/// What QEMU builds, whether topoc or libvirt starts it.
+const QEMU_GUEST: &[TargetKind] = &[TargetKind::Qemu, TargetKind::Libvirt];
+const ALL: &[TargetKind] = &[
+    TargetKind::Qemu,
+    TargetKind::CloudHypervisor,
+    TargetKind::Libvirt,
+];
 
 fn text(s: String) -> Option<Vec<u8>> {
     Some(s.into_bytes())
@@ -123,7 +131,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         name: "kernel-cmdline",
         file: "kernel-cmdline.txt",
         description: "guest kernel arguments the topology needs (memmap= for SPM)",
-        targets: QEMU,
+        targets: QEMU_GUEST,
         arches: X86,
         render: Render::Bytes(|c| text(qemu::kernel_cmdline(c))),
     },
@@ -131,7 +139,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         name: "e820-vmm",
         file: "e820.fw_cfg.bin",
         description: "fw_cfg etc/e820 as QEMU builds it (binary, 20-byte entries)",
-        targets: QEMU,
+        targets: QEMU_GUEST,
         arches: X86,
         render: Render::Bytes(|c| Some(e820::vmm_binary(c))),
     },
@@ -139,7 +147,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         name: "e820-vmm-text",
         file: "e820.fw_cfg.txt",
         description: "fw_cfg etc/e820 as text, in QEMU's order",
-        targets: QEMU,
+        targets: QEMU_GUEST,
         arches: X86,
         render: Render::Bytes(|c| text(e820::vmm_text(c))),
     },
@@ -147,7 +155,7 @@ pub static ARTIFACTS: &[Artifact] = &[
         name: "e820-vmm-json",
         file: "e820.fw_cfg.json",
         description: "fw_cfg etc/e820 as JSON",
-        targets: QEMU,
+        targets: QEMU_GUEST,
         arches: X86,
         render: Render::Bytes(|c| text(e820::vmm_json(c))),
     },
@@ -197,11 +205,35 @@ pub static ARTIFACTS: &[Artifact] = &[
         name: "hmat",
         file: "HMAT.dat",
         description: "ACPI HMAT (binary); absent without HMAT data",
-        targets: QEMU,
+        targets: QEMU_GUEST,
         arches: ANY_ARCH,
         render: Render::Bytes(|c| {
             table(acpi::hmat::build(c, acpi::Flavor::Qemu).map(crate::acpi::Table::Hmat))
         }),
+    },
+    Artifact {
+        name: "libvirt-xml",
+        file: "domain.xml",
+        description: "the libvirt domain XML",
+        targets: LIBVIRT,
+        arches: X86,
+        render: Render::Bytes(|c| libvirt::domain_xml(c).map(String::into_bytes)),
+    },
+    Artifact {
+        name: "libvirt-fragments",
+        file: "domain-fragments.xml",
+        description: "only the topology's elements, to paste into an existing domain",
+        targets: LIBVIRT,
+        arches: X86,
+        render: Render::Bytes(|c| libvirt::fragments_xml(c).map(String::into_bytes)),
+    },
+    Artifact {
+        name: "libvirt-argv",
+        file: "libvirt.argv",
+        description: "the QEMU arguments libvirt generates from the domain (domxml-to-native), one per line",
+        targets: LIBVIRT,
+        arches: X86,
+        render: Render::Bytes(|c| text(libvirt::argv_file(c))),
     },
     Artifact {
         name: "ch-args",

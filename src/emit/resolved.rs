@@ -542,7 +542,8 @@ pub fn write(c: &Compiled, w: &mut dyn io::Write) -> io::Result<()> {
         origin: Rows(&s.origin, |o: &Origin| origin(*o)),
         reference_latency_ps: c.derived.reference_latency,
     });
-    let hmat = c.derived.hmat.as_ref().map(|h| HmatJson {
+    // The HMAT the guest gets (on libvirt, after libvirt's choices).
+    let hmat = c.hmat().map(|h| HmatJson {
         initiators: h.initiators.iter().map(|&i| t.nodes[i].id.value).collect(),
         targets: h.targets.iter().map(|&i| t.nodes[i].id.value).collect(),
         attached_initiators: h
@@ -570,7 +571,7 @@ pub fn write(c: &Compiled, w: &mut dyn io::Write) -> io::Result<()> {
     let target = match c.qemu() {
         Some((p, l, g)) => Target::Qemu(TargetJson {
             settings: json!({
-                "kind": "qemu",
+                "kind": if c.libvirt().is_some() { "libvirt" } else { "qemu" },
                 "version": p.version.value,
                 "machine": p.machine.value,
                 "spm_dialect": p.spm.value,
@@ -580,7 +581,17 @@ pub fn write(c: &Compiled, w: &mut dyn io::Write) -> io::Result<()> {
                 "phys_bits": p.phys_bits,
             }),
             layout: QemuLayoutJson::new(l),
-            rest: json!({ "guest_e820": GuestE820Json::new(g) }),
+            rest: match c.libvirt() {
+                Some((lp, _)) => json!({
+                    "guest_e820": GuestE820Json::new(g),
+                    "libvirt": {
+                        "version": lp.version.value,
+                        "domain_type": lp.domain_type.value,
+                        "fallback": lp.fallback.value,
+                    },
+                }),
+                None => json!({ "guest_e820": GuestE820Json::new(g) }),
+            },
         }),
         None => match (c.virt(), c.ch()) {
             (Some((p, l)), _) => Target::Virt(TargetJson {

@@ -12,6 +12,7 @@
 
 pub mod cloud_hypervisor;
 pub mod firmware;
+pub mod libvirt;
 pub mod qemu;
 pub mod qom;
 pub mod virt;
@@ -36,6 +37,13 @@ pub enum Layout {
     CloudHypervisor {
         layout: cloud_hypervisor::ChLayout,
     },
+    /// libvirt starts QEMU, which lays the guest out as it always does; the
+    /// plan says what of the topology the domain XML carries.
+    Libvirt {
+        layout: qemu::QemuLayout,
+        guest: firmware::GuestE820,
+        plan: Box<libvirt::Plan>,
+    },
 }
 
 impl Layout {
@@ -53,6 +61,16 @@ impl Layout {
             Target::CloudHypervisor(p) => Layout::CloudHypervisor {
                 layout: cloud_hypervisor::layout(topo, derived, p),
             },
+            Target::Libvirt(p) => {
+                let layout = qemu::layout(topo, &p.qemu);
+                let guest = firmware::guest_e820(topo, &p.qemu, &layout);
+                let plan = Box::new(libvirt::plan(topo, derived));
+                Layout::Libvirt {
+                    layout,
+                    guest,
+                    plan,
+                }
+            }
         }
     }
 }

@@ -24,6 +24,8 @@ pub struct Topology {
     pub qemu: QemuSettings,
     /// `[target.cloud-hypervisor]` as written.
     pub ch: ChSettings,
+    /// `[target.libvirt]` as written.
+    pub libvirt: LibvirtSettings,
 }
 
 /// What the file says about the qemu target. Every setting keeps its span,
@@ -39,6 +41,18 @@ pub struct QemuSettings {
     pub max_ram_below_4g: Option<Sp<u64>>,
     pub memory_slots: Option<Sp<u32>>,
     pub max_memory: Option<Sp<u64>>,
+}
+
+/// What the file says about the libvirt target (`[target.libvirt]`).
+#[derive(Clone, Debug, Default)]
+pub struct LibvirtSettings {
+    pub version: Option<Sp<LibvirtVersion>>,
+    pub domain_type: Option<Sp<LibvirtDomainType>>,
+    pub kernel: Option<Sp<String>>,
+    pub initrd: Option<Sp<String>>,
+    pub cmdline: Option<Sp<String>>,
+    pub console: Option<Sp<String>>,
+    pub fallback: Option<Sp<bool>>,
 }
 
 /// What the file says about the cloud-hypervisor target.

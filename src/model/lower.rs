@@ -413,6 +413,15 @@ pub fn lower(doc: &syn::Document) -> (Topology, Vec<Diagnostic>) {
         hmat,
         qemu: qemu_settings(&doc.qemu),
         ch: ch_settings(&doc.ch),
+        libvirt: LibvirtSettings {
+            version: doc.libvirt.version.clone(),
+            domain_type: doc.libvirt.domain_type.clone(),
+            kernel: doc.libvirt.kernel.clone(),
+            initrd: doc.libvirt.initrd.clone(),
+            cmdline: doc.libvirt.cmdline.clone(),
+            console: doc.libvirt.console.clone(),
+            fallback: doc.libvirt.fallback.clone(),
+        },
     };
     (topo, diags)
 }

@@ -109,6 +109,11 @@ fn document(r: &mut Reader, t: &Table<'_, '_>) -> Option<Document> {
         .map(|c| cloud_hypervisor(r, &c))
         .unwrap_or_default();
     let lints = r.lints(t, "lints");
+    let libvirt = target
+        .as_ref()
+        .and_then(|tt| r.table(tt, "libvirt"))
+        .map(|c| libvirt(r, &c))
+        .unwrap_or_default();
     Some(Document {
         version: version?,
         machine: machine?,
@@ -120,6 +125,7 @@ fn document(r: &mut Reader, t: &Table<'_, '_>) -> Option<Document> {
         qemu,
         ch,
         lints,
+        libvirt,
     })
 }
 
@@ -343,6 +349,18 @@ fn qemu(r: &mut Reader, t: &Table<'_, '_>) -> QemuSettings {
         max_ram_below_4g: r.size(t, "max-ram-below-4g"),
         memory_slots: narrow(r.int(t, "memory-slots")),
         max_memory: r.size(t, "max-memory"),
+    }
+}
+
+fn libvirt(r: &mut Reader, t: &Table<'_, '_>) -> LibvirtSettings {
+    LibvirtSettings {
+        version: r.keyword(t, "version", crate::kinds::LibvirtVersion::parse),
+        domain_type: r.keyword(t, "domain-type", crate::kinds::LibvirtDomainType::parse),
+        kernel: r.str(t, "kernel"),
+        initrd: r.str(t, "initrd"),
+        cmdline: r.str(t, "cmdline"),
+        console: r.str(t, "console"),
+        fallback: r.bool(t, "fallback"),
     }
 }
 

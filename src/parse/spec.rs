@@ -708,6 +708,13 @@ pub static TARGET: TableSpec = TableSpec {
             "Settings for the cloud-hypervisor target.",
             "{ boot = \"pvh\", kernel = \"vmlinux\" }",
         ),
+        opt(
+            "libvirt",
+            Ty::Table(&LIBVIRT),
+            "libvirt 11.3, type qemu, no payload, no fallback",
+            "Settings for the libvirt target; the QEMU that libvirt starts is described by [target.qemu].",
+            "{ version = \"11.3\", domain-type = \"kvm\" }",
+        ),
     ],
 };
 
@@ -837,6 +844,62 @@ pub static CLOUD_HYPERVISOR: TableSpec = TableSpec {
     ],
 };
 
+pub static LIBVIRT: TableSpec = TableSpec {
+    path: "target.libvirt",
+    doc: "Settings for the libvirt target. libvirt starts QEMU, so [target.qemu] still says which QEMU release, machine type and CPU model it runs.",
+    fields: &[
+        opt(
+            "version",
+            Ty::Enum(LibvirtVersion::KEYWORDS),
+            "\"11.3\"",
+            "The libvirt release the domain XML is for. It decides what the XML can express (Generic Initiators and memory-less cells from 11.8) and which QEMU arguments topoc predicts.",
+            "\"11.3\"",
+        ),
+        opt(
+            "domain-type",
+            Ty::Enum(LibvirtDomainType::KEYWORDS),
+            "\"qemu\"",
+            "`<domain type=…>`: \"qemu\" (TCG) or \"kvm\".",
+            "\"kvm\"",
+        ),
+        opt(
+            "kernel",
+            Ty::Str,
+            "none",
+            "`<os><kernel>`: a kernel for direct kernel boot (an absolute path).",
+            "\"/boot/vmlinuz\"",
+        ),
+        opt(
+            "initrd",
+            Ty::Str,
+            "none",
+            "`<os><initrd>`; needs `kernel`.",
+            "\"/boot/initrd.img\"",
+        ),
+        opt(
+            "cmdline",
+            Ty::Str,
+            "none",
+            "`<os><cmdline>`; needs `kernel`. topoc appends the `memmap=` arguments Specific Purpose Memory needs.",
+            "\"console=ttyS0\"",
+        ),
+        opt(
+            "console",
+            Ty::Str,
+            "none",
+            "A file for the guest's first serial port (`<serial type='file'>`, an absolute path).",
+            "\"/var/log/guest-console.log\"",
+        ),
+        opt(
+            "fallback",
+            Ty::Bool,
+            "false",
+            "Compile what libvirt cannot express into its closest faithful form (libvirt's own initiator choice, one direction of each HMAT pair, devices through `<qemu:commandline>`, Specific Purpose Memory through `memmap=`), each reported as a warning, instead of refusing it.",
+            "true",
+        ),
+    ],
+};
+
 /// Every table spec, for schema and documentation generation.
 pub static ALL_TABLES: &[&TableSpec] = &[
     &ROOT,
@@ -854,6 +917,7 @@ pub static ALL_TABLES: &[&TableSpec] = &[
     &TARGET,
     &QEMU,
     &CLOUD_HYPERVISOR,
+    &LIBVIRT,
 ];
 
 #[cfg(test)]

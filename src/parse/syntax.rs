@@ -19,6 +19,7 @@ pub struct Document {
     pub hmat: Vec<HmatEntry>,
     pub qemu: QemuSettings,
     pub ch: ChSettings,
+    pub libvirt: LibvirtSettings,
     /// `[lints]`, in file order, each lint once.
     pub lints: Vec<LintEntry>,
 }
@@ -172,6 +173,18 @@ pub struct QemuSettings {
     pub max_ram_below_4g: Option<Sp<u64>>,
     pub memory_slots: Option<Sp<u32>>,
     pub max_memory: Option<Sp<u64>>,
+}
+
+/// `[target.libvirt]` as written.
+#[derive(Clone, Debug, Default)]
+pub struct LibvirtSettings {
+    pub version: Option<Sp<LibvirtVersion>>,
+    pub domain_type: Option<Sp<LibvirtDomainType>>,
+    pub kernel: Option<Sp<String>>,
+    pub initrd: Option<Sp<String>>,
+    pub cmdline: Option<Sp<String>>,
+    pub console: Option<Sp<String>>,
+    pub fallback: Option<Sp<bool>>,
 }
 
 /// `[target.cloud-hypervisor]` as written.

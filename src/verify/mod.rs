@@ -299,16 +299,27 @@ pub fn verify_prediction(c: &Compiled, p: &Prediction, dump: &GuestDump) -> Repo
         };
         (vec![check], Vec::new())
     };
-    let target = match c.target.qemu() {
-        Some(prof) if c.virt().is_some() => format!(
-            "qemu {} {}, {}, -cpu {}",
-            prof.version.value, prof.machine.value, prof.firmware.value, prof.cpu_model.value
+    let target = match (c.qemu(), c.libvirt()) {
+        (Some((prof, _, _)), Some((lv, _))) => format!(
+            "libvirt {} ({}), qemu {} {}, {}, spm {}",
+            lv.version.value,
+            lv.domain_type.value,
+            prof.version.value,
+            prof.machine.value,
+            prof.firmware.value,
+            prof.spm.value
         ),
-        Some(prof) => format!(
+        (Some((prof, _, _)), None) => format!(
             "qemu {} {}, {}, spm {}",
             prof.version.value, prof.machine.value, prof.firmware.value, prof.spm.value
         ),
-        None => format!("{:?}", c.target.kind()),
+        (None, _) => match c.virt() {
+            Some((prof, _)) => format!(
+                "qemu {} {}, {}, -cpu {}",
+                prof.version.value, prof.machine.value, prof.firmware.value, prof.cpu_model.value
+            ),
+            None => format!("{:?}", c.target.kind()),
+        },
     };
     let mut r = Report {
         machine: c.topo.machine.name.value.clone(),

@@ -93,7 +93,7 @@ const BUSYBOX: &str = "/bin/busybox";
 const OVMF: &str = "/usr/share/ovmf/OVMF.fd";
 /// The fixed part of the kernel command line. `nokaslr` keeps per-node
 /// MemTotal stable from boot to boot (the kernel image lands in node 0).
-const BASE_CMDLINE: &str = "quiet panic=-1 nokaslr";
+pub const BASE_CMDLINE: &str = "quiet panic=-1 nokaslr";
 /// Bump when the initramfs layout changes in a way the hash would not see.
 const LAYOUT: &str = "topoc-initramfs-1";
 
@@ -898,7 +898,7 @@ fn console_has_end_marker(console_path: &Path) -> bool {
 
 /// The dump between the markers (inclusive), with the begin line cut to the
 /// marker: `None` if there is no complete dump.
-fn extract_dump(console: &str) -> Option<String> {
+pub fn extract_dump(console: &str) -> Option<String> {
     let (version, body) = topoc::guest::dump::extract(console).ok()?;
     let begin = match version {
         topoc::guest::dump::DumpVersion::V1 => "=====TOPOC-DUMP-BEGIN v1=====",

@@ -17,7 +17,7 @@ use crate::pipeline::Compiled;
 const NO_INITIATOR: u32 = 128;
 
 pub fn build(c: &Compiled, flavor: Flavor) -> Option<Hmat> {
-    let h = c.derived.hmat.as_ref()?;
+    let h = c.hmat()?;
     let ram = c.qemu_ram()?;
     let t = &c.topo;
     let header = match flavor {

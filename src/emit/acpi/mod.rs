@@ -33,7 +33,7 @@ impl Flavor {
     /// The flavor of the target a topology was compiled for.
     pub fn of(c: &crate::pipeline::Compiled) -> Flavor {
         match c.target.kind() {
-            crate::target::TargetKind::Qemu => Flavor::Qemu,
+            crate::target::TargetKind::Qemu | crate::target::TargetKind::Libvirt => Flavor::Qemu,
             crate::target::TargetKind::CloudHypervisor => Flavor::CloudHypervisor,
         }
     }

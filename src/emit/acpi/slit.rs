@@ -18,7 +18,7 @@ pub fn build(c: &Compiled, flavor: Flavor) -> Option<Slit> {
     if flavor == Flavor::CloudHypervisor {
         return build_ch(c);
     }
-    let slit = c.derived.slit.as_ref()?;
+    let slit = c.slit()?;
     let header = qemu_header(Slit::SIGNATURE, Slit::REVISION, c.acpi_oem_revision);
     Slit::from_rows(header, &slit.matrix)
 }
