@@ -440,8 +440,10 @@ fn libvirt_turns_every_domain_into_the_predicted_argv_and_qemu_takes_it() {
         Ok(d) => domains.extend(d),
         Err(e) => panic!("{e}"),
     }
+    // Four x86_64 examples with a fallback domain and its fragments each,
+    // plus tests/libvirt (the aarch64 examples have no libvirt domain: T091).
     assert!(
-        domains.len() >= 14,
+        domains.len() >= 10,
         "expected the examples and tests/libvirt, found {} domains",
         domains.len()
     );

@@ -447,22 +447,35 @@ pub fn no_hmat(cx: &Context, lv: Libvirt, out: &mut Vec<Diagnostic>) {
 /// T083 on libvirt: the libvirt target writes every device on the root bus;
 /// libvirt numbers a `pcie-expander-bus` and its root ports itself, which
 /// topoc does not predict yet.
-pub fn device_numa_node(cx: &Context, _: Libvirt, out: &mut Vec<Diagnostic>) {
+pub fn device_numa_node(cx: &Context, lv: Libvirt, out: &mut Vec<Diagnostic>) {
+    let fallback = lv.profile.fallback.value;
     for d in &cx.topo.devices {
         let Some(node) = &d.numa_node else { continue };
-        out.push(
+        let node_label = cx.topo.nodes[node.value].label();
+        let diag = if fallback {
             Diagnostic::new(
                 &codes::T083,
                 format!(
-                    "the libvirt target puts device \"{}\" on the root bus, not behind a host bridge of {}",
-                    d.name.value,
-                    cx.topo.nodes[node.value].label()
+                    "device \"{}\" goes on the root bus, not behind a host bridge of {node_label} (fallback)",
+                    d.name.value
+                ),
+                node.span,
+                "not in the libvirt guest",
+            )
+            .note("the guest reads numa_node -1 for the device")
+        } else {
+            Diagnostic::new(
+                &codes::T083,
+                format!(
+                    "the libvirt target puts device \"{}\" on the root bus, not behind a host bridge of {node_label}",
+                    d.name.value
                 ),
                 node.span,
                 "not on libvirt yet",
             )
-            .help("remove `numa-node` for the libvirt target, or compile for QEMU or cloud-hypervisor, which place devices on their nodes")
-            .note("libvirt's pcie-expander-bus controller takes a <node>, but libvirt assigns its bus numbers and root ports itself, and topoc does not predict those yet"),
-        );
+            .help(format!("remove `numa-node` for the libvirt target, or compile for QEMU or cloud-hypervisor, which place devices on their nodes, {FALLBACK_HELP}"))
+            .note("libvirt's pcie-expander-bus controller takes a <node>, but libvirt assigns its bus numbers and root ports itself, and topoc does not predict those yet")
+        };
+        out.push(capability(diag, fallback));
     }
 }

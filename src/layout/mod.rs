@@ -62,7 +62,11 @@ impl Layout {
                 layout: cloud_hypervisor::layout(topo, derived, p),
             },
             Target::Libvirt(p) => {
-                let layout = qemu::layout(topo, &p.qemu);
+                let mut layout = qemu::layout(topo, &p.qemu);
+                // libvirt numbers expander buses itself: devices stay on the
+                // root bus (T083).
+                (layout.pci, layout.bridges) =
+                    qemu::place_devices(topo, p.qemu.machine.value, false);
                 let guest = firmware::guest_e820(topo, &p.qemu, &layout);
                 let plan = Box::new(libvirt::plan(topo, derived));
                 Layout::Libvirt {

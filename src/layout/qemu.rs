@@ -382,7 +382,7 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
         }
     }
 
-    let (pci, bridges) = place_devices(t, machine);
+    let (pci, bridges) = place_devices(t, machine, true);
     QemuLayout {
         ram_size,
         below_4g,
@@ -467,11 +467,19 @@ pub fn generic_initiator_order_of(
 /// which takes the next free root-bus slot when its first device is placed;
 /// bridges get root bus numbers in that order, each after the buses of the
 /// one before.
-pub fn place_devices(t: &Topology, machine: QemuMachine) -> (Vec<PciPlacement>, Vec<HostBridge>) {
+///
+/// With `bridged` false every device goes on the root bus, `numa-node` or
+/// not: the targets that do not place devices on nodes (virt, libvirt) say
+/// so with T083.
+pub fn place_devices(
+    t: &Topology,
+    machine: QemuMachine,
+    bridged: bool,
+) -> (Vec<PciPlacement>, Vec<HostBridge>) {
     let mut used: Vec<u8> = t
         .devices
         .iter()
-        .filter(|d| d.numa_node.is_none() || machine == QemuMachine::Virt)
+        .filter(|d| d.numa_node.is_none() || !bridged)
         .filter_map(|d| d.guest_slot.as_ref().map(|s| s.value))
         .collect();
     let mut next = 0x10u8;
@@ -487,47 +495,41 @@ pub fn place_devices(t: &Topology, machine: QemuMachine) -> (Vec<PciPlacement>, 
         .devices
         .iter()
         .enumerate()
-        .map(|(i, d)| {
-            match d
-                .numa_node
-                .as_ref()
-                .filter(|_| machine != QemuMachine::Virt)
-            {
-                None => PciPlacement {
+        .map(|(i, d)| match d.numa_node.as_ref().filter(|_| bridged) {
+            None => PciPlacement {
+                device: i,
+                bus: 0,
+                slot: d
+                    .guest_slot
+                    .as_ref()
+                    .map_or_else(|| next_free(&mut used), |s| s.value),
+                function: 0,
+                bridge: None,
+                port: 0,
+            },
+            Some(node) => {
+                let b = match bridges.iter().position(|b| b.node == node.value) {
+                    Some(b) => b,
+                    None => {
+                        bridges.push(HostBridge {
+                            node: node.value,
+                            node_id: t.nodes[node.value].id.value,
+                            bus_nr: 0,
+                            slot: next_free(&mut used),
+                            devices: 0,
+                        });
+                        bridges.len() - 1
+                    }
+                };
+                let port = bridges[b].devices;
+                bridges[b].devices = port.saturating_add(1);
+                PciPlacement {
                     device: i,
                     bus: 0,
-                    slot: d
-                        .guest_slot
-                        .as_ref()
-                        .map_or_else(|| next_free(&mut used), |s| s.value),
+                    slot: 0,
                     function: 0,
-                    bridge: None,
-                    port: 0,
-                },
-                Some(node) => {
-                    let b = match bridges.iter().position(|b| b.node == node.value) {
-                        Some(b) => b,
-                        None => {
-                            bridges.push(HostBridge {
-                                node: node.value,
-                                node_id: t.nodes[node.value].id.value,
-                                bus_nr: 0,
-                                slot: next_free(&mut used),
-                                devices: 0,
-                            });
-                            bridges.len() - 1
-                        }
-                    };
-                    let port = bridges[b].devices;
-                    bridges[b].devices = port.saturating_add(1);
-                    PciPlacement {
-                        device: i,
-                        bus: 0,
-                        slot: 0,
-                        function: 0,
-                        bridge: Some(b),
-                        port,
-                    }
+                    bridge: Some(b),
+                    port,
                 }
             }
         })

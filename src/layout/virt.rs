@@ -169,7 +169,7 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> VirtLayout {
         phys_limit,
         // Devices stay on pcie.0: the virt target places none behind a
         // node's host bridge yet (T083).
-        pci: place_devices(t, crate::kinds::QemuMachine::Virt).0,
+        pci: place_devices(t, crate::kinds::QemuMachine::Virt, false).0,
     }
 }
 
