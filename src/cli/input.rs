@@ -1,5 +1,5 @@
 //! Reading what commands are given: a path, or `-` for standard input,
-//! wherever a command takes a file.
+//! wherever a command takes a file, each bounded in size.
 
 use std::io::Read;
 use std::path::Path;
@@ -21,22 +21,89 @@ pub fn name(p: &Path) -> String {
     }
 }
 
+/// The most bytes topoc reads from one input: a topology, a table, a guest
+/// dump, one file of a directory or of `import --host`, or standard input.
+/// Far above any real one (a 1,024-node topology with every pair linked is
+/// about 30 MiB, a guest dump of a large guest a few MiB); a bigger input
+/// is a usage error, found before it is all read.
+pub const MAX_INPUT_BYTES: u64 = 64 << 20;
+
+/// The most bytes the files of one directory read together: an `inspect`
+/// of a directory (each of its files is bounded too), or `import --host`.
+pub const MAX_TOTAL_BYTES: u64 = 256 << 20;
+
+/// What a set of inputs read together may still read.
+pub struct Budget {
+    left: u64,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget {
+            left: MAX_TOTAL_BYTES,
+        }
+    }
+}
+
+/// "64 MiB".
+fn mib(n: u64) -> String {
+    format!("{} MiB", n >> 20)
+}
+
+/// Reads at most [`MAX_INPUT_BYTES`] from `r`, counted against `budget`;
+/// `name` names the input in the error.
+pub fn read_bounded(mut r: impl Read, name: &str, budget: &mut Budget) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    (&mut r)
+        .take(MAX_INPUT_BYTES.min(budget.left) + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {name}: {e}"))?;
+    let n = bytes.len() as u64;
+    if n > MAX_INPUT_BYTES {
+        return Err(too_large(name));
+    }
+    if n > budget.left {
+        return Err(format!(
+            "cannot read {name}: the files read together may hold at most {}",
+            mib(MAX_TOTAL_BYTES)
+        ));
+    }
+    budget.left -= n;
+    Ok(bytes)
+}
+
+fn too_large(name: &str) -> String {
+    format!(
+        "{name} is larger than {}, the most topoc reads from one input",
+        mib(MAX_INPUT_BYTES)
+    )
+}
+
 /// The bytes of a file, or of standard input for `-` (which can be read
-/// only once per run).
+/// only once per run), at most [`MAX_INPUT_BYTES`].
 pub fn read(p: &Path) -> Result<Vec<u8>, String> {
+    read_in(p, &mut Budget::default())
+}
+
+/// [`read`], counted against `budget`.
+fn read_in(p: &Path, budget: &mut Budget) -> Result<Vec<u8>, String> {
     static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
     if !is_stdin(p) {
-        return std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+        let shown = p.display().to_string();
+        let f = std::fs::File::open(p).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        // A regular file says its size: refuse it before reading. Devices,
+        // pipes and /proc files are read up to the limit.
+        if let Ok(m) = f.metadata() {
+            if m.is_file() && m.len() > MAX_INPUT_BYTES {
+                return Err(too_large(&shown));
+            }
+        }
+        return read_bounded(f, &shown, budget);
     }
     if STDIN_TAKEN.swap(true, Ordering::Relaxed) {
         return Err("standard input (`-`) can be read only once".to_string());
     }
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
-    Ok(bytes)
+    read_bounded(std::io::stdin().lock(), "standard input", budget)
 }
 
 /// What `inspect` reads: files, `-`, and directories such as a copy of
@@ -46,6 +113,7 @@ pub fn read(p: &Path) -> Result<Vec<u8>, String> {
 pub fn inspect_items(paths: &[std::path::PathBuf]) -> Result<Vec<crate::inspect::Item>, String> {
     use crate::inspect::{What, classify};
     let mut out = Vec::new();
+    let mut budget = Budget::default();
     for p in paths {
         if !is_stdin(p) && p.is_dir() {
             let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(p)
@@ -55,10 +123,13 @@ pub fn inspect_items(paths: &[std::path::PathBuf]) -> Result<Vec<crate::inspect:
                 .collect();
             names.sort();
             for f in names {
-                out.extend(classify(&f.display().to_string(), &read(&f)?));
+                out.extend(classify(
+                    &f.display().to_string(),
+                    &read_in(&f, &mut budget)?,
+                ));
             }
         } else {
-            let bytes = read(p)?;
+            let bytes = read_in(p, &mut budget)?;
             out.extend(classify(&name(p), &bytes).into_iter().map(|mut i| {
                 if let What::Skipped { reason } = i.what {
                     i.what = What::Invalid { error: reason };
