@@ -99,36 +99,75 @@ fn ten_thousand_duplicate_links_render_a_snippet_per_label() {
 }
 
 const LIMIT: usize = 64 << 20;
+const TOPOLOGY_LIMIT: usize = 8 << 20;
 const TOO_LARGE: &str = "is larger than 64 MiB, the most topoc reads from one input";
+const TOPOLOGY_TOO_LARGE: &str =
+    "is larger than 8 MiB, the most topoc reads from one topology file";
 
 #[test]
-fn inputs_are_bounded_at_64_mib() {
+fn topologies_are_bounded_at_8_mib() {
     // One byte over is refused before it is parsed …
-    let r = run_stdin(&["check", "-"], vec![b'#'; LIMIT + 1]);
+    let r = run_stdin(&["check", "-"], vec![b'#'; TOPOLOGY_LIMIT + 1]);
     assert_eq!(r.code(), 2);
-    assert_eq!(r.err(), format!("error: standard input {TOO_LARGE}\n"));
+    assert_eq!(
+        r.err(),
+        format!("error: standard input {TOPOLOGY_TOO_LARGE}\n")
+    );
     // … the limit itself is read (a comment: then every key is missing).
-    let r = run_stdin(&["check", "--format", "json", "-"], vec![b'#'; LIMIT]);
+    let r = run_stdin(
+        &["check", "--format", "json", "-"],
+        vec![b'#'; TOPOLOGY_LIMIT],
+    );
     assert_eq!(r.code(), 1, "{}", r.err());
     let report = json(&r.out());
     assert!(codes(&report, "T005") > 0);
     assert_eq!(report["errors"], codes(&report, "T005"));
-    // Endless inputs, for every command that reads one.
-    let zero = "/dev/zero";
+    // Endless topologies, for every command that reads one.
     for args in [
-        vec!["check", zero],
-        vec!["build", zero, "--emit", "srat"],
-        vec!["graph", zero],
-        vec!["inspect", zero],
-        vec!["verify", "examples/two-socket.toml", "--guest", zero],
+        vec!["check", "/dev/zero"],
+        vec!["build", "/dev/zero", "--emit", "srat"],
+        vec!["graph", "/dev/zero"],
         vec![
             "verify",
-            zero,
+            "/dev/zero",
             "--guest",
             "book/src/examples/two-socket.guest.txt",
         ],
-        vec!["import", "--srat", zero],
-        vec!["import", "--dump", zero],
+    ] {
+        let r = topoc(&args).run();
+        assert_eq!(r.code(), 2, "{args:?}: {}", r.err());
+        assert_eq!(
+            r.err(),
+            format!("error: /dev/zero {TOPOLOGY_TOO_LARGE}\n"),
+            "{args:?}"
+        );
+    }
+    // A regular file says its size: refused without reading it.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(TOPOLOGY_LIMIT as u64 + 1).unwrap();
+    let r = topoc(["check".as_ref(), big.as_os_str()]).run();
+    assert_eq!(r.code(), 2);
+    assert_eq!(
+        r.err(),
+        format!("error: {} {TOPOLOGY_TOO_LARGE}\n", big.display())
+    );
+}
+
+#[test]
+fn other_inputs_are_bounded_at_64_mib() {
+    let r = run_stdin(&["inspect", "-"], vec![0u8; LIMIT + 1]);
+    assert_eq!(r.code(), 2);
+    assert_eq!(r.err(), format!("error: standard input {TOO_LARGE}\n"));
+    // The limit itself is read: 64 MiB of zeros are no table.
+    let r = run_stdin(&["inspect", "-"], vec![0u8; LIMIT]);
+    assert_eq!(r.code(), 1, "{}", r.err());
+    for args in [
+        vec!["inspect", "/dev/zero"],
+        vec!["verify", "examples/two-socket.toml", "--guest", "/dev/zero"],
+        vec!["import", "--srat", "/dev/zero"],
+        vec!["import", "--dump", "/dev/zero"],
     ] {
         let r = topoc(&args).run();
         assert_eq!(r.code(), 2, "{args:?}: {}", r.err());
@@ -138,14 +177,6 @@ fn inputs_are_bounded_at_64_mib() {
             "{args:?}"
         );
     }
-    // A regular file says its size: refused without reading it.
-    let dir = tempfile::tempdir().unwrap();
-    let big = dir.path().join("big.toml");
-    let f = std::fs::File::create(&big).unwrap();
-    f.set_len(LIMIT as u64 + 1).unwrap();
-    let r = topoc(["check".as_ref(), big.as_os_str()]).run();
-    assert_eq!(r.code(), 2);
-    assert_eq!(r.err(), format!("error: {} {TOO_LARGE}\n", big.display()));
 }
 
 #[test]

@@ -21,12 +21,19 @@ pub fn name(p: &Path) -> String {
     }
 }
 
-/// The most bytes topoc reads from one input: a topology, a table, a guest
-/// dump, one file of a directory or of `import --host`, or standard input.
-/// Far above any real one (a 1,024-node topology with every pair linked is
-/// about 30 MiB, a guest dump of a large guest a few MiB); a bigger input
-/// is a usage error, found before it is all read.
+/// The most bytes topoc reads from one input: a table, a guest dump, one
+/// file of a directory or of `import --host`, or standard input. Far above
+/// any real one (a guest dump of a large guest is a few MiB, an HMAT of
+/// 1,024 nodes 12 MiB); a bigger input is a usage error, found before it is
+/// all read.
 pub const MAX_INPUT_BYTES: u64 = 64 << 20;
+
+/// The most bytes of one topology file. The TOML parser holds up to about
+/// 90 times the text (measured: 11.7 MB of `[[node]]` headers took 1.06 GB),
+/// so this bounds a check at well under a gigabyte; a generated 1,024-node
+/// machine is 240 KiB, and an import of a 256-node host with its whole SLIT
+/// about 2.5 MiB.
+pub const MAX_TOPOLOGY_BYTES: u64 = 8 << 20;
 
 /// The most bytes the files of one directory read together: an `inspect`
 /// of a directory (each of its files is bounded too), or `import --host`.
@@ -52,15 +59,24 @@ fn mib(n: u64) -> String {
 
 /// Reads at most [`MAX_INPUT_BYTES`] from `r`, counted against `budget`;
 /// `name` names the input in the error.
-pub fn read_bounded(mut r: impl Read, name: &str, budget: &mut Budget) -> Result<Vec<u8>, String> {
+pub fn read_bounded(r: impl Read, name: &str, budget: &mut Budget) -> Result<Vec<u8>, String> {
+    read_limited(r, name, MAX_INPUT_BYTES, budget)
+}
+
+fn read_limited(
+    mut r: impl Read,
+    name: &str,
+    limit: u64,
+    budget: &mut Budget,
+) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     (&mut r)
-        .take(MAX_INPUT_BYTES.min(budget.left) + 1)
+        .take(limit.min(budget.left) + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {name}: {e}"))?;
     let n = bytes.len() as u64;
-    if n > MAX_INPUT_BYTES {
-        return Err(too_large(name));
+    if n > limit {
+        return Err(too_large(name, limit));
     }
     if n > budget.left {
         return Err(format!(
@@ -72,21 +88,31 @@ pub fn read_bounded(mut r: impl Read, name: &str, budget: &mut Budget) -> Result
     Ok(bytes)
 }
 
-fn too_large(name: &str) -> String {
+fn too_large(name: &str, limit: u64) -> String {
+    let what = if limit == MAX_TOPOLOGY_BYTES {
+        "topology file"
+    } else {
+        "input"
+    };
     format!(
-        "{name} is larger than {}, the most topoc reads from one input",
-        mib(MAX_INPUT_BYTES)
+        "{name} is larger than {}, the most topoc reads from one {what}",
+        mib(limit)
     )
 }
 
 /// The bytes of a file, or of standard input for `-` (which can be read
 /// only once per run), at most [`MAX_INPUT_BYTES`].
 pub fn read(p: &Path) -> Result<Vec<u8>, String> {
-    read_in(p, &mut Budget::default())
+    read_in(p, MAX_INPUT_BYTES, &mut Budget::default())
 }
 
-/// [`read`], counted against `budget`.
-fn read_in(p: &Path, budget: &mut Budget) -> Result<Vec<u8>, String> {
+/// A topology file (or `-`), at most [`MAX_TOPOLOGY_BYTES`].
+pub fn read_topology(p: &Path) -> Result<Vec<u8>, String> {
+    read_in(p, MAX_TOPOLOGY_BYTES, &mut Budget::default())
+}
+
+/// Reads a path of at most `limit` bytes, counted against `budget`.
+fn read_in(p: &Path, limit: u64, budget: &mut Budget) -> Result<Vec<u8>, String> {
     static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
     if !is_stdin(p) {
         let shown = p.display().to_string();
@@ -94,16 +120,16 @@ fn read_in(p: &Path, budget: &mut Budget) -> Result<Vec<u8>, String> {
         // A regular file says its size: refuse it before reading. Devices,
         // pipes and /proc files are read up to the limit.
         if let Ok(m) = f.metadata() {
-            if m.is_file() && m.len() > MAX_INPUT_BYTES {
-                return Err(too_large(&shown));
+            if m.is_file() && m.len() > limit {
+                return Err(too_large(&shown, limit));
             }
         }
-        return read_bounded(f, &shown, budget);
+        return read_limited(f, &shown, limit, budget);
     }
     if STDIN_TAKEN.swap(true, Ordering::Relaxed) {
         return Err("standard input (`-`) can be read only once".to_string());
     }
-    read_bounded(std::io::stdin().lock(), "standard input", budget)
+    read_limited(std::io::stdin().lock(), "standard input", limit, budget)
 }
 
 /// What `inspect` reads: files, `-`, and directories such as a copy of
@@ -125,11 +151,11 @@ pub fn inspect_items(paths: &[std::path::PathBuf]) -> Result<Vec<crate::inspect:
             for f in names {
                 out.extend(classify(
                     &f.display().to_string(),
-                    &read_in(&f, &mut budget)?,
+                    &read_in(&f, MAX_INPUT_BYTES, &mut budget)?,
                 ));
             }
         } else {
-            let bytes = read_in(p, &mut budget)?;
+            let bytes = read_in(p, MAX_INPUT_BYTES, &mut budget)?;
             out.extend(classify(&name(p), &bytes).into_iter().map(|mut i| {
                 if let What::Skipped { reason } = i.what {
                     i.what = What::Invalid { error: reason };
