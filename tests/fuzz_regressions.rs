@@ -102,8 +102,8 @@ fn targets_on_every_profile() {
 /// four at a time, and a line of 100,000 characters.
 #[test]
 fn render_labels_anywhere() {
+    replay(harness::render, &files("fuzz/regressions/render", |_| true));
     let mut cases = files("tests/cases", ext("toml"));
-    cases.extend(files("fuzz/regressions/render", |_| true));
     let long = format!("a = \"{}\" b\nc = 1\n", "é".repeat(100_000));
     let mut texts: Vec<Vec<u8>> = cases.iter().map(|p| std::fs::read(p).unwrap()).collect();
     texts.push(long.into_bytes());
