@@ -103,7 +103,7 @@ fn targets_on_every_profile() {
 #[test]
 fn render_labels_anywhere() {
     replay(harness::render, &files("fuzz/regressions/render", |_| true));
-    let mut cases = files("tests/cases", ext("toml"));
+    let cases = files("tests/cases", ext("toml"));
     let long = format!("a = \"{}\" b\nc = 1\n", "é".repeat(100_000));
     let mut texts: Vec<Vec<u8>> = cases.iter().map(|p| std::fs::read(p).unwrap()).collect();
     texts.push(long.into_bytes());
