@@ -19,6 +19,15 @@
 //! - `out`: the bytes all artifacts add up to, and `ns/B`, time per output
 //!   byte: flat when the growth is linear in the size of the output.
 //!
+//! A second table measures reports of invalid inputs made to be large
+//! (`topoc_testgen::hostile`): check, then the text report (`text_all`, which
+//! shows 20 findings per code) and the JSON report (every finding) of a
+//! chain of N nodes (T051 from every node), of a ring whose every link is
+//! given K times (T082 with its label far up the file), and of a label
+//! past column C. `ns/finding` of the JSON stays flat when rendering is
+//! linear in the findings. `cargo bench --bench pipeline -- reports` runs
+//! this table alone.
+//!
 //! `cargo bench -- --quick` runs each measurement once (a smoke test).
 //! Speed is never asserted here or in any test: `book/src/performance.md`
 //! records the numbers with the machine and date.
@@ -27,10 +36,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use topoc::diag::render::{self, TextStyle};
 use topoc::pipeline::{self, Compiled, Options};
 use topoc::source::SourceFile;
 use topoc::target::TargetKind;
-use topoc_testgen::{Devices, generate_with};
+use topoc_testgen::{Devices, generate_with, hostile};
 
 /// The system allocator, counting live and peak bytes.
 struct Counting;
@@ -139,11 +149,72 @@ fn row(size: usize, what: &str, outcome: &str, s: &Sample, out: usize) {
     );
 }
 
+/// One row of the second table: check, text report, JSON report.
+fn report_row(what: &str, text: &str, quick: bool) {
+    let source = SourceFile::new(format!("{what}.toml"), text);
+    let qemu = Options::default();
+    let diags = match pipeline::compile(&source, &qemu) {
+        Err(d) => d,
+        Ok(c) => c.warnings,
+    };
+    let check = measure(quick, || pipeline::compile(&source, &qemu).is_ok());
+    let text_out = render::text_all(&diags, &source, TextStyle::PLAIN);
+    let text = measure(quick, || {
+        render::text_all(&diags, &source, TextStyle::PLAIN).len()
+    });
+    let json_out = render::json(&diags, &source);
+    let json = measure(quick, || render::json(&diags, &source).len());
+    println!(
+        "| {what:<22} | {:>9} | {:>8} | {:>9} | {:>10} | {:>9} | {:>11} | {:>10} | {:>10.0} |",
+        source.text.len(),
+        diags.len(),
+        ms(check.min),
+        ms(text.min),
+        text_out.len(),
+        ms(json.min),
+        json_out.len(),
+        json.min.as_nanos() as f64 / diags.len().max(1) as f64,
+    );
+}
+
+fn reports(quick: bool) {
+    println!();
+    println!("reports of large invalid inputs: times in ms (minimum), sizes in bytes");
+    println!();
+    println!(
+        "| input                  | in bytes  | findings | check ms  | text ms    | text B    | json ms     | json B     | ns/finding |"
+    );
+    println!(
+        "|------------------------|----------:|---------:|----------:|-----------:|----------:|------------:|-----------:|-----------:|"
+    );
+    for n in [128, 256, 512, 1024] {
+        report_row(&format!("chain-{n}"), &hostile::chain(n, false), quick);
+    }
+    for k in [10, 40, 80] {
+        report_row(
+            &format!("ring-128-links-x{k}"),
+            &hostile::duplicate_links(128, k),
+            quick,
+        );
+    }
+    for c in [100_000, 1_000_000] {
+        report_row(
+            &format!("label-at-column-{c}"),
+            &hostile::long_line(c).0,
+            quick,
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
     // `cargo test --benches` passes --test-style flags; run the smoke version.
     let quick = quick || args.iter().any(|a| a == "--test");
+    if args.iter().any(|a| a == "reports") {
+        reports(quick);
+        return;
+    }
     let sizes = [2usize, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
     let seed = 1;
     println!(
@@ -200,4 +271,5 @@ fn main() {
             }
         }
     }
+    reports(quick);
 }

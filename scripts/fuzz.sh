@@ -5,7 +5,11 @@
 #
 # Targets: compile (TOML through the whole pipeline and every emitter),
 # tables (SRAT/SLIT/HMAT/E820 decoders and inspect), dump (the guest dump
-# reader and verify). Each run starts from a seed corpus built here from the
+# reader and verify), targets (compile on every target profile: the first
+# byte picks cloud-hypervisor, --fallback, pc, OVMF, an SPM dialect ...),
+# render (the diagnostic renderers, labels anywhere), large (compile on a
+# block repeated up to 2 MiB), inspect (inspect's file and directory
+# reader), write (the CLI's output directory and -o writes). Each run starts from a seed corpus built here from the
 # examples, the test cases, generated topologies, our golden tables, the
 # reference tables in tests/data/ (QEMU's, real machines', guest boots') and
 # the committed guest dumps, plus whatever earlier runs added (fuzz/corpus/,
@@ -30,7 +34,7 @@ root=$PWD
 secs=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(compile tables dump)
+[ ${#targets[@]} -gt 0 ] || targets=(compile tables dump targets render large inspect write)
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz.sh: installing cargo-fuzz" >&2
@@ -66,6 +70,29 @@ done
 seed tables tests/golden/*/*.dat tests/golden/*/*.bin \
     $(find tests/data -type f \( -name 'SRAT*' -o -name 'SLIT*' -o -name 'HMAT*' -o -name '*.aml' \))
 seed dump src/guest/testdata/* book/src/examples/*.guest.txt
+# targets: each compile seed on each profile (the first byte).
+mkdir -p fuzz/seeds/targets fuzz/seeds/render fuzz/seeds/large fuzz/seeds/inspect fuzz/seeds/write
+for f in fuzz/seeds/compile/*; do
+    for k in 0 1 2 3 4 5 6 7; do
+        { printf "\\$(printf %o "$k")"; cat "$f"; } >"fuzz/seeds/targets/$k-$(basename "$f")"
+    done
+    # render: three labels (spans from the start of the file), then the file.
+    { printf '\002\000\000\000\000\010\000\000\000\100\000\000\000\004\000\000\000\200\000\000\000\020\000\000\000'; cat "$f"; } \
+        >"fuzz/seeds/render/$(basename "$f")"
+done
+# large: an example as the head, a link table repeated 1,024 times.
+for f in examples/*.toml; do
+    { printf '\000\004'; cat "$f"; printf '\000[[link]]\nfrom = "a"\nto = "b"\nkind = "upi"\n'; } \
+        >"fuzz/seeds/large/$(basename "$f")"
+done
+# inspect: golden tables, several to an input (cut at \xff\xfe).
+for d in tests/golden/*/; do
+    for f in "$d"*.dat "$d"*.bin; do if [ -f "$f" ]; then cat "$f"; printf '\377\376'; fi; done \
+        >"fuzz/seeds/inspect/$(basename "$d")"
+done
+# write: builds of different artifact sets, and -o between them.
+printf '\177all\377\376\001one\377\376\201-o\377\376\006two\377\376\000none' >fuzz/seeds/write/sequence
+printf '\177x' >fuzz/seeds/write/one-build
 
 [ "${FUZZ_SEEDS_ONLY:-}" = 1 ] && exit 0
 
@@ -81,7 +108,7 @@ for t in "${targets[@]}"; do
     echo "fuzz.sh: $t for $secs s" >&2
     if ! cargo fuzz run "${build[@]}" "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- \
         -max_total_time="$secs" -timeout=10 -malloc_limit_mb=512 -rss_limit_mb=2048 \
-        -max_len=65536 -print_final_stats=1 \
+        -max_len=65536 -print_final_stats=1 ${FUZZ_EXTRA:-} \
         -artifact_prefix="$root/fuzz/artifacts/$t/" >"$log" 2>&1; then
         status=1
         echo "fuzz.sh: $t FOUND A CRASH; the input is in fuzz/artifacts/$t/:" >&2

@@ -104,9 +104,10 @@ impl<T> std::ops::Deref for Sp<T> {
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
-    /// Byte offsets where lines start, built on the first [`SourceFile::line_col`]:
-    /// a report of many findings would otherwise rescan the file for each.
-    line_starts: Arc<OnceLock<Vec<usize>>>,
+    /// Where lines start and how many characters precede each block of
+    /// bytes, built on first use: a report of many findings would otherwise
+    /// rescan the file (or one long line) for each.
+    index: Arc<OnceLock<LineIndex>>,
     /// Whether the text has a `\r` anywhere, asked once per report.
     has_cr: Arc<OnceLock<bool>>,
 }
@@ -131,7 +132,7 @@ impl SourceFile {
         SourceFile {
             name: name.into(),
             text: text.into(),
-            line_starts: Arc::default(),
+            index: Arc::default(),
             has_cr: Arc::default(),
         }
     }
@@ -184,24 +185,104 @@ impl SourceFile {
         *self.has_cr.get_or_init(|| self.text.contains('\r'))
     }
 
+    fn index(&self) -> &LineIndex {
+        self.index.get_or_init(|| LineIndex::new(&self.text))
+    }
+
     /// 1-based line and column (in characters) of a byte offset. Lines end
     /// at LF, CRLF or a lone CR, as editors and the text renderer count them.
+    /// Constant time after the first call, whatever the line's length.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
-        let starts = self.line_starts.get_or_init(|| {
-            let b = self.text.as_bytes();
-            std::iter::once(0)
-                .chain(b.iter().enumerate().filter_map(|(i, &c)| {
-                    let ends = c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n'));
-                    ends.then_some(i + 1)
-                }))
-                .collect()
-        });
-        // `starts[0]` is 0, so at least one start is at or before `offset`.
-        let line = starts.partition_point(|&s| s <= offset).max(1);
-        let column = self.text[starts[line - 1]..offset].chars().count() + 1;
-        (line, column)
+        let index = self.index();
+        let line = index.line_of(offset);
+        let start = index.starts[line];
+        let column = index.chars_before(&self.text, offset) - index.chars_before(&self.text, start);
+        (line + 1, column + 1)
     }
+
+    /// The 0-based line a byte offset is on (an offset inside a line break
+    /// is on the line the break ends).
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.index().line_of(offset.min(self.text.len()))
+    }
+
+    /// How many lines the text has: one more than its line breaks.
+    pub fn line_count(&self) -> usize {
+        self.index().starts.len()
+    }
+
+    /// The byte range of a 0-based line's text, without its line break, and
+    /// the length of that break (0 on the last line, 1 for LF or a lone CR,
+    /// 2 for CRLF). A line past the end is empty, at the end.
+    pub fn line_range(&self, line: usize) -> (std::ops::Range<usize>, usize) {
+        let starts = &self.index().starts;
+        let len = self.text.len();
+        let Some(&start) = starts.get(line) else {
+            return (len..len, 0);
+        };
+        let Some(&next) = starts.get(line + 1) else {
+            return (start..len, 0);
+        };
+        let b = self.text.as_bytes();
+        let brk = if next >= 2 && b[next - 2] == b'\r' && b[next - 1] == b'\n' {
+            2
+        } else {
+            1
+        };
+        (start..next - brk, brk)
+    }
+}
+
+/// Line starts and character counts of one text.
+#[derive(Debug)]
+struct LineIndex {
+    /// Byte offsets where lines start; the first is 0.
+    starts: Vec<usize>,
+    /// Characters before byte `i * CHAR_BLOCK`, for each block.
+    chars: Vec<usize>,
+}
+
+/// Bytes between two character-count marks: a column costs at most this
+/// many bytes to count, however long its line.
+const CHAR_BLOCK: usize = 4096;
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let b = text.as_bytes();
+        let starts = std::iter::once(0)
+            .chain(b.iter().enumerate().filter_map(|(i, &c)| {
+                let ends = c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n'));
+                ends.then_some(i + 1)
+            }))
+            .collect();
+        let mut chars = Vec::with_capacity(b.len() / CHAR_BLOCK + 1);
+        let mut n = 0;
+        for block in b.chunks(CHAR_BLOCK) {
+            chars.push(n);
+            n += block.iter().filter(|&&c| !is_continuation(c)).count();
+        }
+        chars.push(n);
+        LineIndex { starts, chars }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        // `starts[0]` is 0, so at least one start is at or before `offset`.
+        self.starts.partition_point(|&s| s <= offset).max(1) - 1
+    }
+
+    /// Characters before byte `offset` (a character boundary).
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let block = offset / CHAR_BLOCK;
+        let from = block * CHAR_BLOCK;
+        let rest = &text.as_bytes()[from..offset];
+        self.chars[block] + rest.iter().filter(|&&c| !is_continuation(c)).count()
+    }
+}
+
+/// A UTF-8 continuation byte (not the first byte of a character).
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
 }
 
 /// Offsets of the carriage returns not followed by a line feed.
@@ -229,6 +310,27 @@ mod tests {
         // 'é' is two bytes but one column.
         assert_eq!(f.line_col(9), (2, 3));
         assert_eq!(f.line_col(1000), (3, 1));
+    }
+
+    #[test]
+    fn columns_on_long_lines_count_characters() {
+        let line = "é".repeat(10_000) + "x";
+        let f = SourceFile::new("t.toml", format!("a\n{line}\nb"));
+        assert_eq!(f.line_col(2 + 20_000), (2, 10_001));
+        assert_eq!(f.line_col(2 + 2 * 4096), (2, 4097));
+        assert_eq!(f.line_count(), 3);
+        assert_eq!(f.line_range(1), (2..2 + line.len(), 1));
+        assert_eq!(f.line_range(2), (3 + line.len()..4 + line.len(), 0));
+        assert_eq!(
+            f.line_of(2 + line.len()),
+            1,
+            "the line break is on its line"
+        );
+        let crlf = SourceFile::new("t.toml", "a\r\nb\rc");
+        assert_eq!(crlf.line_range(0), (0..1, 2));
+        assert_eq!(crlf.line_range(1), (3..4, 1));
+        assert_eq!(crlf.line_range(2), (5..6, 0));
+        assert_eq!(crlf.line_range(9), (6..6, 0));
     }
 
     #[test]

@@ -215,6 +215,10 @@ pub fn stand_in(cx: &Context, ch: Ch, out: &mut Vec<Diagnostic>) {
     let (p, l) = (ch.profile, ch.layout);
     for &d in &l.dropped_devices {
         let dev = &cx.topo.devices[d];
+        // A device with no source (or two) is T071's: nothing to point at.
+        if dev.source.span.is_detached() {
+            continue;
+        }
         let gone: Vec<u32> = l
             .dropped_nodes
             .iter()

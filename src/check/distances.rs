@@ -22,7 +22,8 @@ pub fn local_distance(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// T051: an off-diagonal distance of 10 or less, or a derived one above 254.
+/// T051: an off-diagonal distance of 10 or less (one finding per explicit
+/// pair), or derived ones above 254 (one finding per node they start from).
 /// An explicit 255 is the SLIT's "unreachable", which QEMU and Linux take.
 pub fn distance_range(cx: &Context, out: &mut Vec<Diagnostic>) {
     for p in &cx.topo.distances.pairs {
@@ -44,29 +45,55 @@ pub fn distance_range(cx: &Context, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    // Derived distances: one finding per node, naming every node too far
+    // from it, so a long chain gives one finding per node and not one per
+    // pair (a 1,024-node chain had a million).
     let Some(slit) = &cx.derived.slit else { return };
     let n = slit.matrix.len();
+    let latency = |i: usize, j: usize| cx.derived.costs[i][j].map_or(0, |c| c.latency);
+    let reference = fmt_latency(cx.derived.reference_latency);
     for i in 0..n {
-        for j in 0..n {
-            if i != j && slit.origin[i][j] == Origin::Derived && slit.matrix[i][j] == 255 {
-                let lat = cx.derived.costs[i][j].map_or(0, |c| c.latency);
-                out.push(
-                    Diagnostic::new(
-                        &codes::T051,
-                        format!(
-                            "the derived distance from {} to {} exceeds 254 (path latency {} against the reference {})",
-                            cx.node_label(i),
-                            cx.node_label(j),
-                            fmt_latency(lat),
-                            fmt_latency(cx.derived.reference_latency)
-                        ),
-                        cx.topo.nodes[i].id.span,
-                        "from this node",
-                    )
-                    .help("raise `distances.reference-latency`, or give this pair an explicit distance"),
-                );
+        let far: Vec<usize> = (0..n)
+            .filter(|&j| i != j && slit.origin[i][j] == Origin::Derived && slit.matrix[i][j] == 255)
+            .collect();
+        let message = match far.as_slice() {
+            [] => continue,
+            &[j] => format!(
+                "the derived distance from {} to {} exceeds 254 (path latency {} against the reference {reference})",
+                cx.node_label(i),
+                cx.node_label(j),
+                fmt_latency(latency(i, j)),
+            ),
+            _ => {
+                let mut list: Vec<String> = far
+                    .iter()
+                    .take(3)
+                    .map(|&j| format!("{} ({})", cx.node_label(j), fmt_latency(latency(i, j))))
+                    .collect();
+                if far.len() > 3 {
+                    list.push(format!("and {} more", far.len() - 3));
+                }
+                format!(
+                    "the derived distances from {} to {} nodes exceed 254 (path latencies against the reference {reference}): {}",
+                    cx.node_label(i),
+                    far.len(),
+                    list.join(", ")
+                )
             }
-        }
+        };
+        out.push(
+            Diagnostic::new(
+                &codes::T051,
+                message,
+                cx.topo.nodes[i].id.span,
+                "from this node",
+            )
+            .help(if far.len() == 1 {
+                "raise `distances.reference-latency`, or give this pair an explicit distance"
+            } else {
+                "raise `distances.reference-latency`, or give these pairs explicit distances"
+            }),
+        );
     }
 }
 

@@ -12,7 +12,6 @@ use crate::import::{TableFile, View, fit::Fit};
 use crate::source::SourceFile;
 use crate::text::ShowPath;
 use std::collections::BTreeMap;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -26,8 +25,6 @@ pub(super) struct Sources {
     pub host: Option<PathBuf>,
 }
 
-/// The most one host file may hold: far above any SRAT, HMAT or iomem.
-const MAX_FILE: u64 = 64 << 20;
 /// The most names one directory listing records.
 const MAX_NAMES: usize = 1 << 20;
 
@@ -47,9 +44,10 @@ fn snapshot(root: &Path) -> Snapshot {
         root: root.shown(),
         files: BTreeMap::new(),
     };
+    let mut budget = input::Budget::default();
     for pattern in WANTED {
         let segs: Vec<&str> = pattern.split('/').collect();
-        expand(root, "", &segs, &mut s.files);
+        expand(root, "", &segs, &mut s.files, &mut budget);
     }
     s
 }
@@ -62,7 +60,13 @@ fn rel_join(prefix: &str, name: &str) -> String {
     }
 }
 
-fn expand(root: &Path, prefix: &str, segs: &[&str], files: &mut BTreeMap<String, Read>) {
+fn expand(
+    root: &Path,
+    prefix: &str,
+    segs: &[&str],
+    files: &mut BTreeMap<String, Read>,
+    budget: &mut input::Budget,
+) {
     let Some((seg, rest)) = segs.split_first() else {
         return;
     };
@@ -74,17 +78,17 @@ fn expand(root: &Path, prefix: &str, segs: &[&str], files: &mut BTreeMap<String,
         for n in names.iter().filter(|n| segment_matches(seg, n)) {
             let p = rel_join(prefix, n);
             if rest.is_empty() {
-                record(root, &p, files);
+                record(root, &p, files, budget);
             } else {
-                expand(root, &p, rest, files);
+                expand(root, &p, rest, files, budget);
             }
         }
     } else {
         let p = rel_join(prefix, seg);
         if rest.is_empty() {
-            record(root, &p, files);
+            record(root, &p, files, budget);
         } else {
-            expand(root, &p, rest, files);
+            expand(root, &p, rest, files, budget);
         }
     }
 }
@@ -123,7 +127,7 @@ fn problem(e: &std::io::Error) -> Read {
 
 /// One path at the end of a pattern: a file's bytes, a directory's names,
 /// a symbolic link to a directory's target name.
-fn record(root: &Path, rel: &str, files: &mut BTreeMap<String, Read>) {
+fn record(root: &Path, rel: &str, files: &mut BTreeMap<String, Read>, budget: &mut input::Budget) {
     if files.contains_key(rel) {
         return;
     }
@@ -144,13 +148,12 @@ fn record(root: &Path, rel: &str, files: &mut BTreeMap<String, Read>) {
         }
         Ok(_) => match std::fs::File::open(&path) {
             Err(e) => problem(&e),
-            Ok(f) => {
-                let mut bytes = Vec::new();
-                match f.take(MAX_FILE).read_to_end(&mut bytes) {
-                    Ok(_) => Read::Text(bytes),
-                    Err(e) => problem(&e),
-                }
-            }
+            // Bounded like every input: a file too large does not read,
+            // which stops the import.
+            Ok(f) => match input::read_bounded(f, &path.shown().to_string(), budget) {
+                Ok(bytes) => Read::Text(bytes),
+                Err(e) => Read::Unreadable(e),
+            },
         },
     };
     files.insert(rel.to_string(), read);

@@ -375,7 +375,7 @@ fn print_out(bytes: &[u8]) -> ExitCode {
 /// parsed (not UTF-8, a lone carriage return) is an invalid topology: it is
 /// reported as a T001 diagnostic and gives exit 1.
 fn read_source(ui: &Ui, path: &Path, format: Format) -> Result<SourceFile, ExitCode> {
-    let bytes = input::read(path).map_err(|e| ui.io(e))?;
+    let bytes = input::read_topology(path).map_err(|e| ui.io(e))?;
     match SourceFile::decode(input::name(path), bytes) {
         Ok(source) => Ok(source),
         Err((source, problem)) => {

@@ -33,6 +33,13 @@ pub const END_MARKER: &str = "=====TOPOC-DUMP-END=====";
 /// so this also bounds what a dump of many short sections makes us allocate.
 const MAX_LIST_LEN: usize = 8192;
 
+/// Upper bound on the numbers all node and CPU lists of one dump expand to
+/// together. A real guest's lists name each CPU once and each node a few
+/// times (8,192 + 7 × 1,024 at most); without this bound a dump of many
+/// `## nodeN` sections, each with a long list, made 11.5 MB of text take
+/// 6.5 GB. 2^20 numbers are 4 MiB.
+pub const MAX_LIST_TOTAL: usize = 1 << 20;
+
 /// Which dump format the begin marker announced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DumpVersion {
@@ -54,6 +61,8 @@ pub enum DumpError {
     },
     /// A begin marker with a version this parser does not know.
     UnsupportedVersion(String),
+    /// More than a real guest could print: what, and the bound.
+    TooLarge(String),
 }
 
 impl fmt::Display for DumpError {
@@ -76,6 +85,7 @@ impl fmt::Display for DumpError {
                     "unsupported dump format version `{v}` (this topoc reads v1)"
                 )
             }
+            DumpError::TooLarge(what) => write!(f, "not a dump a Linux guest prints: {what}"),
         }
     }
 }
@@ -341,7 +351,7 @@ impl GuestDump {
     /// Parses a dump out of `text`, which may be a whole console log.
     pub fn parse(text: &str) -> Result<GuestDump, DumpError> {
         let (version, body) = extract(text)?;
-        Ok(parse_body(version, &body))
+        parse_body(version, &body)
     }
 
     /// The raw bytes of ACPI table `signature`, if the dump had it.
@@ -468,7 +478,7 @@ fn sections(body: &[String]) -> Vec<(String, Vec<&str>)> {
     out
 }
 
-fn parse_body(version: DumpVersion, body: &[String]) -> GuestDump {
+fn parse_body(version: DumpVersion, body: &[String]) -> Result<GuestDump, DumpError> {
     let mut d = GuestDump {
         version,
         uid: None,
@@ -500,6 +510,7 @@ fn parse_body(version: DumpVersion, body: &[String]) -> GuestDump {
         notes: Vec::new(),
         warnings: Vec::new(),
     };
+    let mut budget = MAX_LIST_TOTAL;
     for (name, lines) in sections(body) {
         let mut data: Vec<&str> = Vec::with_capacity(lines.len());
         for line in lines {
@@ -525,7 +536,7 @@ fn parse_body(version: DumpVersion, body: &[String]) -> GuestDump {
             "memmap" | "e820.firmware" => parse_memmap(&mut d, &data),
             "iomem" => parse_iomem(&mut d, &data),
             "meminfo" => parse_meminfo(&mut d, &data),
-            "nodes" => parse_nodes(&mut d, &data),
+            "nodes" => parse_nodes(&mut d, &data, &mut budget)?,
             "dax" => parse_dax(&mut d, &data),
             "pci" => parse_pci(&mut d, &data),
             "acpi.tables" => parse_legacy_tables(&mut d, &data),
@@ -538,7 +549,7 @@ fn parse_body(version: DumpVersion, body: &[String]) -> GuestDump {
             }
         }
     }
-    d
+    Ok(d)
 }
 
 fn first_line<'a>(data: &[&'a str]) -> Option<&'a str> {
@@ -904,7 +915,18 @@ fn list_field(d: &mut GuestDump, what: &str, v: &str) -> Option<Vec<u32>> {
     list
 }
 
-fn parse_nodes(d: &mut GuestDump, data: &[&str]) {
+/// Takes a list's length from what the dump's lists may still name.
+fn spend(budget: &mut usize, list: &Option<Vec<u32>>) -> Result<(), DumpError> {
+    let n = list.as_ref().map_or(0, Vec::len);
+    *budget = budget.checked_sub(n).ok_or_else(|| {
+        DumpError::TooLarge(format!(
+            "its node and CPU lists name more than {MAX_LIST_TOTAL} numbers together"
+        ))
+    })?;
+    Ok(())
+}
+
+fn parse_nodes(d: &mut GuestDump, data: &[&str], budget: &mut usize) -> Result<(), DumpError> {
     let mut current: Option<NodeInfo> = None;
     for line in data {
         if let Some(name) = line.strip_prefix("## ") {
@@ -916,6 +938,13 @@ fn parse_nodes(d: &mut GuestDump, data: &[&str]) {
                 .strip_prefix("node")
                 .and_then(|n| n.parse().ok())
             {
+                Some(id) if id >= crate::linux::numa::MAX_NUMNODES => {
+                    return Err(DumpError::TooLarge(format!(
+                        "`{}`: Linux numbers nodes below {}",
+                        line.trim(),
+                        crate::linux::numa::MAX_NUMNODES
+                    )));
+                }
                 Some(id) => {
                     current = Some(NodeInfo {
                         id,
@@ -931,6 +960,7 @@ fn parse_nodes(d: &mut GuestDump, data: &[&str]) {
         };
         let Some(node) = current.as_mut() else {
             let list = list_field(d, k, v);
+            spend(budget, &list)?;
             let l = &mut d.node_lists;
             match k {
                 "possible" => l.possible = list,
@@ -944,7 +974,10 @@ fn parse_nodes(d: &mut GuestDump, data: &[&str]) {
             continue;
         };
         match k {
-            "cpulist" => node.cpulist = parse_list(v),
+            "cpulist" => {
+                node.cpulist = parse_list(v);
+                spend(budget, &node.cpulist)?;
+            }
             "MemTotal" => node.mem_total_kib = parse_kib(v),
             "distance" => {
                 node.distance = v
@@ -981,6 +1014,7 @@ fn parse_nodes(d: &mut GuestDump, data: &[&str]) {
     if let Some(n) = current {
         d.nodes.insert(n.id, n);
     }
+    Ok(())
 }
 
 /// `size=N line_size=N indexing=N write_policy=N` pairs.

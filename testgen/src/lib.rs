@@ -43,6 +43,9 @@
 //!   with several Generic Initiator nodes;
 //! - memory totals stay far below the AMD HyperTransport hole at 1 TiB (T101).
 
+/// Large inputs that are wrong on purpose, for the tests of topoc's bounds.
+pub mod hostile;
+
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
