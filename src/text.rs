@@ -94,7 +94,10 @@ fn escape(s: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
 
 /// `s` with every forbidden character but tab, line feed and the carriage
 /// return of a CRLF replaced by as many `?` as it has bytes: source text
-/// for an excerpt, where byte offsets must not move.
+/// for an excerpt, where byte offsets must not move. A lone carriage return
+/// ends a line ([`crate::source::SourceFile::line_col`] counts it so), so it
+/// becomes a line feed, which keeps the lines where they were and cannot
+/// move a terminal's cursor back over what was printed.
 pub fn visible_same_length(s: &str) -> Cow<'_, str> {
     let keep = |s: &str, i: usize, c: char| {
         c == '\t' || c == '\n' || (c == '\r' && s.as_bytes().get(i + 1) == Some(&b'\n'))
@@ -107,7 +110,9 @@ pub fn visible_same_length(s: &str) -> Cow<'_, str> {
     }
     let mut o = String::with_capacity(s.len());
     for (i, c) in s.char_indices() {
-        if is_forbidden(c) && !keep(s, i, c) {
+        if c == '\r' && !keep(s, i, c) {
+            o.push('\n');
+        } else if is_forbidden(c) && !keep(s, i, c) {
             o.extend(std::iter::repeat_n('?', c.len_utf8()));
         } else {
             o.push(c);
@@ -145,7 +150,7 @@ mod tests {
         assert_eq!(p.shown(), "d/s\\u{a}\\u{1b}[2J.dat");
         let s = "a\u{1b}b\u{9b}c\r\nd\re\tf";
         let v = visible_same_length(s);
-        assert_eq!(v, "a?b??c\r\nd?e\tf");
+        assert_eq!(v, "a?b??c\r\nd\ne\tf");
         assert_eq!(v.len(), s.len());
     }
 }
