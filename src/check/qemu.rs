@@ -1079,7 +1079,37 @@ pub fn command_line_length(cx: &Context, p: &QemuProfile, out: &mut Vec<Diagnost
 /// beside it (the slot is on the root bus, the device sits behind the
 /// node's bridge), or a node Linux keeps offline at boot, whose bridge it
 /// then places on no node (see [`crate::linux::guest::Guest::pci_numa_node`]).
-pub fn device_numa_node(cx: &Context, _: Qemu, out: &mut Vec<Diagnostic>) {
+pub fn device_numa_node(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    // The ids topoc gives the bridges and root ports share `-device`'s
+    // namespace with the devices' own names.
+    let l = q.layout;
+    for d in &cx.topo.devices {
+        let bridge = l.bridges.iter().find(|b| b.id() == d.name.value);
+        let port = l.pci.iter().find(|pl| {
+            pl.bridge.is_some()
+                && q.profile.machine.value != crate::kinds::QemuMachine::Pc
+                && crate::layout::qemu::root_port_id(&cx.topo.devices[pl.device].name.value)
+                    == d.name.value
+        });
+        let what = match (bridge, port) {
+            (Some(b), _) => format!("the host bridge of {}", cx.topo.nodes[b.node].label()),
+            (None, Some(pl)) => format!(
+                "the root port of device \"{}\"",
+                cx.topo.devices[pl.device].name.value
+            ),
+            (None, None) => continue,
+        };
+        out.push(
+            Diagnostic::new(
+                &codes::T083,
+                format!("device name \"{}\" is the id topoc gives {what}", d.name.value),
+                d.name.span,
+                "taken by a generated id",
+            )
+            .help("rename the device: topoc names host bridges pxb<node id> and root ports rp-<device>")
+            .note(format!("QEMU refuses: \"Duplicate ID '{}' for device\"", d.name.value)),
+        );
+    }
     for d in &cx.topo.devices {
         let Some(node) = &d.numa_node else { continue };
         if let Some(slot) = &d.guest_slot {
