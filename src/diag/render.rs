@@ -536,15 +536,15 @@ pub fn text_report(
     // (code, findings) in the order codes first appear.
     let mut seen: Vec<(&'static str, usize)> = Vec::new();
     for d in diags {
-        let n = match seen.iter_mut().find(|(c, _)| *c == d.code.code) {
-            Some((_, n)) => n,
+        let k = match seen.iter().position(|(c, _)| *c == d.code.code) {
+            Some(k) => k,
             None => {
                 seen.push((d.code.code, 0));
-                &mut seen.last_mut().expect("just pushed").1
+                seen.len() - 1
             }
         };
-        *n += 1;
-        if *n <= MAX_SHOWN_PER_CODE {
+        seen[k].1 += 1;
+        if seen[k].1 <= MAX_SHOWN_PER_CODE {
             out.push_str(&text_shown(d, source, style));
             out.push('\n');
         }

@@ -170,16 +170,7 @@ impl VirtLayoutJson {
     fn new(l: &crate::layout::virt::VirtLayout) -> Self {
         VirtLayoutJson {
             ram_size: l.ram_size,
-            nodes: l
-                .nodes
-                .iter()
-                .map(|n| NodeRamJson {
-                    node_id: n.node_id,
-                    offset: n.offset,
-                    size: n.size,
-                    ranges: regions(&n.ranges),
-                })
-                .collect(),
+            nodes: nodes_json(&l.nodes),
             slots: l.slots,
             maxmem: l.maxmem,
             device_memory: l.device_memory.map(RegionJson),
@@ -193,16 +184,7 @@ impl VirtLayoutJson {
                     enabled: h.enabled,
                 })
                 .collect(),
-            pci: l
-                .pci
-                .iter()
-                .map(|p| PciJson {
-                    bus: p.bus,
-                    slot: p.slot,
-                    function: p.function,
-                    bridge_node_id: None,
-                })
-                .collect(),
+            pci: pci_json(&l.pci, &[]),
         }
     }
 }
@@ -215,6 +197,32 @@ struct PciJson {
     /// The node id of the host bridge the device sits behind.
     #[serde(skip_serializing_if = "Option::is_none")]
     bridge_node_id: Option<u32>,
+}
+
+fn nodes_json(nodes: &[crate::layout::qemu::NodeRam]) -> Vec<NodeRamJson> {
+    nodes
+        .iter()
+        .map(|n| NodeRamJson {
+            node_id: n.node_id,
+            offset: n.offset,
+            size: n.size,
+            ranges: regions(&n.ranges),
+        })
+        .collect()
+}
+
+fn pci_json(
+    pci: &[crate::layout::qemu::PciPlacement],
+    bridges: &[crate::layout::qemu::HostBridge],
+) -> Vec<PciJson> {
+    pci.iter()
+        .map(|p| PciJson {
+            bus: p.bus,
+            slot: p.slot,
+            function: p.function,
+            bridge_node_id: p.bridge.map(|b| bridges[b].node_id),
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -233,16 +241,7 @@ impl<'a> QemuLayoutJson<'a> {
             above_4g_start: l.above_4g_start,
             relocated_above_1tb: l.relocated_above_1tb,
             max_used_gpa: l.max_used_gpa,
-            nodes: l
-                .nodes
-                .iter()
-                .map(|n| NodeRamJson {
-                    node_id: n.node_id,
-                    offset: n.offset,
-                    size: n.size,
-                    ranges: regions(&n.ranges),
-                })
-                .collect(),
+            nodes: nodes_json(&l.nodes),
             slots: l.slots,
             maxmem: l.maxmem,
             device_memory: l.device_memory.map(RegionJson),
@@ -262,16 +261,7 @@ impl<'a> QemuLayoutJson<'a> {
                     region: RegionJson(s.region),
                 })
                 .collect(),
-            pci: l
-                .pci
-                .iter()
-                .map(|p| PciJson {
-                    bus: p.bus,
-                    slot: p.slot,
-                    function: p.function,
-                    bridge_node_id: p.bridge.map(|b| l.bridges[b].node_id),
-                })
-                .collect(),
+            pci: pci_json(&l.pci, &l.bridges),
             host_bridges: l
                 .bridges
                 .iter()
