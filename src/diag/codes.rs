@@ -167,6 +167,7 @@ codes! {
     T170 = "T170" "import-inconsistent" Error Import "Host files that contradict each other";
     T171 = "T171" "import-fit" Error Import "A fitting option that cannot apply to the imported machine";
     T172 = "T172" "import-nothing" Error Import "The sources describe no machine";
+    T173 = "T173" "import-arm64-node-limit" Warning Import "An imported aarch64 machine with more proximity domains than Debian's arm64 kernels take";
     T180 = "T180" "control-character" Error Parse "A string holds a control character";
     T181 = "T181" "empty-path" Error Parse "A file path that is empty";
     T200 = "T200" "ch-no-hmat" Error Target "HMAT data cloud-hypervisor cannot build";

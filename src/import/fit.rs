@@ -104,6 +104,8 @@ fn round_to(v: u64, unit: u64) -> u64 {
 }
 
 pub fn apply(d: &mut Desc, fit: &Fit, out: &mut Vec<Diagnostic>) {
+    // The machine as imported, for a `--nodes` suggestion in its own ids.
+    let before = d.aarch64.is_some().then(|| d.clone());
     if let Some(keep) = &fit.nodes {
         keep_nodes(d, keep, out);
     }
@@ -114,6 +116,81 @@ pub fn apply(d: &mut Desc, fit: &Fit, out: &mut Vec<Diagnostic>) {
     if let Some(m) = fit.memory {
         memory(d, m);
     }
+    if let Some(before) = before {
+        arm64_node_limit(d, &before, fit, out);
+    }
+}
+
+/// The nodes the SRAT will name: those with CPUs, memory or a device's
+/// Generic Initiator (an empty node gets no entry and is no Linux node).
+fn srat_domains(d: &Desc) -> Vec<bool> {
+    (0..d.nodes.len())
+        .map(|i| {
+            let n = &d.nodes[i];
+            !n.cpus.is_empty() || n.has_memory() || d.devices.iter().any(|x| x.gi.contains(&i))
+        })
+        .collect()
+}
+
+/// T173: an aarch64 machine whose SRAT would name more proximity domains
+/// than Debian's arm64 guest kernels take (`CONFIG_NODES_SHIFT=4`): the guest
+/// would ignore the whole SRAT, and `topoc check` refuses the file (T124).
+/// A GH200 host has 10 domains, two superchips 20. The file is still written,
+/// as the host's own picture; the help gives a `--nodes` list, in the
+/// imported ids, that keeps every node with CPUs or memory and shares the
+/// remaining domains among the devices' Generic Initiator nodes, first of
+/// each device first.
+fn arm64_node_limit(d: &Desc, before: &Desc, fit: &Fit, out: &mut Vec<Diagnostic>) {
+    let limit = crate::linux::numa::ARM64_MAX_NUMNODES as usize;
+    let count = srat_domains(d).iter().filter(|&&x| x).count();
+    if count <= limit {
+        return;
+    }
+    let msg = format!(
+        "the imported aarch64 machine has {count} proximity domains, but Debian's arm64 guest kernels take at most {limit} and then ignore the whole SRAT; `topoc check` refuses the file (T124)"
+    );
+    let help = if fit.nodes.is_some() {
+        format!(
+            "list fewer nodes in --nodes: at most {limit} with CPUs, memory or a Generic Initiator"
+        )
+    } else {
+        let n = before.nodes.len();
+        let mut keep: Vec<bool> = (0..n)
+            .map(|i| !before.nodes[i].cpus.is_empty() || before.nodes[i].has_memory())
+            .collect();
+        let mut budget = limit.saturating_sub(keep.iter().filter(|&&k| k).count());
+        if keep.iter().filter(|&&k| k).count() > limit {
+            // More CPU and memory nodes than the kernel takes: the first ones.
+            let mut seen = 0;
+            for k in &mut keep {
+                if *k {
+                    seen += 1;
+                    *k = seen <= limit;
+                }
+            }
+        }
+        let most = before.devices.iter().map(|x| x.gi.len()).max().unwrap_or(0);
+        for round in 0..most {
+            for dev in &before.devices {
+                if let Some(&g) = dev.gi.get(round)
+                    && !keep[g]
+                    && budget > 0
+                {
+                    keep[g] = true;
+                    budget -= 1;
+                }
+            }
+        }
+        let ids: Vec<u32> = (0..n)
+            .filter(|&i| keep[i])
+            .map(|i| before.nodes[i].id)
+            .collect();
+        format!(
+            "fit it with --nodes {}: every node with CPUs or memory, and the devices' Generic Initiator nodes shared among them up to {limit} domains",
+            fmt_cpulist(&ids)
+        )
+    };
+    out.push(warning(&codes::T173, msg).help(help));
 }
 
 /// Renumbers after nodes were dropped: `keep[i]` says whether old node `i`

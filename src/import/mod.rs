@@ -23,7 +23,7 @@
 //!   names and a comment on every value.
 //!
 //! Nothing here reads a file: `cli` reads them and hands over bytes. Bad input
-//! is a diagnostic (codes T160-T172) that names the file and the byte offset
+//! is a diagnostic (codes T160-T173) that names the file and the byte offset
 //! or line, never a panic and never a smaller machine without a word: what
 //! the import leaves out or stands in for is a warning and a note in the
 //! file.
