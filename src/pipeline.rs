@@ -206,6 +206,13 @@ pub fn compile_linted(
     if diags.iter().any(Diagnostic::is_error) {
         return (Err(diags), report);
     }
+    // A guest that takes topoc's tables through the initrd table upgrade
+    // replaces a firmware table only with a higher OEM revision than QEMU's 1.
+    let acpi_oem_revision = if target.qemu().is_some_and(|p| p.acpi_table_upgrade.value) {
+        opts.acpi_oem_revision.max(2)
+    } else {
+        opts.acpi_oem_revision
+    };
     let compiled = Compiled {
         source: source.clone(),
         topo,
@@ -213,7 +220,7 @@ pub fn compile_linted(
         target,
         layout,
         warnings: diags,
-        acpi_oem_revision: opts.acpi_oem_revision,
+        acpi_oem_revision,
     };
     (Ok(compiled), report)
 }

@@ -57,6 +57,9 @@ pub struct QemuProfile {
     pub arch: Arch,
     /// `-machine virt,gic-version=`; read only on aarch64.
     pub gic_version: Sp<GicVersion>,
+    /// `acpi-table-upgrade`: the guest kernel takes topoc's SRAT, SLIT and
+    /// HMAT from its initrd (OEM revision 2) in place of QEMU's.
+    pub acpi_table_upgrade: Sp<bool>,
     /// What `cpu_model` says.
     pub cpu: CpuFacts,
     pub vendor: Vendor,
@@ -316,6 +319,7 @@ fn qemu_profile(topo: &Topology, o: &QemuOverrides) -> QemuProfile {
             .gic_version
             .clone()
             .unwrap_or(Sp::detached(GicVersion::V3)),
+        acpi_table_upgrade: s.acpi_table_upgrade.clone().unwrap_or(Sp::detached(false)),
         vendor: cpu.vendor,
         phys_bits: cpu.phys_bits,
         cpu,

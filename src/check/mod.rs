@@ -431,6 +431,10 @@ pub static RULES: &[Rule] = &[
         run: Run::Qemu(qemu::pci_slots),
     },
     Rule {
+        code: &codes::T110,
+        run: Run::Virt(virt::pci_slots),
+    },
+    Rule {
         code: &codes::T111,
         run: Run::Qemu(qemu::spm_dialect_version),
     },

@@ -904,31 +904,60 @@ pub fn kernel_cmdline_length(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
     );
 }
 
-/// Slots the machine's own devices hold on the root bus: the host bridge at 0
-/// on both, ICH9's LPC/SATA/SMBus functions at 31 on q35, PIIX3 at 1 on pc.
 /// The slots QEMU's default VGA card and network card take when it is
 /// started without `-nodefaults` (q35: VGA 1, NIC 2; pc: VGA 2, NIC 3;
-/// measured on 10.0.2).
+/// virt: NIC 1; measured on 10.0.2).
 fn default_device_slots(machine: crate::kinds::QemuMachine) -> &'static [u8] {
     match machine {
-        // `virt` on x86_64 is refused (T120) and laid out as q35.
-        crate::kinds::QemuMachine::Q35 | crate::kinds::QemuMachine::Virt => &[1, 2],
+        crate::kinds::QemuMachine::Q35 => &[1, 2],
         crate::kinds::QemuMachine::Pc => &[2, 3],
+        // aarch64 `virt` has no default VGA; its default NIC
+        // (virtio-net-pci) takes slot 1 (measured on 10.0.2).
+        crate::kinds::QemuMachine::Virt => &[1],
     }
 }
 
+/// Slots the machine's own devices hold on the root bus: the host bridge at 0
+/// on all three, ICH9's LPC/SATA/SMBus functions at 31 on q35, PIIX3 at 1 on
+/// pc.
 fn machine_slots(machine: crate::kinds::QemuMachine) -> &'static [u8] {
     match machine {
-        crate::kinds::QemuMachine::Q35 | crate::kinds::QemuMachine::Virt => &[0, 0x1f],
+        crate::kinds::QemuMachine::Q35 => &[0, 0x1f],
         crate::kinds::QemuMachine::Pc => &[0, 1],
+        // `gpex-root`, the host bridge, at 0; slot 0x1f is free on virt,
+        // but topoc's own placement stays below it as on q35.
+        crate::kinds::QemuMachine::Virt => &[0],
     }
 }
 
 /// T110: two devices in one PCI slot, or a device in a slot the machine
 /// itself holds.
 pub fn pci_slots(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
-    let (p, l) = (q.profile, q.layout);
-    let reserved = machine_slots(p.machine.value);
+    pci_slots_on(cx, PciView::of_qemu(q), out);
+}
+
+/// The PCI placement a slot or bridge rule judges, on either QEMU machine
+/// family (x86 q35/pc from [`Qemu`], aarch64 `virt` from its layout).
+#[derive(Clone, Copy)]
+pub struct PciView<'a> {
+    pub machine: crate::kinds::QemuMachine,
+    pub pci: &'a [crate::layout::qemu::PciPlacement],
+    pub bridges: &'a [crate::layout::qemu::HostBridge],
+}
+
+impl<'a> PciView<'a> {
+    pub fn of_qemu(q: Qemu<'a>) -> PciView<'a> {
+        PciView {
+            machine: q.profile.machine.value,
+            pci: &q.layout.pci,
+            bridges: &q.layout.bridges,
+        }
+    }
+}
+
+/// [`pci_slots`] on a [`PciView`]: also the `virt` machine's T110.
+pub fn pci_slots_on(cx: &Context, l: PciView, out: &mut Vec<Diagnostic>) {
+    let reserved = machine_slots(l.machine);
     for (k, pl) in l.pci.iter().enumerate() {
         if pl.bridge.is_some() {
             continue;
@@ -955,23 +984,23 @@ pub fn pci_slots(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::new(
                     &codes::T110,
-                    format!("PCI slot {:#x} belongs to the {} machine's own devices", pl.slot, p.machine.value),
+                    format!("PCI slot {:#x} belongs to the {} machine's own devices", pl.slot, l.machine),
                     span,
                     "taken by the machine",
                 )
                 .help("choose another `guest-slot`; topoc places devices from slot 0x10 on when none is given")
-                .note("QEMU refuses: \"PCI: slot N function 0 not available for …, in use by …\" (q35: host bridge at 0, ICH9 at 0x1f; pc: host bridge at 0, PIIX3 at 1)"),
+                .note("QEMU refuses: \"PCI: slot N function 0 not available for …, in use by …\" (q35: host bridge at 0, ICH9 at 0x1f; pc: host bridge at 0, PIIX3 at 1; virt: gpex-root at 0)"),
             );
-        } else if !auto && default_device_slots(p.machine.value).contains(&pl.slot) {
+        } else if !auto && default_device_slots(l.machine).contains(&pl.slot) {
             out.push(
                 Diagnostic::new(
                     &codes::T110,
-                    format!("PCI slot {:#x} is where QEMU puts its default VGA or network card on {}", pl.slot, p.machine.value),
+                    format!("PCI slot {:#x} is where QEMU puts its default VGA or network card on {}", pl.slot, l.machine),
                     span,
                     "taken by a default device",
                 )
                 .help("choose a `guest-slot` from 0x10 on (topoc's own choice when none is given), or below 0x1f on q35")
-                .note("QEMU started without -nodefaults refuses: \"PCI: slot N function 0 not available for …, in use by VGA\" (q35: VGA in slot 1, NIC in 2; pc: 2 and 3; measured on 10.0.2)"),
+                .note("QEMU started without -nodefaults refuses: \"PCI: slot N function 0 not available for …, in use by VGA\" (q35: VGA in slot 1, NIC in 2; pc: 2 and 3; virt: its virtio-net-pci NIC in 1; measured on 10.0.2)"),
             );
         } else if let Some(other) = taken {
             let first = &cx.topo.devices[other.device];
@@ -1030,12 +1059,12 @@ pub fn pci_slots(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
                     "its devices need a bridge",
                 )
                 .help("put some of these devices on another node's bridge or on the root bus (no `numa-node`)")
-                .note(match p.machine.value {
+                .note(match l.machine {
                     crate::kinds::QemuMachine::Q35 | crate::kinds::QemuMachine::Virt => "on q35 each device behind the bridge takes a root port in one of the 32 slots of the bridge's bus",
                     crate::kinds::QemuMachine::Pc => "on pc the devices share the 32 slots of the bus behind the bridge",
                 }),
             );
-        } else if br.last_bus(p.machine.value) > 0xff {
+        } else if br.last_bus(l.machine) > 0xff {
             out.push(
                 Diagnostic::new(
                     &codes::T110,
@@ -1080,14 +1109,18 @@ pub fn command_line_length(cx: &Context, p: &QemuProfile, out: &mut Vec<Diagnost
 /// node's bridge), or a node Linux keeps offline at boot, whose bridge it
 /// then places on no node (see [`crate::linux::guest::Guest::pci_numa_node`]).
 pub fn device_numa_node(cx: &Context, q: Qemu, out: &mut Vec<Diagnostic>) {
+    device_numa_node_on(cx, PciView::of_qemu(q), out);
+}
+
+/// [`device_numa_node`] on a [`PciView`]: also the `virt` machine's T083.
+pub fn device_numa_node_on(cx: &Context, l: PciView, out: &mut Vec<Diagnostic>) {
     // The ids topoc gives the bridges and root ports share `-device`'s
     // namespace with the devices' own names.
-    let l = q.layout;
     for d in &cx.topo.devices {
         let bridge = l.bridges.iter().find(|b| b.id() == d.name.value);
         let port = l.pci.iter().find(|pl| {
             pl.bridge.is_some()
-                && q.profile.machine.value != crate::kinds::QemuMachine::Pc
+                && l.machine != crate::kinds::QemuMachine::Pc
                 && crate::layout::qemu::root_port_id(&cx.topo.devices[pl.device].name.value)
                     == d.name.value
         });

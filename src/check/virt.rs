@@ -213,10 +213,14 @@ pub fn guest_node_limit(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
     );
 }
 
-/// T125: firmware under which the arm64 guest kernel fakes one node.
+/// T125: firmware under which the arm64 guest kernel fakes one node, unless
+/// the guest takes topoc's SRAT, which covers the flash, from its initrd.
 pub fn firmware_numa(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
     let p = v.profile;
-    if p.firmware.value != crate::kinds::Firmware::Edk2_2022_11 || srat_nodes(cx, v).len() < 2 {
+    if p.firmware.value != crate::kinds::Firmware::Edk2_2022_11
+        || p.acpi_table_upgrade.value
+        || srat_nodes(cx, v).len() < 2
+    {
         return;
     }
     out.push(
@@ -226,7 +230,7 @@ pub fn firmware_numa(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
             setting(cx, p.firmware.span),
             "firmware",
         )
-        .help("use firmware = \"edk2-2020.11\" (Debian bullseye's qemu-efi-aarch64 2020.11-2+deb11u2), the default")
+        .help("use firmware = \"edk2-2020.11\" (Debian bullseye's qemu-efi-aarch64 2020.11-2+deb11u2, the default), or keep 2022.11 and add acpi-table-upgrade = true under [target.qemu]: the guest then takes topoc's SRAT, which also covers the flash, from its initrd")
         .note(format!(
             "edk2 2022.11 (Debian bookworm's qemu-efi-aarch64) reports the variable-store flash [{:#x}, {:#x}) as write-combined memory; \
              Linux adds it to memblock, no SRAT range covers it, and the guest prints \"NUMA: Warning: invalid memblk node 16\" and \"NUMA: Faking a node\"",
@@ -236,24 +240,44 @@ pub fn firmware_numa(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
     );
 }
 
-/// T083 on virt: the target keeps every device on `pcie.0`, so a
-/// `numa-node` would reach no guest.
-pub fn device_numa_node(cx: &Context, _: Virt, out: &mut Vec<Diagnostic>) {
+/// T083 on virt: the rules q35 has (a `guest-slot` beside `numa-node`, an
+/// offline node, a generated id taken), and the firmware that numbers no
+/// bus behind a host bridge: edk2 2020.11's ArmVirtQemu knows one root
+/// bridge only (extra root buses came to ArmVirtPkg in 2021).
+pub fn device_numa_node(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
+    super::qemu::device_numa_node_on(cx, pci_view(v), out);
+    if v.profile.firmware.value != crate::kinds::Firmware::Edk2_2020_11 {
+        return;
+    }
     for d in &cx.topo.devices {
         let Some(node) = &d.numa_node else { continue };
         out.push(
             Diagnostic::new(
                 &codes::T083,
                 format!(
-                    "the aarch64 virt target puts device \"{}\" on pcie.0, not behind a host bridge of {}",
+                    "under edk2 2020.11 the arm64 guest never finds device \"{}\" behind the host bridge of {}",
                     d.name.value,
                     cx.topo.nodes[node.value].label()
                 ),
                 node.span,
-                "not on virt yet",
+                "behind a pxb-pcie",
             )
-            .help("remove `numa-node` for an aarch64 machine; the x86 machines (q35, pc) and cloud-hypervisor place devices on their nodes")
-            .note("measured with edk2 2020.11: the firmware numbers no bus behind a pxb-pcie root port, so the guest never finds the device and QEMU's Generic Initiator structures name 0000:00:00.0"),
+            .help("use firmware = \"edk2-2022.11\" with acpi-table-upgrade = true under [target.qemu] (2022.11 numbers the buses behind the bridge; the upgrade keeps guest NUMA, T125), or remove `numa-node` to keep the device on pcie.0")
+            .note("measured with QEMU 10.0.2 and Debian's 6.1 arm64 kernel: edk2 2020.11 numbers no bus behind a pxb-pcie root port, so the guest never finds the device and QEMU's Generic Initiator structures name 0000:00:00.0; edk2 2022.11 numbers them (root port at bus_nr, device on bus_nr + 1) and the device reads the bridge's node"),
         );
+    }
+}
+
+/// T110 on virt: the slot rules of q35, with virt's own slots (gpex-root at
+/// 0, the default NIC at 1).
+pub fn pci_slots(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
+    super::qemu::pci_slots_on(cx, pci_view(v), out);
+}
+
+fn pci_view(v: Virt<'_>) -> super::qemu::PciView<'_> {
+    super::qemu::PciView {
+        machine: v.profile.machine.value,
+        pci: &v.layout.pci,
+        bridges: &v.layout.bridges,
     }
 }

@@ -184,7 +184,7 @@ pub static ARTIFACTS: &[Artifact] = &[
     Artifact {
         name: "srat",
         file: "SRAT.dat",
-        description: "ACPI SRAT as the VMM builds it (binary)",
+        description: "ACPI SRAT as the guest reads it (binary): the VMM's, or topoc's own with acpi-table-upgrade",
         targets: ALL,
         arches: ANY_ARCH,
         render: Render::Bytes(|c| {
@@ -210,6 +210,14 @@ pub static ARTIFACTS: &[Artifact] = &[
         render: Render::Bytes(|c| {
             table(acpi::hmat::build(c, acpi::Flavor::Qemu).map(crate::acpi::Table::Hmat))
         }),
+    },
+    Artifact {
+        name: "acpi-initrd",
+        file: "acpi-initrd.cpio",
+        description: "topoc's SRAT, SLIT and HMAT as the cpio to put first in the guest's initrd (ACPI table upgrade); only with acpi-table-upgrade",
+        targets: QEMU_GUEST,
+        arches: ANY_ARCH,
+        render: Render::Bytes(acpi::initrd::render),
     },
     Artifact {
         name: "libvirt-xml",

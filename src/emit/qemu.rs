@@ -408,7 +408,7 @@ pub fn virt_args_of(
         t,
         derived,
         &l.nodes,
-        (&l.pci, &[]),
+        (&l.pci, &l.bridges),
         (QemuMachine::Virt, "pcie.0"),
     );
     a

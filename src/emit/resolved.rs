@@ -157,6 +157,8 @@ struct VirtLayoutJson {
     memtop: u64,
     high_regions: Vec<HighRegionJson>,
     pci: Vec<PciJson>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    host_bridges: Vec<BridgeJson>,
 }
 
 #[derive(Serialize)]
@@ -184,7 +186,8 @@ impl VirtLayoutJson {
                     enabled: h.enabled,
                 })
                 .collect(),
-            pci: pci_json(&l.pci, &[]),
+            pci: pci_json(&l.pci, &l.bridges),
+            host_bridges: bridges_json(&l.bridges),
         }
     }
 }
@@ -207,6 +210,17 @@ fn nodes_json(nodes: &[crate::layout::qemu::NodeRam]) -> Vec<NodeRamJson> {
             offset: n.offset,
             size: n.size,
             ranges: regions(&n.ranges),
+        })
+        .collect()
+}
+
+fn bridges_json(bridges: &[crate::layout::qemu::HostBridge]) -> Vec<BridgeJson> {
+    bridges
+        .iter()
+        .map(|b| BridgeJson {
+            node_id: b.node_id,
+            bus_nr: b.bus_nr,
+            slot: b.slot,
         })
         .collect()
 }
@@ -262,15 +276,7 @@ impl<'a> QemuLayoutJson<'a> {
                 })
                 .collect(),
             pci: pci_json(&l.pci, &l.bridges),
-            host_bridges: l
-                .bridges
-                .iter()
-                .map(|b| BridgeJson {
-                    node_id: b.node_id,
-                    bus_nr: b.bus_nr,
-                    slot: b.slot,
-                })
-                .collect(),
+            host_bridges: bridges_json(&l.bridges),
             kernel_args: &l.kernel_args,
         }
     }

@@ -24,7 +24,7 @@
 //! The layout is total: it never fails and never panics, whatever the IR.
 
 use super::Region;
-use super::qemu::{NodeRam, PciPlacement, place_devices};
+use super::qemu::{HostBridge, NodeRam, PciPlacement, place_devices};
 use crate::model::Topology;
 use crate::target::QemuProfile;
 use crate::units::{GIB, MIB};
@@ -91,6 +91,9 @@ pub struct VirtLayout {
     /// `1 << phys_bits` of the CPU model.
     pub phys_limit: u64,
     pub pci: Vec<PciPlacement>,
+    /// The `pxb-pcie` expander bridges of the nodes devices sit on, as on
+    /// q35 (a root port per device behind each).
+    pub bridges: Vec<HostBridge>,
 }
 
 /// The MPIDR QEMU gives vCPU `index` (`virt_cpu_mp_affinity`): Aff1 is the
@@ -157,6 +160,10 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> VirtLayout {
         base = region.end();
         highest_gpa = base;
     }
+    // Devices with a `numa-node` sit behind that node's pxb-pcie, as on
+    // q35. Only edk2 2022.11 numbers the buses behind it (T083 refuses
+    // numa-node under 2020.11).
+    let (pci, bridges) = place_devices(t, crate::kinds::QemuMachine::Virt, true);
     VirtLayout {
         ram_size,
         nodes,
@@ -167,9 +174,8 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> VirtLayout {
         high,
         highest_gpa,
         phys_limit,
-        // Devices stay on pcie.0: the virt target places none behind a
-        // node's host bridge yet (T083).
-        pci: place_devices(t, crate::kinds::QemuMachine::Virt, false).0,
+        pci,
+        bridges,
     }
 }
 

@@ -346,6 +346,7 @@ fn qemu(r: &mut Reader, t: &Table<'_, '_>) -> QemuSettings {
         firmware: r.keyword(t, "firmware", crate::kinds::Firmware::parse),
         cpu_model: r.str(t, "cpu-model"),
         gic_version: r.keyword(t, "gic-version", crate::kinds::GicVersion::parse),
+        acpi_table_upgrade: r.bool(t, "acpi-table-upgrade"),
         max_ram_below_4g: r.size(t, "max-ram-below-4g"),
         memory_slots: narrow(r.int(t, "memory-slots")),
         max_memory: r.size(t, "max-memory"),

@@ -758,6 +758,13 @@ pub static QEMU: TableSpec = TableSpec {
             "\"seabios\"",
         ),
         opt(
+            "acpi-table-upgrade",
+            Ty::Bool,
+            "false",
+            "The guest kernel takes topoc's SRAT, SLIT and HMAT from its initrd (Linux's ACPI table upgrade) in place of the firmware's: the tables get OEM revision 2 and the `acpi-initrd` artifact holds them as the cpio to put first in the initrd. On aarch64 with edk2 2022.11 the SRAT also covers the variable-store flash, which keeps guest NUMA working.",
+            "true",
+        ),
+        opt(
             "cpu-model",
             Ty::Str,
             "\"qemu64\" on x86_64, \"cortex-a57\" on aarch64",

@@ -45,6 +45,11 @@ pub struct Prediction {
     /// every node's range whole (edk2's own allocations in it stay memblock
     /// memory, reserved), which stands in for the E820 map.
     pub uefi_ram: Vec<Entry>,
+    /// Memory the firmware's map gives the kernel that is no RAM: memblock
+    /// memory marked no-map, in `Initmem` spans but not in MemTotal. edk2
+    /// 2022.11 on `virt` reports the variable-store flash write-combined,
+    /// which Linux arm64 takes for memory (`[start, end)`).
+    pub memblock_nomap: Vec<(u64, u64)>,
     /// On `virt`: the MPIDR of each vCPU index, which arm64's SRAT CPU lines
     /// print where x86 prints the APIC id.
     pub mpidr: Option<Vec<u32>>,
@@ -136,6 +141,13 @@ impl Prediction {
                 .collect()
         };
         let e820 = c.qemu().is_some();
+        let memblock_nomap = match c.virt() {
+            Some((p, _)) if p.firmware.value == Firmware::Edk2_2022_11 => {
+                let f = crate::layout::virt::FLASH_VARS;
+                vec![(f.start, f.end())]
+            }
+            _ => Vec::new(),
+        };
         let (uefi_ram, mpidr) = match c.virt() {
             Some((p, l)) => (
                 l.nodes
@@ -169,7 +181,7 @@ impl Prediction {
                     Vec::new(),
                     None,
                     Vec::new(),
-                    pci_of(&l.pci, &[]),
+                    pci_of(&l.pci, &l.bridges),
                 ),
                 (None, None) => (
                     Firmware::Seabios,
@@ -185,6 +197,7 @@ impl Prediction {
             firmware,
             e820,
             uefi_ram,
+            memblock_nomap,
             mpidr,
             kernel_args,
             fw_cfg,

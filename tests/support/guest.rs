@@ -88,6 +88,10 @@ pub static AARCH64: Platform = Platform {
 /// Debian bullseye's edk2 2020.11 for aarch64, as install-guest-deps.sh
 /// unpacks it.
 pub const EDK2_AARCH64: &str = "/usr/local/share/topoc/edk2-aarch64-2020.11/QEMU_EFI.fd";
+/// Debian bookworm's edk2 2022.11 for aarch64 (the `qemu-efi-aarch64`
+/// package install-guest-deps.sh installs): the build that numbers the buses
+/// behind a pxb-pcie.
+pub const EDK2_AARCH64_BOOKWORM: &str = "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd";
 const QEMU_MIN_MAJOR: u32 = 10;
 const BUSYBOX: &str = "/bin/busybox";
 const OVMF: &str = "/usr/share/ovmf/OVMF.fd";
@@ -199,6 +203,12 @@ pub struct BootSpec {
     /// than the firmware's (QEMU uses 1); otherwise it logs
     /// `... ACPI table found in initrd` and silently keeps the old table.
     pub acpi_override: Option<Vec<(String, Vec<u8>)>>,
+    /// A cpio to put, as it is, before the kit's initramfs: topoc's own
+    /// `acpi-initrd` artifact. Not together with `acpi_override`.
+    pub initrd_prefix: Option<Vec<u8>>,
+    /// `-bios` in place of the platform's (aarch64: bookworm's edk2 2022.11,
+    /// [`EDK2_AARCH64_BOOKWORM`], for a topology that names it).
+    pub bios: Option<String>,
     /// Wall-clock bound for QEMU.
     pub timeout: Duration,
     /// How long QEMU may run on once the console holds the whole dump.
@@ -215,6 +225,8 @@ impl BootSpec {
             kernel_cmdline_extra: String::new(),
             firmware: Firmware::Seabios,
             acpi_override: None,
+            initrd_prefix: None,
+            bios: None,
             timeout: Duration::from_secs(180),
             poweroff_grace: Duration::from_secs(20),
         }
@@ -393,9 +405,25 @@ impl GuestKit {
         }
         let run = unique_dir(&self.cache.join("runs"), "boot")
             .map_err(|e| fail(format!("cannot create a run directory: {e}")))?;
-        let initrd = match &spec.acpi_override {
-            None => self.initramfs.clone(),
-            Some(tables) => {
+        let initrd = match (&spec.acpi_override, &spec.initrd_prefix) {
+            (Some(_), Some(_)) => {
+                return Err(fail(
+                    "acpi_override and initrd_prefix both given: use one".to_string(),
+                ));
+            }
+            (None, None) => self.initramfs.clone(),
+            (None, Some(prefix)) => {
+                let path = run.join("initrd.cpio");
+                fs::read(&self.initramfs)
+                    .and_then(|rest| {
+                        let mut out = prefix.clone();
+                        out.extend_from_slice(&rest);
+                        fs::write(&path, out)
+                    })
+                    .map_err(|e| fail(format!("cannot build the prefixed initrd: {e}")))?;
+                path
+            }
+            (Some(tables), None) => {
                 let path = run.join("initrd.cpio");
                 write_override_initrd(&path, tables, &self.initramfs)
                     .map_err(|e| fail(format!("cannot build the override initrd: {e}")))?;
@@ -405,7 +433,10 @@ impl GuestKit {
         let console_path = run.join("console.log");
         let console_arg = console_path.to_string_lossy().to_string();
         let mut args: Vec<String> = vec!["-accel".into(), "tcg".into()];
-        if let Some(bios) = self.platform.bios {
+        if let Some(bios) = spec.bios.as_deref().or(self.platform.bios) {
+            if !Path::new(bios).is_file() {
+                return Err(fail(format!("{bios} not found; {INSTALL_HINT}")));
+            }
             args.extend(["-bios".into(), bios.into()]);
         } else if spec.firmware == Firmware::Ovmf {
             args.extend(["-bios".into(), OVMF.into()]);

@@ -17,6 +17,7 @@
 //! goes in them.
 
 pub mod hmat;
+pub mod initrd;
 pub mod slit;
 pub mod srat;
 

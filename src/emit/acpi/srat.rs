@@ -45,9 +45,17 @@ fn memory(pxm: u32, base: u64, length: u64, flags: u32) -> SratEntry {
 ///    contiguous from 1 GiB (no hole to cut, no padding entries);
 /// 3. Generic Initiator structures, in the order QEMU walks its objects
 ///    (the same code as on x86, `build_srat_generic_affinity_structures`);
-/// 4. device memory, hot-pluggable, in the last node.
+/// 4. device memory, hot-pluggable, in the last node;
+/// 5. topoc's own addition, only for a guest that takes this table through
+///    the initrd table upgrade under edk2 2022.11 (`acpi-table-upgrade`):
+///    the variable-store flash bank as memory of the first memory node.
+///    That edk2 reports the bank as write-combined memory, Linux arm64 adds
+///    it to memblock, and a range no SRAT entry covers makes the kernel
+///    fake one node (T125); covered, NUMA works (measured with QEMU 10.0.2
+///    and Debian's 6.1 arm64 kernel: `SRAT: Node 0 PXM 0 [mem
+///    0x04000000-0x07ffffff]`). The bank stays unusable (no-map) memory.
 pub fn build_virt(c: &Compiled) -> Option<Srat> {
-    let (_, l) = c.virt()?;
+    let (p, l) = c.virt()?;
     let t = &c.topo;
     let mut srat = Srat::new(qemu_header(Srat::SIGNATURE, 3, c.acpi_oem_revision));
     let max = u32::try_from(t.machine.topology.max_cpus()).unwrap_or(u32::MAX);
@@ -90,7 +98,19 @@ pub fn build_virt(c: &Compiled) -> Option<Srat> {
             ENABLED | MemoryAffinity::HOT_PLUGGABLE,
         ));
     }
+    if covers_flash(p)
+        && let Some(first) = l.nodes.first()
+    {
+        let f = crate::layout::virt::FLASH_VARS;
+        srat.entries
+            .push(memory(first.node_id, f.start, f.size, ENABLED));
+    }
     Some(srat)
+}
+
+/// Whether the `virt` SRAT carries the flash entry of [`build_virt`] (5.).
+pub fn covers_flash(p: &crate::target::QemuProfile) -> bool {
+    p.firmware.value == crate::kinds::Firmware::Edk2_2022_11 && p.acpi_table_upgrade.value
 }
 
 pub fn build(c: &Compiled, flavor: Flavor) -> Option<Srat> {

@@ -161,10 +161,26 @@ fn initmem(cx: &Ctx, n: u32) -> Outcome {
         Some((s, e)) => format!("[mem {s:#018x}-{e:#018x}]"),
         None => "memoryless".into(),
     };
-    let exp = fmt(cx
+    // No-map memblock memory (the flash under edk2 2022.11) inside the
+    // node's SRAT ranges widens the span as RAM does.
+    let nomap =
+        cx.p.numa
+            .memory
+            .iter()
+            .filter(|m| m.node == n)
+            .flat_map(|m| {
+                cx.p.memblock_nomap
+                    .iter()
+                    .map(move |&(s, e)| (s.max(m.start), e.min(m.end.saturating_add(1))))
+                    .filter(|(s, e)| s < e)
+            });
+    let span = cx
         .guest
         .initmem_span(&cx.p.numa, n)
-        .map(|(s, e)| (s, e - 1)));
+        .into_iter()
+        .chain(nomap)
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+    let exp = fmt(span.map(|(s, e)| (s, e - 1)));
     let got: Vec<String> =
         cx.d.initmem
             .iter()
