@@ -60,6 +60,9 @@ pub struct QemuProfile {
     /// `acpi-table-upgrade`: the guest kernel takes topoc's SRAT, SLIT and
     /// HMAT from its initrd (OEM revision 2) in place of QEMU's.
     pub acpi_table_upgrade: Sp<bool>,
+    /// `mmio64-size`: the 64-bit PCI MMIO window, when the file sizes it
+    /// (`pci-hole64-size` on x86, `highmem-mmio-size` on virt).
+    pub mmio64_size: Option<Sp<u64>>,
     /// What `cpu_model` says.
     pub cpu: CpuFacts,
     pub vendor: Vendor,
@@ -320,6 +323,7 @@ fn qemu_profile(topo: &Topology, o: &QemuOverrides) -> QemuProfile {
             .clone()
             .unwrap_or(Sp::detached(GicVersion::V3)),
         acpi_table_upgrade: s.acpi_table_upgrade.clone().unwrap_or(Sp::detached(false)),
+        mmio64_size: s.mmio64_size.clone(),
         vendor: cpu.vendor,
         phys_bits: cpu.phys_bits,
         cpu,

@@ -640,9 +640,19 @@ fn example_md(name: &str) -> (String, String) {
         .iter()
         .map(|t| t.replace(&format!("{out}/"), &format!("out/{name}/")))
         .collect();
+    let intro = if dir.path().join("acpi-initrd.cpio").exists() {
+        "With `acpi-table-upgrade` the guest takes topoc's own tables from its initrd \
+         (`acpi-initrd.cpio`, put first in the initrd) in place of QEMU's: OEM revision 2, and on \
+         `virt` under edk2 2022.11 one more SRAT memory range, the variable-store flash \
+         0x04000000-0x07ffffff in the first memory node, without which the guest would fake one \
+         node (T125). Otherwise they are QEMU's tables for this command line, byte for byte. \
+         Decoded:"
+    } else {
+        "The tables QEMU builds for this command line, byte for byte as topoc emits them, decoded:"
+    };
     let _ = writeln!(
         s,
-        "The tables QEMU builds for this command line, byte for byte as topoc emits them, decoded:\n\n```console\n$ topoc inspect {}\n{}\n```\n",
+        "{intro}\n\n```console\n$ topoc inspect {}\n{}\n```\n",
         shown.join(" "),
         inspected.trim_end()
     );

@@ -181,6 +181,8 @@ pub fn emit_all(c: &Compiled) {
                 "emitted {} does not re-encode to itself",
                 a.name
             );
+        } else if a.file.ends_with(".cpio") {
+            assert!(bytes.starts_with(b"070701"), "{} is no newc cpio", a.name);
         } else if a.file.ends_with(".bin") {
             let entries = topoc::e820::decode(&bytes)
                 .unwrap_or_else(|e| panic!("emitted {} does not decode: {e}", a.name));

@@ -327,6 +327,9 @@ pub fn unsupported(cx: &Context, lv: Libvirt, out: &mut Vec<Diagnostic>) {
     if let Some(m) = &q.max_memory {
         found.push((pick(m.span), "max-memory".to_string()));
     }
+    if let Some(m) = &q.mmio64_size {
+        found.push((pick(m.span), "mmio64-size".to_string()));
+    }
     if q.firmware.value != Firmware::Seabios {
         found.push((
             pick(q.firmware.span),

@@ -491,6 +491,10 @@ pub static RULES: &[Rule] = &[
         run: Run::Virt(virt::firmware_numa),
     },
     Rule {
+        code: &codes::T126,
+        run: Run::Virt(virt::mmio64_size),
+    },
+    Rule {
         code: &codes::T140,
         run: Run::Libvirt(libvirt::initiator),
     },

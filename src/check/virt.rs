@@ -98,6 +98,58 @@ pub fn address_space(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
     );
 }
 
+/// T126: a `mmio64-size` (`-machine virt,highmem-mmio-size=`) QEMU refuses
+/// (not a power of two, below the 512 GiB default: `virt_set_highmem_mmio_size`),
+/// or one that does not fit the CPU model's physical address space, where
+/// QEMU quietly leaves the window out and large BARs find no room.
+pub fn mmio64_size(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
+    let (p, l) = (v.profile, v.layout);
+    let Some(size) = &p.mmio64_size else { return };
+    let default = crate::layout::virt::HIGH_REGIONS[2].1;
+    let shown = crate::units::fmt_size(size.value);
+    let refused = if !size.value.is_power_of_two() {
+        Some("highmem-mmio-size is not a power of 2".to_string())
+    } else if size.value < default {
+        Some(
+            "highmem-mmio-size cannot be set to a lower value than the default (512 GiB)"
+                .to_string(),
+        )
+    } else {
+        None
+    };
+    if let Some(msg) = refused {
+        out.push(
+            Diagnostic::new(
+                &codes::T126,
+                format!("mmio64-size {shown} is not a window the virt machine takes: a power of two from 512GiB on"),
+                setting(cx, size.span),
+                "highmem-mmio-size",
+            )
+            .help("use 512GiB, 1TiB, 2TiB, …")
+            .note(format!("QEMU refuses: \"{msg}\"")),
+        );
+        return;
+    }
+    if let Some(h) = l.high.iter().find(|h| h.name == "pcie-mmio" && !h.enabled) {
+        out.push(
+            Diagnostic::new(
+                &codes::T126,
+                format!(
+                    "the {shown} PCI MMIO window would sit at [{:#x}, {:#x}), beyond the {} physical address bits of -cpu {}",
+                    h.region.start,
+                    h.region.end(),
+                    p.phys_bits,
+                    p.cpu.model
+                ),
+                setting(cx, size.span),
+                "highmem-mmio-size",
+            )
+            .help("use a smaller mmio64-size, or a CPU model with more address bits (cortex-a72: 44, neoverse-n1: 48, max: 52)")
+            .note("QEMU then leaves the high MMIO window out without a word, and a device's 64-bit BARs find no room"),
+        );
+    }
+}
+
 /// T122: more vCPUs than the GIC version takes (GICv2: 8).
 pub fn gic_cpus(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
     let p = v.profile;

@@ -144,6 +144,7 @@ codes! {
     T123 = "T123" "virt-no-spm" Error Target "Specific Purpose Memory on the aarch64 virt machine, which cannot carry it";
     T124 = "T124" "arm64-guest-node-limit" Error Target "More proximity domains than Debian's arm64 kernels take";
     T125 = "T125" "virt-firmware-numa" Error Target "Firmware under which the arm64 guest fakes one NUMA node";
+    T126 = "T126" "virt-mmio64-size" Error Target "A 64-bit PCI MMIO window the virt machine refuses or cannot place";
     T140 = "T140" "libvirt-initiator" Error Target "A CPU-less node whose initiator libvirt picks otherwise";
     T141 = "T141" "libvirt-hmat-pair" Error Target "HMAT values in both directions of a node pair";
     T142 = "T142" "libvirt-cpuless-initiator" Error Target "HMAT values from an initiator without CPUs";

@@ -125,6 +125,16 @@ pub fn args_of(t: &Topology, derived: &Derived, p: &QemuProfile, l: &QemuLayout)
         machine.push_str(&format!(",max-ram-below-4g={}", fmt_qemu_size(m.value)));
     }
     push("-machine", machine);
+    if let Some(s) = &p.mmio64_size {
+        let host = match p.machine.value {
+            QemuMachine::Pc => "i440FX-pcihost",
+            QemuMachine::Q35 | QemuMachine::Virt => "q35-pcihost",
+        };
+        push(
+            "-global",
+            format!("{host}.pci-hole64-size={}", fmt_qemu_size(s.value)),
+        );
+    }
     push("-cpu", p.cpu_model.value.clone());
     let mut mem = fmt_qemu_size(l.ram_size);
     if l.maxmem > l.ram_size {
@@ -379,6 +389,9 @@ pub fn virt_args_of(
     let mut machine = format!("virt,gic-version={}", p.gic_version.value);
     if derived.hmat.is_some() {
         machine.push_str(",hmat=on");
+    }
+    if let Some(s) = &p.mmio64_size {
+        machine.push_str(&format!(",highmem-mmio-size={}", fmt_qemu_size(s.value)));
     }
     push("-machine", machine);
     push("-cpu", p.cpu_model.value.clone());

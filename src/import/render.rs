@@ -237,6 +237,24 @@ pub fn toml(d: &Desc) -> String {
             line(&mut s, HMAT_KEYS[k], &quote(&text), from);
         }
     }
+    // On aarch64 a device on its node needs the firmware that numbers the
+    // buses behind its host bridge, and then topoc's SRAT in the guest's
+    // initrd to keep NUMA (T083, T125).
+    if d.aarch64.is_some() && d.devices.iter().any(|x| x.numa_node.is_some()) {
+        s.push_str("\n[target.qemu]\n");
+        line(
+            &mut s,
+            "firmware",
+            "\"edk2-2022.11\"",
+            "numbers the buses behind a device's host bridge (T083)",
+        );
+        line(
+            &mut s,
+            "acpi-table-upgrade",
+            "true",
+            "keeps guest NUMA under that firmware (T125)",
+        );
+    }
     s
 }
 

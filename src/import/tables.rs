@@ -168,6 +168,16 @@ pub fn describe_placed(
                     hotplug.push(format!("{range} PXM {pxm}, {}", fmt_size(m.length)));
                     continue;
                 }
+                // The virt machine's variable-store flash, which topoc's own
+                // SRAT gives the first memory node under edk2 2022.11
+                // (`acpi-table-upgrade`): no memory of the machine.
+                let f = crate::layout::virt::FLASH_VARS;
+                if arm > 0 && m.base == f.start && m.length == f.size {
+                    d.notes.push(format!(
+                        "SRAT memory {range} left out: the virt machine's variable-store flash, which topoc's SRAT covers under edk2 2022.11 (acpi-table-upgrade)"
+                    ));
+                    continue;
+                }
                 if m.flags & MemoryAffinity::NON_VOLATILE != 0 {
                     nonvolatile.push(range);
                 }

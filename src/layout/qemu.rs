@@ -21,12 +21,19 @@ use crate::model::{DevIx, NodeIx, Topology};
 use crate::target::{AMD_ABOVE_1TB_START, AMD_HT_SIZE, AMD_HT_START, QemuProfile, Vendor};
 use crate::units::{GIB, MIB};
 
-/// The 64-bit PCI hole QEMU reserves above RAM: `pci-hole64-size`.
+/// The 64-bit PCI hole QEMU reserves above RAM by default: `pci-hole64-size`.
 pub fn pci_hole64_size(machine: QemuMachine) -> u64 {
     match machine {
         QemuMachine::Q35 | QemuMachine::Virt => 32 * GIB,
         QemuMachine::Pc => 2 * GIB,
     }
+}
+
+/// The 64-bit PCI hole of this profile: `mmio64-size`, else the default.
+pub fn pci_hole64(p: &QemuProfile) -> u64 {
+    p.mmio64_size
+        .as_ref()
+        .map_or_else(|| pci_hole64_size(p.machine.value), |s| s.value)
 }
 
 /// RAM of one node inside QEMU's boot RAM.
@@ -277,7 +284,7 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> QemuLayout {
             None => above_start.saturating_add(above_4g),
         };
         round_up(hole_start, GIB)
-            .saturating_add(pci_hole64_size(machine))
+            .saturating_add(pci_hole64(p))
             .saturating_sub(1)
     };
     let mut above_4g_start = 4 * GIB;

@@ -143,8 +143,13 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> VirtLayout {
     let mut base = memtop.max(RAM_BASE + LEGACY_RAMLIMIT);
     let mut highest_gpa = memtop;
     let mut high = Vec::new();
-    for (name, size) in HIGH_REGIONS {
-        let start = round_up(base, size);
+    for (name, default) in HIGH_REGIONS {
+        // `highmem-mmio-size` resizes (and so realigns) the MMIO window.
+        let size = match (name, &p.mmio64_size) {
+            ("pcie-mmio", Some(s)) => s.value,
+            _ => default,
+        };
+        let start = round_up(base, size.max(1));
         let region = Region::new(start, size);
         let enabled = region.end() <= phys_limit;
         high.push(HighRegion {

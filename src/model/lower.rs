@@ -435,6 +435,7 @@ fn qemu_settings(s: &syn::QemuSettings) -> QemuSettings {
         cpu_model: s.cpu_model.clone(),
         gic_version: s.gic_version.clone(),
         acpi_table_upgrade: s.acpi_table_upgrade.clone(),
+        mmio64_size: s.mmio64_size.clone(),
         max_ram_below_4g: s.max_ram_below_4g.clone(),
         memory_slots: s.memory_slots.clone(),
         max_memory: s.max_memory.clone(),

@@ -347,6 +347,7 @@ fn qemu(r: &mut Reader, t: &Table<'_, '_>) -> QemuSettings {
         cpu_model: r.str(t, "cpu-model"),
         gic_version: r.keyword(t, "gic-version", crate::kinds::GicVersion::parse),
         acpi_table_upgrade: r.bool(t, "acpi-table-upgrade"),
+        mmio64_size: r.size(t, "mmio64-size"),
         max_ram_below_4g: r.size(t, "max-ram-below-4g"),
         memory_slots: narrow(r.int(t, "memory-slots")),
         max_memory: r.size(t, "max-memory"),

@@ -758,6 +758,13 @@ pub static QEMU: TableSpec = TableSpec {
             "\"seabios\"",
         ),
         opt(
+            "mmio64-size",
+            Ty::Size,
+            "32 GiB on q35, 2 GiB on pc, 512 GiB on virt",
+            "The 64-bit PCI MMIO window, for devices with large BARs such as passed-through GPUs: `-global q35-pcihost.pci-hole64-size=` (q35), `-global i440FX-pcihost.pci-hole64-size=` (pc) or `-machine virt,highmem-mmio-size=` (virt: a power of two, not below 512 GiB). It counts in the guest's physical address space.",
+            "\"1TiB\"",
+        ),
+        opt(
             "acpi-table-upgrade",
             Ty::Bool,
             "false",

@@ -171,6 +171,7 @@ pub struct QemuSettings {
     pub cpu_model: Option<Sp<String>>,
     pub gic_version: Option<Sp<GicVersion>>,
     pub acpi_table_upgrade: Option<Sp<bool>>,
+    pub mmio64_size: Option<Sp<u64>>,
     pub max_ram_below_4g: Option<Sp<u64>>,
     pub memory_slots: Option<Sp<u32>>,
     pub max_memory: Option<Sp<u64>>,
