@@ -19,8 +19,10 @@
 //! QEMU capabilities are probed once. Then `topoc verify` with the same
 //! target arguments reads the dump, and must report no failed check.
 //!
-//! A missing libvirt, QEMU or guest kit tool is a failure naming
-//! `scripts/install-guest-deps.sh`; nothing is skipped.
+//! A guest that hangs (no dump within 180 s) is booted once more, as the
+//! guest kit does; the second boot must pass. A missing libvirt, QEMU or
+//! guest kit tool is a failure naming `scripts/install-guest-deps.sh`;
+//! nothing is skipped.
 
 mod support;
 
@@ -36,7 +38,23 @@ const QEMU_CONF: &str = "user = \"root\"\ngroup = \"root\"\nstdio_handler = \"fi
 namespaces = []\nsecurity_driver = \"none\"\ndynamic_ownership = 0\nremember_owner = 0\n\
 cgroup_controllers = [ ]\n";
 const END_MARKER: &str = topoc::guest::dump::END_MARKER;
-const BOOT_BOUND: Duration = Duration::from_secs(240);
+const BOOT_BOUND: Duration = Duration::from_secs(180);
+
+/// Why a boot gave no dump; `hung` when the guest was stopped at
+/// [`BOOT_BOUND`] without one.
+struct BootFail {
+    message: String,
+    hung: bool,
+}
+
+impl From<String> for BootFail {
+    fn from(message: String) -> BootFail {
+        BootFail {
+            message,
+            hung: false,
+        }
+    }
+}
 
 struct Case {
     label: String,
@@ -123,7 +141,7 @@ fn boot(
     work: &Path,
     i: usize,
     case: &Case,
-) -> Result<(PathBuf, Duration), String> {
+) -> Result<(PathBuf, Duration), BootFail> {
     let console = work.join(format!("console{i}.log"));
     let xml = work.join(format!("domain{i}.xml"));
     let vmlinuz = kit.vmlinuz.to_string_lossy().into_owned();
@@ -181,15 +199,44 @@ fn boot(
         )))
         .unwrap_or_default();
         let tail: Vec<&str> = text.lines().rev().take(15).collect();
-        return Err(format!(
-            "no complete dump after {wall:.1?} (virt-qemu-run {}):\n--- virt-qemu-run ---\n{vqr}\n--- QEMU log ---\n{qlog}\n--- console tail ---\n{}",
-            exited.map_or("was stopped".to_string(), |s| format!("exited {s}")),
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        ));
+        return Err(BootFail {
+            message: format!(
+                "no complete dump after {wall:.1?} (virt-qemu-run {}):\n--- virt-qemu-run ---\n{vqr}\n--- QEMU log ---\n{qlog}\n--- console tail ---\n{}",
+                exited.map_or("was stopped".to_string(), |s| format!("exited {s}")),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            ),
+            hung: exited.is_none(),
+        });
     };
     let dump_file = work.join(format!("dump{i}.txt"));
     std::fs::write(&dump_file, dump).map_err(|e| e.to_string())?;
     Ok((dump_file, wall))
+}
+
+/// [`boot`], once more when the guest hung: the policy of the guest kit
+/// (`GuestKit::boot`). A TCG guest has been seen to stall with an empty
+/// console where the same domain boots in six seconds on every other run
+/// (mi300x, once in this machine's CI); the second boot must then pass in
+/// full, and a guest that boots to a wrong topology is never retried.
+fn boot_retrying(
+    kit: &GuestKit,
+    root: &Path,
+    work: &Path,
+    i: usize,
+    case: &Case,
+) -> Result<(PathBuf, Duration), String> {
+    match boot(kit, root, work, i, case) {
+        Err(first) if first.hung => {
+            eprintln!(
+                "libvirt-note {}: the guest hung with no dump after {BOOT_BOUND:?}; booting it once more",
+                case.label
+            );
+            boot(kit, root, work, i, case).map_err(|second| {
+                format!("{} (a second boot, after the first hung)", second.message)
+            })
+        }
+        other => other.map_err(|f| f.message),
+    }
 }
 
 fn verify(case: &Case, dump: &Path) -> Result<String, String> {
@@ -233,7 +280,7 @@ fn guests_booted_through_libvirt_are_what_topoc_predicted() {
     let mut failures = Vec::new();
     let mut passed = Vec::new();
     for (i, case) in cases().iter().enumerate() {
-        match boot(kit, &root, tmp.path(), i, case)
+        match boot_retrying(kit, &root, tmp.path(), i, case)
             .and_then(|(dump, wall)| verify(case, &dump).map(|summary| (summary, wall)))
         {
             Ok((summary, wall)) => {
