@@ -623,6 +623,13 @@ fn example_md(name: &str) -> (String, String) {
              firmware (edk2) describes it to the guest in the UEFI memory map, and the SRAT's \
              memory affinity structures below say which node each range belongs to.\n",
         );
+        if dir.path().join("iomem.guest.txt").exists() {
+            s.push_str(
+                "\nWhat the guest's `/proc/iomem` shows at its top level, as predicted \
+                 (`iomem.guest.txt`; `topoc verify` compares it, `virt.iomem`):\n\n",
+            );
+            s.push_str(&fence("text", &read("iomem.guest.txt")));
+        }
     }
 
     s.push_str("\n## The ACPI tables, decoded\n\n");

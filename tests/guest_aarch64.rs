@@ -12,7 +12,8 @@
 //! guest, and requires `topoc::verify` to pass on the dump, with the checks
 //! that matter on Arm really compared: the node numbering (Linux arm64
 //! numbers nodes in SRAT order, not by proximity domain), the SRAT CPU
-//! lines with their MPIDRs, the raw SRAT against topoc's, and the Generic
+//! lines with their MPIDRs, the raw SRAT against topoc's, the top level of
+//! `/proc/iomem` (RAM, PCI windows, ECAM: the memory view), and the Generic
 //! Initiator nodes with their device, and each `numa-node` device's node in
 //! `/sys/bus/pci/devices/*/numa_node`. An example without the upgrade boots a
 //! second time
@@ -101,7 +102,13 @@ fn boot_and_verify(example: &str, c: &Compiled, own_tables: bool) -> Result<(), 
             r.render_text(false)
         ));
     }
-    let mut must_pass = vec!["firmware", "numa.pxm-map", "numa.srat-cpus", "acpi.SRAT"];
+    let mut must_pass = vec![
+        "firmware",
+        "numa.pxm-map",
+        "numa.srat-cpus",
+        "acpi.SRAT",
+        "virt.iomem",
+    ];
     if c.topo.nodes.iter().any(|n| n.is_generic_initiator()) {
         must_pass.extend(["numa.has_generic_initiator", "gi.srat", "pci.devices"]);
     }

@@ -83,6 +83,7 @@ const QEMU: &[TargetKind] = &[TargetKind::Qemu];
 const CH: &[TargetKind] = &[TargetKind::CloudHypervisor];
 const X86: &[Arch] = &[Arch::X86_64];
 const ANY_ARCH: &[Arch] = &[Arch::X86_64, Arch::Aarch64];
+const AARCH64: &[Arch] = &[Arch::Aarch64];
 const LIBVIRT: &[TargetKind] = &[TargetKind::Libvirt];
 /// What QEMU builds, whether topoc or libvirt starts it.
 const QEMU_GUEST: &[TargetKind] = &[TargetKind::Qemu, TargetKind::Libvirt];
@@ -210,6 +211,14 @@ pub static ARTIFACTS: &[Artifact] = &[
         render: Render::Bytes(|c| {
             table(acpi::hmat::build(c, acpi::Flavor::Qemu).map(crate::acpi::Table::Hmat))
         }),
+    },
+    Artifact {
+        name: "iomem-guest",
+        file: "iomem.guest.txt",
+        description: "aarch64 virt: the top level of the guest's /proc/iomem as predicted (RAM, PCI windows, ECAM), in place of an E820 map",
+        targets: QEMU,
+        arches: AARCH64,
+        render: Render::Bytes(|c| text(qemu::iomem_guest(c))),
     },
     Artifact {
         name: "acpi-initrd",

@@ -427,6 +427,26 @@ pub fn virt_args_of(
     a
 }
 
+/// `iomem.guest.txt`: on `virt`, the top level of the guest's `/proc/iomem`
+/// as the layout decides it ([`crate::layout::virt::IomemView`]), which
+/// `topoc verify` compares (`virt.iomem`). Empty for other machines.
+pub fn iomem_guest(c: &Compiled) -> String {
+    let Some((p, l)) = c.virt() else {
+        return String::new();
+    };
+    let mut s = String::from(
+        "# The top level of the guest's /proc/iomem on aarch64 virt, as predicted.\n\
+         # System RAM carries reserved islands (edk2's own regions) that vary; the\n\
+         # PCI windows are shared among the host bridges as the firmware chooses.\n\
+         # Only these unions are predicted; `topoc verify` compares them (virt.iomem).\n",
+    );
+    for line in crate::layout::virt::IomemView::of(l, p).lines() {
+        s.push_str(&line);
+        s.push('\n');
+    }
+    s
+}
+
 /// The args file: one argument per line.
 pub fn args_file(c: &Compiled) -> String {
     let mut s = args(c).join("\n");

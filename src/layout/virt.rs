@@ -184,6 +184,106 @@ pub fn layout(t: &Topology, p: &QemuProfile) -> VirtLayout {
     }
 }
 
+/// What the arm64 guest's `/proc/iomem` shows at its top level, as far as
+/// the layout decides it (measured in the booted examples: QEMU 10.0.2,
+/// edk2 2020.11 and 2022.11, Debian's 6.1 arm64 kernel). It stands in for
+/// the E820 map `virt` does not have.
+///
+/// - edk2 2022.11 maps the variable-store flash bank as memory, which the
+///   kernel lists as a top-level `reserved` range; 2020.11 does not.
+/// - The 32-bit PCI window is shared by `PCI Bus` entries of `pcie.0` and of
+///   the host bridges; how the firmware splits it is its own choice, so only
+///   their union is predicted.
+/// - RAM is `System RAM` with `reserved` islands (edk2's runtime regions and
+///   allocations, which vary), so only the union of the two is predicted:
+///   every node's range, contiguous from 1 GiB.
+/// - `PCI ECAM` is one entry per host bridge, over its buses: `pcie.0` from
+///   bus 0 to the bus before the first `pxb-pcie`, each bridge from its
+///   `bus_nr` to its last root port's bus (all 256 without bridges). Only
+///   with the high ECAM (it fits the address space).
+/// - The high PCI MMIO window (`highmem-mmio-size`) is the union of the
+///   top-level `PCI Bus` entries above 4 GiB, when it fits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IomemView {
+    pub flash_reserved: Option<Region>,
+    pub pci32: Region,
+    /// Node RAM merged, `System RAM` and `reserved` together.
+    pub ram: Vec<Region>,
+    /// (window, first bus, last bus).
+    pub ecam: Vec<(Region, u32, u32)>,
+    pub pci64: Option<Region>,
+}
+
+impl IomemView {
+    pub fn of(l: &VirtLayout, p: &QemuProfile) -> IomemView {
+        let flash_reserved =
+            (p.firmware.value == crate::kinds::Firmware::Edk2_2022_11).then_some(FLASH_VARS);
+        let mut ram: Vec<Region> = Vec::new();
+        for r in l.nodes.iter().flat_map(|n| n.ranges.iter()) {
+            match ram.last_mut() {
+                Some(last) if last.end() == r.start => last.size = last.size.saturating_add(r.size),
+                _ => ram.push(*r),
+            }
+        }
+        let enabled = |name: &str| l.high.iter().find(|h| h.name == name && h.enabled);
+        let mut ecam = Vec::new();
+        if let Some(e) = enabled("pcie-ecam") {
+            let window = |first: u32, last: u32| {
+                Region::new(
+                    e.region.start.saturating_add(u64::from(first) << 20),
+                    u64::from(last.saturating_sub(first) + 1) << 20,
+                )
+            };
+            let root_last = l
+                .bridges
+                .first()
+                .map_or(255, |b| b.bus_nr.saturating_sub(1));
+            ecam.push((window(0, root_last), 0, root_last));
+            for b in &l.bridges {
+                let last = b.last_bus(crate::kinds::QemuMachine::Virt);
+                ecam.push((window(b.bus_nr, last), b.bus_nr, last));
+            }
+        }
+        IomemView {
+            flash_reserved,
+            pci32: PCIE_MMIO,
+            ram,
+            ecam,
+            pci64: enabled("pcie-mmio").map(|h| h.region),
+        }
+    }
+
+    /// One line per predicted range, `start-end : what` as `/proc/iomem`
+    /// writes addresses (inclusive ends), in address order.
+    pub fn lines(&self) -> Vec<String> {
+        let mut v: Vec<(u64, String)> = Vec::new();
+        let line = |r: &Region, what: &str| {
+            format!("{:08x}-{:08x} : {what}", r.start, r.end().saturating_sub(1))
+        };
+        if let Some(f) = &self.flash_reserved {
+            v.push((f.start, line(f, "reserved")));
+        }
+        v.push((
+            self.pci32.start,
+            line(&self.pci32, "PCI Bus (32-bit window)"),
+        ));
+        for r in &self.ram {
+            v.push((r.start, line(r, "System RAM and reserved")));
+        }
+        for (r, a, b) in &self.ecam {
+            v.push((
+                r.start,
+                line(r, &format!("PCI ECAM (buses {a:02x}-{b:02x})")),
+            ));
+        }
+        if let Some(r) = &self.pci64 {
+            v.push((r.start, line(r, "PCI Bus (64-bit window)")));
+        }
+        v.sort();
+        v.into_iter().map(|(_, l)| l).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,6 +50,9 @@ pub struct Prediction {
     /// 2022.11 on `virt` reports the variable-store flash write-combined,
     /// which Linux arm64 takes for memory (`[start, end)`).
     pub memblock_nomap: Vec<(u64, u64)>,
+    /// On `virt`: the top level of the guest's `/proc/iomem`, as the layout
+    /// decides it.
+    pub virt_iomem: Option<crate::layout::virt::IomemView>,
     /// On `virt`: the MPIDR of each vCPU index, which arm64's SRAT CPU lines
     /// print where x86 prints the APIC id.
     pub mpidr: Option<Vec<u32>>,
@@ -198,6 +201,9 @@ impl Prediction {
             e820,
             uefi_ram,
             memblock_nomap,
+            virt_iomem: c
+                .virt()
+                .map(|(p, l)| crate::layout::virt::IomemView::of(l, p)),
             mpidr,
             kernel_args,
             fw_cfg,

@@ -27,6 +27,7 @@ mod boot;
 mod devices;
 mod e820;
 mod hmat;
+mod memory;
 mod node;
 mod numa;
 mod spm;
@@ -106,6 +107,7 @@ pub static CHECKS: &[Spec] = &[
     spm::IOMEM,
     spm::MEMTOTAL,
     spm::DAX,
+    memory::IOMEM_VIRT,
     devices::PCI,
     devices::PCI_NUMA,
     devices::GENERIC_INITIATORS,
