@@ -647,11 +647,30 @@ fn collect_random_virt(plan: &mut Plan, seed: u64, want: usize) {
         for fw in ["seabios", "ovmf"] {
             toml = toml.replace(&format!("\n[target.qemu]\nfirmware = \"{fw}\"\n"), "\n");
         }
-        let toml = format!("{toml}\n[target.qemu]\ngic-version = \"{gic}\"\n");
+        // Half of them take edk2 2022.11 with topoc's tables in the guest's
+        // initrd, which lets devices sit behind their nodes' pxb-pcie
+        // bridges (T083); a quarter size the 64-bit MMIO window.
+        let upgrade = rng.below(2) == 0;
+        let mmio = (rng.below(4) == 0).then(|| rng.pick(&["512GiB", "1TiB", "2TiB"]));
+        let mut settings = format!("gic-version = \"{gic}\"\n");
+        if upgrade {
+            settings.push_str("firmware = \"edk2-2022.11\"\nacpi-table-upgrade = true\n");
+        }
+        if let Some(m) = mmio {
+            settings.push_str(&format!("mmio64-size = \"{m}\"\n"));
+        }
+        let toml = format!("{toml}\n[target.qemu]\n{settings}");
         let mut opts = Options::default();
         opts.qemu.cpu_model = Some(cpu.to_string());
         let name = format!(
-            "topoc-testgen {nodes} {gen_seed} as aarch64, gic-version {gic} | topoc build --cpu-model {cpu}"
+            "topoc-testgen {nodes} {gen_seed} as aarch64, gic-version {gic}{}{} | topoc build --cpu-model {cpu}",
+            if upgrade {
+                ", edk2-2022.11 + acpi-table-upgrade"
+            } else {
+                ""
+            },
+            mmio.map(|m| format!(", mmio64-size {m}"))
+                .unwrap_or_default()
         );
         let source = SourceFile::new(format!("gen-virt-{nodes}-{gen_seed:x}.toml"), toml.as_str());
         match pipeline::compile(&source, &opts) {
@@ -668,10 +687,20 @@ fn collect_random_virt(plan: &mut Plan, seed: u64, want: usize) {
                 let before = plan.machines.len();
                 plan.add(Source::RandomVirt, name, &c);
                 if plan.machines.len() > before {
-                    for tag in [
+                    let mut tags = vec![
                         format!("virt -cpu {cpu}"),
                         format!("virt gic-version={gic}"),
-                    ] {
+                    ];
+                    if upgrade {
+                        tags.push("virt edk2-2022.11 with acpi-table-upgrade".to_string());
+                    }
+                    if mmio.is_some() {
+                        tags.push("virt mmio64-size".to_string());
+                    }
+                    if c.virt().is_some_and(|(_, l)| !l.bridges.is_empty()) {
+                        tags.push("virt host bridges".to_string());
+                    }
+                    for tag in tags {
                         *plan.random_coverage.entry(tag).or_default() += 1;
                     }
                 }
