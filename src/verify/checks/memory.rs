@@ -15,7 +15,7 @@ pub(super) const IOMEM_VIRT: Spec = Spec {
     how: "the flash bank as `reserved` with edk2 2022.11 only; the union of the 32-bit and of \
           the 64-bit `PCI Bus` windows; the union of `System RAM` and `reserved` from 1 GiB, \
           every node's range; one `PCI ECAM` range per host bridge over its buses",
-    prerequisites: &["firmware"],
+    prerequisites: &[],
     explains: None,
     run: Run::Once(iomem_virt),
 };
