@@ -269,8 +269,9 @@ pub fn guest_node_limit(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
 /// the guest takes topoc's SRAT, which covers the flash, from its initrd.
 pub fn firmware_numa(cx: &Context, v: Virt, out: &mut Vec<Diagnostic>) {
     let p = v.profile;
-    if p.firmware.value != crate::kinds::Firmware::Edk2_2022_11
-        || p.acpi_table_upgrade.value
+    // With the upgrade, topoc's SRAT covers the flash.
+    if crate::layout::virt::flash_as_memory(p).is_none()
+        || crate::layout::virt::srat_flash(p).is_some()
         || srat_nodes(cx, v).len() < 2
     {
         return;

@@ -62,6 +62,22 @@ pub const HIGH_REGIONS: [(&str, u64); 3] = [
 pub const MAX_CPUS_GICV2: u64 = 8;
 pub const MAX_CPUS_GICV3: u64 = 512;
 
+/// The flash bank the firmware hands the guest kernel as memory, if it does:
+/// edk2 2022.11 maps [`FLASH_VARS`] write-combined, Linux arm64 adds it to
+/// memblock (no-map) and lists it as a top-level `reserved` range; 2020.11
+/// maps it uncached, and the kernel leaves it alone. The SRAT must then
+/// cover it (T125, `acpi-table-upgrade`), and the node spans include it.
+pub fn flash_as_memory(p: &QemuProfile) -> Option<Region> {
+    (p.firmware.value == crate::kinds::Firmware::Edk2_2022_11).then_some(FLASH_VARS)
+}
+
+/// The flash range topoc's `virt` SRAT adds to the first memory node: only
+/// for a guest that takes that SRAT from its initrd (`acpi-table-upgrade`)
+/// under firmware that hands the flash over as memory.
+pub fn srat_flash(p: &QemuProfile) -> Option<Region> {
+    flash_as_memory(p).filter(|_| p.acpi_table_upgrade.value)
+}
+
 /// One of the high IO regions, where QEMU put it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HighRegion {
@@ -216,8 +232,7 @@ pub struct IomemView {
 
 impl IomemView {
     pub fn of(l: &VirtLayout, p: &QemuProfile) -> IomemView {
-        let flash_reserved =
-            (p.firmware.value == crate::kinds::Firmware::Edk2_2022_11).then_some(FLASH_VARS);
+        let flash_reserved = flash_as_memory(p);
         let mut ram: Vec<Region> = Vec::new();
         for r in l.nodes.iter().flat_map(|n| n.ranges.iter()) {
             match ram.last_mut() {

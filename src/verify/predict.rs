@@ -144,13 +144,12 @@ impl Prediction {
                 .collect()
         };
         let e820 = c.qemu().is_some();
-        let memblock_nomap = match c.virt() {
-            Some((p, _)) if p.firmware.value == Firmware::Edk2_2022_11 => {
-                let f = crate::layout::virt::FLASH_VARS;
-                vec![(f.start, f.end())]
-            }
-            _ => Vec::new(),
-        };
+        let memblock_nomap = c
+            .virt()
+            .and_then(|(p, _)| crate::layout::virt::flash_as_memory(p))
+            .map(|f| (f.start, f.end()))
+            .into_iter()
+            .collect();
         let (uefi_ram, mpidr) = match c.virt() {
             Some((p, l)) => (
                 l.nodes

@@ -98,19 +98,13 @@ pub fn build_virt(c: &Compiled) -> Option<Srat> {
             ENABLED | MemoryAffinity::HOT_PLUGGABLE,
         ));
     }
-    if covers_flash(p)
+    if let Some(f) = crate::layout::virt::srat_flash(p)
         && let Some(first) = l.nodes.first()
     {
-        let f = crate::layout::virt::FLASH_VARS;
         srat.entries
             .push(memory(first.node_id, f.start, f.size, ENABLED));
     }
     Some(srat)
-}
-
-/// Whether the `virt` SRAT carries the flash entry of [`build_virt`] (5.).
-pub fn covers_flash(p: &crate::target::QemuProfile) -> bool {
-    p.firmware.value == crate::kinds::Firmware::Edk2_2022_11 && p.acpi_table_upgrade.value
 }
 
 pub fn build(c: &Compiled, flavor: Flavor) -> Option<Srat> {
